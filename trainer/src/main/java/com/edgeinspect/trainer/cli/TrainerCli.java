@@ -1,0 +1,25 @@
+package com.edgeinspect.trainer.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The trainer's command line: one subcommand per pipeline stage, each reading and writing files. */
+@Command(name = "trainer", mixinStandardHelpOptions = true, version = "edgeinspect trainer 0.1",
+        description = "Makes data, trains, compresses and ships defect detectors for the inspection appliance.",
+        subcommands = {SynthCommand.class, ConvertCommand.class})
+public final class TrainerCli {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code; bad input gives a one-line error, not a stack trace. */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new TrainerCli());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("error: " + e.getMessage());
+            return 2;
+        });
+        return cli.execute(args);
+    }
+}
