@@ -26,6 +26,7 @@ import org.bytedeco.javacv.Frame;
 public final class SynthVideo {
 
     private static final int[] POISON = new int[0];
+    private static final int BUFFERS = 3;
 
     private SynthVideo() {}
 
@@ -39,9 +40,11 @@ public final class SynthVideo {
         Scene scene = new Scene(o, true);
         int n = o.frameCount();
         List<VideoAnnotations.FrameLabels> frames = new ArrayList<>(n);
-        BlockingQueue<int[]> free = new ArrayBlockingQueue<>(3);
-        BlockingQueue<int[]> full = new ArrayBlockingQueue<>(3);
-        for (int i = 0; i < 3; i++) {
+        // Three frame buffers circulate; the full queue has room for all of them plus the end marker, so the
+        // renderer can always post the marker without blocking.
+        BlockingQueue<int[]> free = new ArrayBlockingQueue<>(BUFFERS);
+        BlockingQueue<int[]> full = new ArrayBlockingQueue<>(BUFFERS + 1);
+        for (int i = 0; i < BUFFERS; i++) {
             free.add(new int[o.width() * o.height()]);
         }
         Throwable[] renderError = new Throwable[1];
@@ -55,7 +58,9 @@ public final class SynthVideo {
             } catch (Throwable t) {
                 renderError[0] = t;
             } finally {
-                full.offer(POISON);
+                if (!full.offer(POISON)) {
+                    throw new IllegalStateException("end marker did not fit");
+                }
             }
         }, "synth-render");
         double fps;
