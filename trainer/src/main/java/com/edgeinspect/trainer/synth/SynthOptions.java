@@ -72,7 +72,7 @@ public record SynthOptions(long seed, double durationSeconds, int fps, int width
         /** A typical line: the default. */
         NORMAL(new Difficulty(14, 2, 0.35, 1.0, 4, 0.25, 0.35, 0.8, 60)),
         /** Low contrast, strong blur, fast belt, noisy sensor, MJPEG artefacts, wide rails. */
-        HARD(new Difficulty(26, 2, 0.2, 0.7, 8, 0.6, 0.7, 0.55, 90));
+        HARD(new Difficulty(24, 2, 0.3, 0.8, 7, 0.35, 0.7, 0.65, 90));
 
         private final Difficulty difficulty;
 

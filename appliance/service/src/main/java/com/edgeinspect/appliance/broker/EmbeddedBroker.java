@@ -1,0 +1,80 @@
+package com.edgeinspect.appliance.broker;
+
+import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.hivemq.embedded.EmbeddedHiveMQ;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * An MQTT 5 broker inside the appliance (HiveMQ CE, embedded) for the demo and tests: in-memory persistence, one TCP
+ * listener, anonymous usage statistics off (a factory network must not phone home). Production boxes use the
+ * plant's broker instead.
+ */
+public final class EmbeddedBroker implements AutoCloseable {
+
+    private final Path home;
+    private final EmbeddedHiveMQ hivemq;
+
+    private EmbeddedBroker(Path home, EmbeddedHiveMQ hivemq) {
+        this.home = home;
+        this.hivemq = hivemq;
+    }
+
+    public static EmbeddedBroker start(ApplianceConfig.EmbeddedBroker config) throws IOException {
+        Path home = Files.createTempDirectory("edgeinspect-broker");
+        Path conf = Files.createDirectories(home.resolve("conf"));
+        Files.writeString(conf.resolve("config.xml"), """
+                <?xml version="1.0"?>
+                <hivemq>
+                  <listeners>
+                    <tcp-listener>
+                      <port>%d</port>
+                      <bind-address>%s</bind-address>
+                    </tcp-listener>
+                  </listeners>
+                  <persistence>
+                    <mode>in-memory</mode>
+                  </persistence>
+                  <anonymous-usage-statistics>
+                    <enabled>false</enabled>
+                  </anonymous-usage-statistics>
+                </hivemq>
+                """.formatted(config.port(), config.bindAddress()), StandardCharsets.UTF_8);
+        EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
+                .withConfigurationFolder(conf)
+                .withDataFolder(Files.createDirectories(home.resolve("data")))
+                .withExtensionsFolder(Files.createDirectories(home.resolve("extensions")))
+                .build();
+        try {
+            hivemq.start().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            deleteTree(home);
+            throw new IOException("embedded MQTT broker did not start on " + config.bindAddress() + ":" + config.port()
+                    + ": " + e.getMessage(), e);
+        }
+        return new EmbeddedBroker(home, hivemq);
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            hivemq.stop().get(30, TimeUnit.SECONDS);
+            hivemq.close();
+        } finally {
+            deleteTree(home);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package com.edgeinspect.appliance.publish;
+
+import com.edgeinspect.core.mqtt.Topics;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
+import org.eclipse.paho.mqttv5.client.DisconnectedBufferOptions;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The appliance's MQTT 5 connection (Eclipse Paho). Announces the device retained on {@code status} with an
+ * "offline" last will, so the fleet sees a box that vanished; reconnects by itself (Paho only honours
+ * {@code setMaxReconnectDelay}) and re-announces itself in {@code connectComplete}.
+ */
+public final class MqttLink implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MqttLink.class);
+
+    private final MqttAsyncClient client;
+    private final Topics topics;
+    private final Supplier<String> onlineStatus;
+    private volatile boolean connected;
+
+    /**
+     * @param onlineStatus the JSON published retained on every (re)connect
+     * @param offlineStatus the JSON the broker publishes if this connection dies
+     */
+    public MqttLink(String url, String clientId, Topics topics, Supplier<String> onlineStatus, String offlineStatus)
+            throws MqttException {
+        this.topics = topics;
+        this.onlineStatus = onlineStatus;
+        this.client = new MqttAsyncClient(url, clientId, new MemoryPersistence());
+        client.setCallback(new Callback());
+        DisconnectedBufferOptions buffer = new DisconnectedBufferOptions();
+        buffer.setBufferEnabled(true);
+        buffer.setBufferSize(1000);
+        buffer.setDeleteOldestMessages(true);
+        client.setBufferOpts(buffer);
+        MqttConnectionOptions o = new MqttConnectionOptions();
+        o.setAutomaticReconnect(true);
+        o.setMaxReconnectDelay(10_000);
+        o.setConnectionTimeout(10);
+        o.setKeepAliveInterval(15);
+        o.setCleanStart(true);
+        MqttMessage will = new MqttMessage(offlineStatus.getBytes(StandardCharsets.UTF_8), 1, true, new MqttProperties());
+        o.setWill(topics.status(), will);
+        client.connect(o, null, null);
+    }
+
+    public boolean connected() {
+        return connected;
+    }
+
+    /** Publishes without blocking; while disconnected, messages wait in Paho's bounded buffer. */
+    public void publish(String topic, String json, int qos, boolean retained) {
+        try {
+            client.publish(topic, json.getBytes(StandardCharsets.UTF_8), qos, retained);
+        } catch (MqttException e) {
+            LOG.warn("MQTT publish to {} failed: {}", topic, e.getMessage());
+        }
+    }
+
+    private final class Callback implements MqttCallback {
+        @Override
+        public void connectComplete(boolean reconnect, String serverURI) {
+            connected = true;
+            LOG.info("MQTT {} to {}", reconnect ? "reconnected" : "connected", serverURI);
+            publish(topics.status(), onlineStatus.get(), 1, true);
+        }
+
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+            connected = false;
+            LOG.warn("MQTT disconnected: {}", response.getReasonString());
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException e) {
+            LOG.warn("MQTT error: {}", e.getMessage());
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            // The appliance subscribes to nothing yet.
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+            // QoS acknowledgements need no action here.
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+            // No enhanced authentication is configured.
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (client.isConnected()) {
+                // A clean shutdown says so itself: the will is only for deaths.
+                client.publish(topics.status(), offline().getBytes(StandardCharsets.UTF_8), 1, true)
+                        .waitForCompletion(2000);
+                client.disconnect().waitForCompletion(2000);
+            }
+            client.close(true);
+        } catch (MqttException e) {
+            LOG.warn("MQTT close: {}", e.getMessage());
+        }
+    }
+
+    private String offline() {
+        return "{\"state\":\"offline\",\"reason\":\"shutdown\"}";
+    }
+}
