@@ -68,10 +68,11 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, List<Stream> 
         try {
             c = YAML.readValue(in, ApplianceConfig.class);
         } catch (UnrecognizedPropertyException e) {
-            throw new Invalid(source + ": " + path(e) + ": unknown key '" + e.getPropertyName() + "'; valid: "
+            // Name the section holding the unknown key.
+            throw new Invalid(source + ": " + path(e.getPath().subList(0, e.getPath().size() - 1)) + ": unknown key '" + e.getPropertyName() + "'; valid: "
                     + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")));
         } catch (JsonMappingException e) {
-            throw new Invalid(source + ": " + path(e) + ": " + e.getOriginalMessage());
+            throw new Invalid(source + ": " + path(e.getPath()) + ": " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new Invalid(source + ": " + e.getMessage());
         }
@@ -82,9 +83,9 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, List<Stream> 
         return c;
     }
 
-    private static String path(JsonMappingException e) {
+    private static String path(List<JsonMappingException.Reference> refs) {
         StringBuilder sb = new StringBuilder();
-        for (JsonMappingException.Reference r : e.getPath()) {
+        for (JsonMappingException.Reference r : refs) {
             if (r.getIndex() >= 0) {
                 sb.append('[').append(r.getIndex()).append(']');
             } else {

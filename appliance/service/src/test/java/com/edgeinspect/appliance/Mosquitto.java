@@ -1,0 +1,59 @@
+package com.edgeinspect.appliance;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/** Debian's mosquitto on a free loopback port with its own config, for interop tests. .ci/run installs it. */
+final class Mosquitto implements AutoCloseable {
+
+    final int port;
+    private final Process process;
+
+    private Mosquitto(int port, Process process) {
+        this.port = port;
+        this.process = process;
+    }
+
+    static Mosquitto start(Path dir) throws Exception {
+        Path binary = Path.of("/usr/sbin/mosquitto");
+        if (!Files.isExecutable(binary)) {
+            throw new IllegalStateException("mosquitto not found at " + binary
+                    + ": install the Debian package 'mosquitto' (.ci/run does)");
+        }
+        int port = freePort();
+        Path conf = dir.resolve("mosquitto.conf");
+        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n");
+        Process p = new ProcessBuilder(binary.toString(), "-c", conf.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return new Mosquitto(port, p);
+            } catch (IOException e) {
+                if (!p.isAlive() || System.nanoTime() > deadline) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException("mosquitto did not start: " + Files.readString(dir.resolve("mosquitto.log")));
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
