@@ -15,6 +15,11 @@ final class PartBody {
         double distance(double x, double y);
     }
 
+    /** Colour of one pixel on the material, given its signed distance to the outline and its coverage. */
+    interface Shader {
+        int shade(int x, int y, double distance, double coverage);
+    }
+
     final PartType type;
     final BufferedImage image;
     final int[] argb;
@@ -33,6 +38,20 @@ final class PartBody {
 
     int height() {
         return image.getHeight();
+    }
+
+    /** Paints every pixel the outline covers, row by row, with the shader. */
+    void fill(Shader shader) {
+        int w = width();
+        for (int y = 0; y < height(); y++) {
+            for (int x = 0; x < w; x++) {
+                double d = outline.distance(x + 0.5, y + 0.5);
+                double a = coverage(d);
+                if (a > 0) {
+                    argb[y * w + x] = shader.shade(x, y, d, a);
+                }
+            }
+        }
     }
 
     /** True when (x, y) is on solid material at least {@code margin} pixels from any edge. */

@@ -54,19 +54,12 @@ final class PartPainter {
         for (int x = 0; x < w; x++) {
             grain[x] = r.nextGaussian();
         }
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                double d = outline.distance(x + 0.5, y + 0.5);
-                double a = PartBody.coverage(d);
-                if (a == 0) {
-                    continue;
-                }
-                // Brushing runs along x: each row has its own brightness, plus fine grain along the stroke.
-                double v = base + streak[y] + 3 * grain[(x + y * 7) % w] + 2 * r.nextGaussian();
-                v += bevel(d, x - w / 2.0, y - h / 2.0, w, h);
-                body.argb[y * w + x] = PartBody.argb(a, v - tint, v, v + tint);
-            }
-        }
+        body.fill((x, y, d, a) -> {
+            // Brushing runs along x: each row has its own brightness, plus fine grain along the stroke.
+            double v = base + streak[y] + 3 * grain[(x + y * 7) % w] + 2 * r.nextGaussian();
+            v += bevel(d, x - w / 2.0, y - h / 2.0, w, h);
+            return PartBody.argb(a, v - tint, v, v + tint);
+        });
         return body;
     }
 
@@ -82,25 +75,18 @@ final class PartPainter {
         double base = 135 + r.nextDouble() * 50;
         double pitch = 2.5 + r.nextDouble() * 3;
         double warm = r.nextDouble() * 10;
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                double d = outline.distance(x + 0.5, y + 0.5);
-                double a = PartBody.coverage(d);
-                if (a == 0) {
-                    continue;
-                }
-                double rr = Math.hypot(x + 0.5 - c, y + 0.5 - c);
-                double ang = Math.atan2(y + 0.5 - c, x + 0.5 - c);
-                // Turning marks are concentric; anisotropic reflection makes two bright lobes across the disc.
-                double v = base + 6 * Math.sin(rr * 2 * Math.PI / pitch) + 14 * Math.cos(2 * ang + 0.7)
-                        + 2 * r.nextGaussian();
-                if (Math.abs(rr - outer * 0.86) < 1.5) {
-                    v -= 25; // chamfer groove
-                }
-                v += bevel(d, x - c, y - c, size, size);
-                body.argb[y * size + x] = PartBody.argb(a, v + warm, v + warm / 2, v);
+        body.fill((x, y, d, a) -> {
+            double rr = Math.hypot(x + 0.5 - c, y + 0.5 - c);
+            double ang = Math.atan2(y + 0.5 - c, x + 0.5 - c);
+            // Turning marks are concentric; anisotropic reflection makes two bright lobes across the disc.
+            double v = base + 6 * Math.sin(rr * 2 * Math.PI / pitch) + 14 * Math.cos(2 * ang + 0.7)
+                    + 2 * r.nextGaussian();
+            if (Math.abs(rr - outer * 0.86) < 1.5) {
+                v -= 25; // chamfer groove
             }
-        }
+            v += bevel(d, x - c, y - c, size, size);
+            return PartBody.argb(a, v + warm, v + warm / 2, v);
+        });
         return body;
     }
 
@@ -116,30 +102,22 @@ final class PartPainter {
         int ridges = 40 + r.nextInt(40);
         double hx = -0.35 * outer;
         double hy = -0.35 * outer;
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                double d = outline.distance(x + 0.5, y + 0.5);
-                double a = PartBody.coverage(d);
-                if (a == 0) {
-                    continue;
-                }
-                double dx = x + 0.5 - c;
-                double dy = y + 0.5 - c;
-                double rr = Math.hypot(dx, dy);
-                // Domed top lit from the upper left, a specular spot, a moulded groove and a knurled rim.
-                double shade = 1 - 0.22 * (dx + dy) / outer;
-                double spec = 90 * Math.exp(-(sq(dx - hx) + sq(dy - hy)) / sq(outer * 0.18));
-                if (Math.abs(rr - outer * 0.7) < 2) {
-                    shade *= 0.7;
-                }
-                if (rr > outer - 9) {
-                    shade *= 0.8 + 0.15 * Math.sin(Math.atan2(dy, dx) * ridges);
-                }
-                double n = 1.5 * r.nextGaussian();
-                body.argb[y * size + x] = PartBody.argb(a, rgb[0] * shade + spec + n, rgb[1] * shade + spec + n,
-                        rgb[2] * shade + spec + n);
+        body.fill((x, y, d, a) -> {
+            double dx = x + 0.5 - c;
+            double dy = y + 0.5 - c;
+            double rr = Math.hypot(dx, dy);
+            // Domed top lit from the upper left, a specular spot, a moulded groove and a knurled rim.
+            double shade = 1 - 0.22 * (dx + dy) / outer;
+            double spec = 90 * Math.exp(-(sq(dx - hx) + sq(dy - hy)) / sq(outer * 0.18));
+            if (Math.abs(rr - outer * 0.7) < 2) {
+                shade *= 0.7;
             }
-        }
+            if (rr > outer - 9) {
+                shade *= 0.8 + 0.15 * Math.sin(Math.atan2(dy, dx) * ridges);
+            }
+            double n = 1.5 * r.nextGaussian();
+            return PartBody.argb(a, rgb[0] * shade + spec + n, rgb[1] * shade + spec + n, rgb[2] * shade + spec + n);
+        });
         return body;
     }
 
