@@ -1,0 +1,31 @@
+package com.edgeinspect.core.detect;
+
+/**
+ * The contract between an exported detector graph and the code that reads its outputs. The detector is anchor-free
+ * (CenterNet-style): for every cell of a grid at {@link #STRIDE} pixels it predicts, per class, the probability that
+ * a defect is centred there, plus the defect's size and its centre's sub-cell offset.
+ *
+ * <ul>
+ *   <li>{@link #INPUT} {@code [N, 3, H, W]} float, RGB, {@code (pixel / 255 - MEAN) / STD}; H and W multiples of
+ *       {@link #ALIGN}.
+ *   <li>{@link #HEATMAP} {@code [N, C, H/4, W/4]}: sigmoid probabilities.
+ *   <li>{@link #SIZE} {@code [N, 2, H/4, W/4]}: log of the box width and height in cells.
+ *   <li>{@link #OFFSET} {@code [N, 2, H/4, W/4]}: the centre's x and y offset inside its cell, in cells.
+ * </ul>
+ */
+public final class DetectorOutputs {
+
+    public static final String INPUT = "image";
+    public static final String HEATMAP = "heatmap";
+    public static final String SIZE = "size";
+    public static final String OFFSET = "offset";
+
+    /** Pixels per output cell. */
+    public static final int STRIDE = 4;
+    /** Input sides must be multiples of this (the deepest stage's stride). */
+    public static final int ALIGN = 16;
+    public static final float MEAN = 0.5f;
+    public static final float STD = 0.25f;
+
+    private DetectorOutputs() {}
+}

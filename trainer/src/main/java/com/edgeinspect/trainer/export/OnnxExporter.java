@@ -1,0 +1,177 @@
+package com.edgeinspect.trainer.export;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.edgeinspect.core.detect.DetectorOutputs;
+import com.edgeinspect.core.io.AtomicFiles;
+import com.edgeinspect.trainer.model.Conv;
+import com.edgeinspect.trainer.model.Detector;
+import com.edgeinspect.trainer.model.Ops;
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Writes a {@link Detector} as an ONNX graph (opset 17) without Python: the detector's own description is replayed
+ * through {@link Ops} that emit nodes, with every BatchNorm folded into its convolution. Input {@code image} has
+ * symbolic batch, height and width, so one graph serves crops and full frames.
+ */
+public final class OnnxExporter {
+
+    public static final int OPSET = 17;
+
+    private OnnxExporter() {}
+
+    /** Exports in inference mode; the model is left in inference mode. */
+    public static ModelProto toOnnx(Detector model, Map<String, String> metadata) {
+        model.eval();
+        GraphProto.Builder g = GraphProto.newBuilder().setName("edgeinspect-detector");
+        g.addInput(value(DetectorOutputs.INPUT, "N", 3, "H", "W"));
+        NodeOps ops = new NodeOps(g);
+        Detector.Heads<String> heads = model.describe(ops, DetectorOutputs.INPUT);
+        g.addNode(node("Sigmoid", heads.heatmapLogits(), DetectorOutputs.HEATMAP));
+        g.addNode(node("Identity", heads.size(), DetectorOutputs.SIZE));
+        g.addNode(node("Identity", heads.offset(), DetectorOutputs.OFFSET));
+        int classes = model.spec().classes();
+        g.addOutput(value(DetectorOutputs.HEATMAP, "N", classes, "h", "w"));
+        g.addOutput(value(DetectorOutputs.SIZE, "N", 2, "h", "w"));
+        g.addOutput(value(DetectorOutputs.OFFSET, "N", 2, "h", "w"));
+        ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(8).setProducerName("edgeinspect-trainer")
+                .setProducerVersion("0.1").setGraph(g)
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET));
+        metadata.forEach((k, v) -> m.addMetadataProps(ai.onnx.proto.OnnxMl.StringStringEntryProto.newBuilder()
+                .setKey(k).setValue(v)));
+        return m.build();
+    }
+
+    public static void write(Detector model, Map<String, String> metadata, Path file) throws IOException {
+        byte[] bytes = toOnnx(model, metadata).toByteArray();
+        AtomicFiles.write(file, bytes);
+    }
+
+    /** Emits one node per operation; values are named by a counter. */
+    private static final class NodeOps implements Ops<String> {
+        private final GraphProto.Builder g;
+        private int next;
+
+        NodeOps(GraphProto.Builder g) {
+            this.g = g;
+        }
+
+        private String fresh(String op) {
+            return op.toLowerCase(java.util.Locale.ROOT) + "_" + next++;
+        }
+
+        @Override
+        public String conv(String x, Conv layer) {
+            String out = fresh("Conv");
+            FoldedConv f = FoldedConv.of(layer);
+            String w = out + ".weight";
+            String b = out + ".bias";
+            g.addInitializer(floats(w, f.weight(), f.out(), f.in(), f.kernel(), f.kernel()));
+            g.addInitializer(floats(b, f.bias(), f.out()));
+            int p = f.kernel() / 2;
+            g.addNode(NodeProto.newBuilder().setOpType("Conv").setName(out).addInput(x).addInput(w).addInput(b)
+                    .addOutput(out)
+                    .addAttribute(ints("kernel_shape", f.kernel(), f.kernel()))
+                    .addAttribute(ints("strides", f.stride(), f.stride()))
+                    .addAttribute(ints("pads", p, p, p, p)));
+            return out;
+        }
+
+        @Override
+        public String relu(String x) {
+            String out = fresh("Relu");
+            g.addNode(node("Relu", x, out));
+            return out;
+        }
+
+        @Override
+        public String add(String a, String b) {
+            String out = fresh("Add");
+            g.addNode(NodeProto.newBuilder().setOpType("Add").setName(out).addInput(a).addInput(b).addOutput(out));
+            return out;
+        }
+
+        @Override
+        public String upsample2(String x) {
+            String out = fresh("Resize");
+            String scales = out + ".scales";
+            g.addInitializer(floats(scales, new float[] {1, 1, 2, 2}, 4));
+            // asymmetric + floor is libtorch's nearest: source index = floor(destination index / 2).
+            g.addNode(NodeProto.newBuilder().setOpType("Resize").setName(out).addInput(x).addInput("")
+                    .addInput(scales).addOutput(out)
+                    .addAttribute(string("mode", "nearest"))
+                    .addAttribute(string("coordinate_transformation_mode", "asymmetric"))
+                    .addAttribute(string("nearest_mode", "floor")));
+            return out;
+        }
+
+        @Override
+        public String sigmoid(String x) {
+            String out = fresh("Sigmoid");
+            g.addNode(node("Sigmoid", x, out));
+            return out;
+        }
+
+        @Override
+        public void tap(String name, String x) {
+            // Feature taps matter to training only.
+        }
+    }
+
+    private static NodeProto node(String op, String in, String out) {
+        return NodeProto.newBuilder().setOpType(op).setName(out).addInput(in).addOutput(out).build();
+    }
+
+    private static TensorProto floats(String name, float[] data, long... dims) {
+        ByteBuffer buf = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(data);
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT.getNumber())
+                .setRawData(ByteString.copyFrom(buf.array()));
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        return t.build();
+    }
+
+    private static AttributeProto ints(String name, long... v) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+        for (long x : v) {
+            a.addInts(x);
+        }
+        return a.build();
+    }
+
+    private static AttributeProto string(String name, String v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+                .setS(ByteString.copyFromUtf8(v)).build();
+    }
+
+    /** A float tensor value with fixed or symbolic (String) dimensions. */
+    private static ValueInfoProto value(String name, Object... dims) {
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        for (Object d : dims) {
+            TensorShapeProto.Dimension.Builder dim = TensorShapeProto.Dimension.newBuilder();
+            if (d instanceof Integer i) {
+                dim.setDimValue(i);
+            } else {
+                dim.setDimParam((String) d);
+            }
+            shape.addDim(dim);
+        }
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT.getNumber()).setShape(shape)))
+                .build();
+    }
+}

@@ -1,0 +1,83 @@
+package com.edgeinspect.trainer.model;
+
+import com.edgeinspect.core.detect.DetectorOutputs;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The detector family, CenterNet-style (Zhou, Wang and Krähenbühl, "Objects as Points", 2019): per-class centre
+ * heatmaps, box sizes and centre offsets on a stride-4 grid; see {@link DetectorSpec} for the shape and
+ * {@link DetectorOutputs} for the contract of its outputs. Feature taps for distillation: {@code stage2} (stride
+ * 8), {@code stage3} (stride 16) and {@code neck} (stride 4).
+ */
+public final class Detector extends Module {
+
+    /** Heatmap bias at start: sigmoid(-2.19) = 0.1, so the focal loss does not explode on the first steps. */
+    private static final double HEATMAP_PRIOR = -2.19;
+
+    private final DetectorSpec spec;
+    private final Conv stem;
+    private final List<List<Conv>> stages = new ArrayList<>();
+    private final Conv[] lateral = new Conv[3];
+    private final Conv smooth;
+    private final Conv[][] heads = new Conv[3][2];
+
+    /** The three head outputs, before the heatmap's sigmoid. */
+    public record Heads<T>(T heatmapLogits, T size, T offset) {}
+
+    public Detector(DetectorSpec spec) {
+        this.spec = spec;
+        int[] w = spec.widths();
+        stem = register_module("stem", new Conv(3, w[0], 3, 2, true));
+        for (int s = 1; s <= 3; s++) {
+            List<Conv> stage = new ArrayList<>();
+            stage.add(register_module("s" + s + "_down", new Conv(w[s - 1], w[s], 3, 2, true)));
+            for (int d = 0; d < spec.depth(); d++) {
+                stage.add(register_module("s" + s + "_conv" + d, new Conv(w[s], w[s], 3, 1, true)));
+            }
+            stages.add(stage);
+            lateral[s - 1] = register_module("lateral" + s, new Conv(w[s], spec.neckWidth(), 1, 1, false));
+        }
+        smooth = register_module("smooth", new Conv(spec.neckWidth(), spec.neckWidth(), 3, 1, true));
+        int[] outs = {spec.classes(), 2, 2};
+        String[] names = {DetectorOutputs.HEATMAP, DetectorOutputs.SIZE, DetectorOutputs.OFFSET};
+        for (int h = 0; h < 3; h++) {
+            heads[h][0] = register_module(names[h] + "_conv", new Conv(spec.neckWidth(), spec.neckWidth(), 3, 1, false));
+            heads[h][1] = register_module(names[h] + "_out", new Conv(spec.neckWidth(), outs[h], 1, 1, false));
+        }
+        try (NoGradGuard g = new NoGradGuard()) {
+            heads[0][1].conv.bias().fill_(new Scalar(HEATMAP_PRIOR));
+        }
+    }
+
+    public DetectorSpec spec() {
+        return spec;
+    }
+
+    /** The network, stated once; see {@link Ops}. */
+    public <T> Heads<T> describe(Ops<T> ops, T image) {
+        T x = ops.relu(ops.conv(image, stem));
+        List<T> features = new ArrayList<>();
+        for (int s = 0; s < 3; s++) {
+            for (Conv c : stages.get(s)) {
+                x = ops.relu(ops.conv(x, c));
+            }
+            features.add(x);
+            ops.tap("stage" + (s + 1), x);
+        }
+        T p = ops.conv(features.get(2), lateral[2]);
+        p = ops.add(ops.upsample2(p), ops.conv(features.get(1), lateral[1]));
+        p = ops.add(ops.upsample2(p), ops.conv(features.get(0), lateral[0]));
+        T neck = ops.relu(ops.conv(p, smooth));
+        ops.tap("neck", neck);
+        List<T> out = new ArrayList<>();
+        for (Conv[] head : heads) {
+            out.add(ops.conv(ops.relu(ops.conv(neck, head[0])), head[1]));
+        }
+        return new Heads<>(out.get(0), out.get(1), out.get(2));
+    }
+}

@@ -1,0 +1,98 @@
+package com.edgeinspect.trainer.model;
+
+import java.util.Arrays;
+
+/**
+ * The shape of one member of the detector family: the teacher and every student are instances of the same code.
+ *
+ * <p>Backbone: a stride-2 stem, then three stages at strides 4, 8 and 16; each stage opens with a stride-2 3x3 conv
+ * and adds {@code depth} more 3x3 convs (all conv + BatchNorm + ReLU). Neck: the stride-16 map is upsampled twice,
+ * each time added to a 1x1 projection of the shallower stage, to a stride-4 map of {@code neckWidth} channels. Heads:
+ * a 3x3 conv and a 1x1 conv each for heatmap, size and offset.
+ *
+ * <p>Why stride 4 on full-resolution frames: the smallest defects are ~10 px at 1080p, i.e. 2.5 cells; a coarser
+ * grid or a downscaled frame merges them with the surface texture. The graph is fully convolutional, so it is
+ * trained on crops and runs on whole 1920x1088 frames.
+ *
+ * @param classes defect classes
+ * @param widths channels of the stem and of the three stages
+ * @param depth extra 3x3 convs per stage
+ * @param neckWidth channels of the neck and the heads
+ */
+public record DetectorSpec(int classes, int[] widths, int depth, int neckWidth) {
+
+    public DetectorSpec {
+        if (classes < 1 || widths.length != 4 || depth < 0 || depth > 8 || neckWidth < 4) {
+            throw new IllegalArgumentException("bad detector spec: classes=" + classes + " widths="
+                    + Arrays.toString(widths) + " depth=" + depth + " neck=" + neckWidth);
+        }
+        for (int w : widths) {
+            if (w < 4 || w > 1024) {
+                throw new IllegalArgumentException("stage width " + w + " outside [4, 1024]");
+            }
+        }
+        widths = widths.clone();
+    }
+
+    /** The large model distilled from. */
+    public static DetectorSpec teacher(int classes) {
+        return new DetectorSpec(classes, new int[] {32, 64, 128, 192}, 2, 64);
+    }
+
+    /** The default deployable model, before any structure search. */
+    public static DetectorSpec student(int classes) {
+        return new DetectorSpec(classes, new int[] {16, 24, 48, 64}, 1, 32);
+    }
+
+    @Override
+    public int[] widths() {
+        return widths.clone();
+    }
+
+    /** Multiply-accumulates of one forward pass on a {@code height} x {@code width} input. */
+    public long macs(int height, int width) {
+        long total = 0;
+        int in = 3;
+        int h = height / 2;
+        int w = width / 2;
+        total += conv(in, widths[0], 3, h, w);
+        in = widths[0];
+        long[] stageHw = new long[4];
+        stageHw[0] = (long) h * w;
+        for (int s = 1; s < 4; s++) {
+            h /= 2;
+            w /= 2;
+            total += conv(in, widths[s], 3, h, w);
+            total += depth * conv(widths[s], widths[s], 3, h, w);
+            in = widths[s];
+            stageHw[s] = (long) h * w;
+        }
+        // neck: 1x1 projections of stages 3, 2, 1 to the neck width, one 3x3 smoothing conv at stride 4
+        total += (long) widths[3] * neckWidth * stageHw[3] + (long) widths[2] * neckWidth * stageHw[2]
+                + (long) widths[1] * neckWidth * stageHw[1] + 9L * neckWidth * neckWidth * stageHw[1];
+        long headOut = classes + 4;
+        total += 3 * 9L * neckWidth * neckWidth * stageHw[1] + (long) neckWidth * headOut * stageHw[1];
+        return total;
+    }
+
+    private static long conv(int in, int out, int k, int h, int w) {
+        return (long) in * out * k * k * h * w;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DetectorSpec s && s.classes == classes && Arrays.equals(s.widths, widths)
+                && s.depth == depth && s.neckWidth == neckWidth;
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(widths) * 31 + classes * 7 + depth * 3 + neckWidth;
+    }
+
+    @Override
+    public String toString() {
+        return "DetectorSpec[classes=" + classes + ", widths=" + Arrays.toString(widths) + ", depth=" + depth
+                + ", neckWidth=" + neckWidth + "]";
+    }
+}
