@@ -1,0 +1,48 @@
+package com.edgeinspect.trainer.train;
+
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The hard-label loss of the detector (Zhou et al., "Objects as Points", 2019):
+ *
+ * <pre>
+ * L_hm   = -1/N * sum( y=1: (1-p)^2 log p ;  y&lt;1: (1-y)^4 p^2 log(1-p) ) * weight
+ * L_size = 1/N * sum over centres |s - s*|      (log width and height in cells)
+ * L_off  = 1/N * sum over centres |o - o*|
+ * L      = L_hm + 0.1 L_size + L_off
+ * </pre>
+ *
+ * with N the number of objects (at least 1) and weight zero inside crowd regions.
+ */
+public final class DetectionLoss {
+
+    public static final double SIZE_WEIGHT = 0.1;
+    private static final double EPS = 1e-4;
+
+    private DetectionLoss() {}
+
+    /** The loss terms of one batch. */
+    public record Terms(Tensor heatmap, Tensor size, Tensor offset) {
+        public Tensor total() {
+            return heatmap.add(size.mul(new Scalar(SIZE_WEIGHT))).add(offset);
+        }
+    }
+
+    public static Terms of(Tensor heatmapLogits, Tensor size, Tensor offset, Batch b) {
+        Tensor p = torch.sigmoid(heatmapLogits).clamp(new org.bytedeco.pytorch.ScalarOptional(new Scalar(EPS)),
+                new org.bytedeco.pytorch.ScalarOptional(new Scalar(1 - EPS)));
+        Tensor y = b.heatmap();
+        Tensor pos = y.eq(new Scalar(1.0)).to(torch.ScalarType.Float);
+        Tensor neg = pos.neg().add(new Scalar(1.0));
+        Tensor one = torch.ones_like(p);
+        Tensor posLoss = torch.log(p).mul(one.sub(p).pow(new Scalar(2))).mul(pos);
+        Tensor negLoss = torch.log(one.sub(p)).mul(p.pow(new Scalar(2))).mul(one.sub(y).pow(new Scalar(4))).mul(neg);
+        Tensor n = b.centreMask().sum().clamp_min(new Scalar(1.0));
+        Tensor hm = posLoss.add(negLoss).mul(b.weight()).sum().neg().div(n);
+        Tensor sz = size.sub(b.size()).abs().mul(b.centreMask()).sum().div(n);
+        Tensor off = offset.sub(b.offset()).abs().mul(b.centreMask()).sum().div(n);
+        return new Terms(hm, sz, off);
+    }
+}

@@ -1,0 +1,138 @@
+package com.edgeinspect.trainer.train;
+
+import com.edgeinspect.core.dataset.Annotation;
+import com.edgeinspect.core.dataset.Box;
+import com.edgeinspect.core.dataset.ImageEntry;
+import com.edgeinspect.core.dataset.VideoAnnotations;
+import com.edgeinspect.core.detect.DetectorOutputs;
+import com.edgeinspect.trainer.cli.Progress;
+import com.edgeinspect.trainer.data.DatasetFormat;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+
+/**
+ * Where training samples come from: crops of annotated video frames (full-resolution, so small defects keep their
+ * pixels), or the images of a still dataset padded to the grid.
+ */
+public final class SampleSets {
+
+    /** A defect cut by a crop keeps its label only if this much of its box is inside; otherwise it is ignored. */
+    private static final double KEEP_INSIDE = 0.6;
+
+    private SampleSets() {}
+
+    /**
+     * Crops from every {@code every}-th frame of annotated clips: one crop around each visible defect (placed at a
+     * random offset) plus {@code background} random crops per frame, so the model sees parts and belt without
+     * defects as often as it sees defects.
+     *
+     * @param minVisible defects less visible than this are ignored by the loss rather than taught either way
+     */
+    public static List<Sample> fromVideos(List<Path> videos, int every, int crop, int background, double minVisible,
+            long seed) throws IOException {
+        if (crop % DetectorOutputs.ALIGN != 0) {
+            throw new IllegalArgumentException("crop " + crop + " is not a multiple of " + DetectorOutputs.ALIGN);
+        }
+        Random r = new Random(seed);
+        List<Sample> out = new ArrayList<>();
+        for (Path video : videos) {
+            VideoAnnotations ann = VideoAnnotations.readBeside(video);
+            try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(video.toFile());
+                    Progress progress = new Progress("samples " + video.getFileName(), ann.frames().size(), "frames")) {
+                g.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
+                g.start();
+                Frame f;
+                int index = 0;
+                while ((f = g.grabImage()) != null && index < ann.frames().size()) {
+                    if (index % every == 0) {
+                        crops(f, ann, ann.frames().get(index), crop, background, minVisible, r, out);
+                    }
+                    index++;
+                    progress.step(1);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void crops(Frame f, VideoAnnotations ann, VideoAnnotations.FrameLabels labels, int crop,
+            int background, double minVisible, Random r, List<Sample> out) {
+        int fw = f.imageWidth;
+        int fh = f.imageHeight;
+        List<int[]> origins = new ArrayList<>();
+        for (VideoAnnotations.DefectBox d : labels.defects()) {
+            if (d.visible() >= minVisible && d.box().width() < crop && d.box().height() < crop) {
+                int x = (int) (d.box().x1() - r.nextInt(Math.max(1, crop - (int) Math.ceil(d.box().width()))));
+                int y = (int) (d.box().y1() - r.nextInt(Math.max(1, crop - (int) Math.ceil(d.box().height()))));
+                origins.add(new int[] {clamp(x, fw - crop), clamp(y, fh - crop)});
+            }
+        }
+        for (int i = 0; i < background; i++) {
+            origins.add(new int[] {r.nextInt(fw - crop + 1), r.nextInt(fh - crop + 1)});
+        }
+        ByteBuffer px = (ByteBuffer) f.image[0];
+        for (int[] o : origins) {
+            byte[] rgb = new byte[crop * crop * 3];
+            for (int y = 0; y < crop; y++) {
+                px.position((o[1] + y) * f.imageStride + o[0] * 3);
+                px.get(rgb, y * crop * 3, crop * 3);
+            }
+            px.rewind();
+            List<Annotation> inside = new ArrayList<>();
+            for (VideoAnnotations.DefectBox d : labels.defects()) {
+                Box moved = new Box(d.box().x1() - o[0], d.box().y1() - o[1], d.box().x2() - o[0], d.box().y2() - o[1]);
+                Box clipped = moved.clip(crop, crop);
+                if (clipped == null) {
+                    continue;
+                }
+                boolean keep = d.visible() >= minVisible && clipped.area() >= KEEP_INSIDE * moved.area();
+                VideoAnnotations.Defect def = ann.defect(d.id());
+                inside.add(new Annotation(def.classId(), clipped, !keep, def.track()));
+            }
+            out.add(new Sample(rgb, crop, crop, inside));
+        }
+    }
+
+    /** The images of a still dataset, each padded with mid-grey to the grid (never scaled: scaling moves boxes). */
+    public static List<Sample> fromDataset(DatasetFormat.Loaded data) throws IOException {
+        List<Sample> out = new ArrayList<>();
+        for (ImageEntry e : data.dataset().images()) {
+            BufferedImage img = ImageIO.read(data.imageRoot().resolve(e.file()).toFile());
+            if (img == null) {
+                throw new IOException(data.imageRoot().resolve(e.file()) + ": not a readable image");
+            }
+            int w = align(img.getWidth());
+            int h = align(img.getHeight());
+            byte[] rgb = new byte[w * h * 3];
+            java.util.Arrays.fill(rgb, (byte) 128);
+            for (int y = 0; y < img.getHeight(); y++) {
+                for (int x = 0; x < img.getWidth(); x++) {
+                    int v = img.getRGB(x, y);
+                    int i = (y * w + x) * 3;
+                    rgb[i] = (byte) (v >> 16);
+                    rgb[i + 1] = (byte) (v >> 8);
+                    rgb[i + 2] = (byte) v;
+                }
+            }
+            out.add(new Sample(rgb, w, h, e.annotations()));
+        }
+        return out;
+    }
+
+    static int align(int v) {
+        return (v + DetectorOutputs.ALIGN - 1) / DetectorOutputs.ALIGN * DetectorOutputs.ALIGN;
+    }
+
+    private static int clamp(int v, int max) {
+        return Math.max(0, Math.min(max, v));
+    }
+}
