@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The trainer's command line: one subcommand per pipeline stage, each reading and writing files. */
 @Command(name = "trainer", mixinStandardHelpOptions = true, version = "edgeinspect trainer 0.1",
         description = "Makes data, trains, compresses and ships defect detectors for the inspection appliance.",
-        subcommands = {SynthCommand.class, ConvertCommand.class, StatsCommand.class})
+        subcommands = {SynthCommand.class, ConvertCommand.class, StatsCommand.class,
+            TrainTeacherCommand.class, ExportCommand.class, EvalCommand.class})
 public final class TrainerCli {
 
     public static void main(String[] args) {
