@@ -34,6 +34,11 @@ public final class Conv extends Module {
         this.bn = batchNorm ? register_module("bn", new BatchNorm2dImpl(new BatchNormOptions(out))) : null;
     }
 
+    /** A 1x1 convolution with bias: the adapter that maps a student feature onto a teacher's channels. */
+    public static Conv adapter(int in, int out) {
+        return new Conv(in, out, 1, 1, false);
+    }
+
     public Tensor forward(Tensor x) {
         Tensor y = conv.forward(x);
         return bn == null ? y : bn.forward(y);

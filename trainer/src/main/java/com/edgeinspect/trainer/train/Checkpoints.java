@@ -1,5 +1,6 @@
 package com.edgeinspect.trainer.train;
 
+import com.edgeinspect.trainer.distill.DistillModel;
 import com.edgeinspect.trainer.model.Detector;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,10 +18,17 @@ public final class Checkpoints {
         if (!Files.isRegularFile(weights)) {
             throw new IOException(runDir + ": no model.pt (training has not checkpointed yet)");
         }
-        Detector d = new Detector(c.spec());
         InputArchive a = new InputArchive();
         a.load_from(weights.toString());
-        d.load(a);
+        Detector d;
+        if (c.teacher() != null) {
+            DistillModel m = new DistillModel(c.spec(), c.teacher());
+            m.load(a);
+            d = m.student();
+        } else {
+            d = new Detector(c.spec());
+            d.load(a);
+        }
         d.eval();
         return d;
     }

@@ -1,5 +1,7 @@
 package com.edgeinspect.trainer.train;
 
+import com.edgeinspect.trainer.model.Detector;
+import com.edgeinspect.trainer.model.TorchOps;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -28,6 +30,16 @@ public final class DetectionLoss {
         public Tensor total() {
             return heatmap.add(size.mul(new Scalar(SIZE_WEIGHT))).add(offset);
         }
+    }
+
+    /** Training on hard labels alone: the objective of a teacher, or of a student without distillation. */
+    public static FitLoop.Objective objective(Detector net) {
+        return (b, step) -> {
+            Detector.Heads<Tensor> h = net.describe(new TorchOps(), b.image());
+            Terms t = of(h.heatmapLogits(), h.size(), h.offset(), b);
+            return new FitLoop.Losses(t.total(), java.util.Map.of("hm", t.heatmap(), "size", t.size(), "off",
+                    t.offset()));
+        };
     }
 
     public static Terms of(Tensor heatmapLogits, Tensor size, Tensor offset, Batch b) {

@@ -20,9 +20,10 @@ import java.util.List;
  * @param settings the optimisation plan
  * @param data where the samples came from
  * @param crop training crop side
+ * @param teacher the teacher's shape, for distillation runs (null otherwise)
  */
 public record RunConfig(String stage, List<String> classes, DetectorSpec spec, FitLoop.Settings settings,
-        List<String> data, int crop) {
+        List<String> data, int crop, DetectorSpec teacher) {
 
     public static final String FILE = "config.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.model.DetectorSpec;
-import com.edgeinspect.trainer.model.TorchOps;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,11 +28,7 @@ class FitLoopTest {
     }
 
     static FitLoop.Objective hardLoss(Detector m) {
-        return (b, step) -> {
-            Detector.Heads<Tensor> h = m.describe(new TorchOps(), b.image());
-            DetectionLoss.Terms t = DetectionLoss.of(h.heatmapLogits(), h.size(), h.offset(), b);
-            return new FitLoop.Losses(t.total(), Map.of("hm", t.heatmap(), "size", t.size(), "off", t.offset()));
-        };
+        return DetectionLoss.objective(m);
     }
 
     @Test

@@ -1,0 +1,54 @@
+package com.edgeinspect.trainer.cli;
+
+import com.edgeinspect.core.dataset.VideoAnnotations;
+import com.edgeinspect.trainer.data.DatasetFormat;
+import com.edgeinspect.trainer.data.Problems;
+import com.edgeinspect.trainer.train.Sample;
+import com.edgeinspect.trainer.train.SampleSets;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Where a training stage takes its samples from: options shared by every stage that trains. */
+final class DataOptions {
+
+    /** Loaded samples with their class names and a description of the sources. */
+    record Loaded(List<String> classes, List<Sample> samples, List<String> sources) {}
+
+    @Option(names = "--videos", split = ",", description = "annotated clips (<name>.json beside each)")
+    List<Path> videos = new ArrayList<>();
+
+    @Option(names = "--dataset", description = "FORMAT:PATH of a still dataset, e.g. voc:../shared/datasets/NEU-DET")
+    String dataset;
+
+    @Option(names = "--crop", defaultValue = "192", description = "training crop side, multiple of 16 (default ${DEFAULT-VALUE})")
+    int crop;
+
+    @Option(names = "--every", defaultValue = "3", description = "use one frame in N of each clip (default ${DEFAULT-VALUE})")
+    int every;
+
+    @Option(names = "--seed", defaultValue = "1")
+    long seed;
+
+    Loaded load() throws IOException {
+        if (videos.isEmpty() == (dataset == null)) {
+            throw new IllegalArgumentException("give either --videos or --dataset");
+        }
+        List<String> sources = new ArrayList<>();
+        if (dataset != null) {
+            int colon = dataset.indexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("--dataset: expected FORMAT:PATH, got '" + dataset + "'");
+            }
+            DatasetFormat.Loaded d = DatasetFormat.of(dataset.substring(0, colon))
+                    .read(Path.of(dataset.substring(colon + 1)), null, Problems.strict());
+            sources.add(dataset);
+            return new Loaded(d.dataset().classes(), SampleSets.fromDataset(d), sources);
+        }
+        videos.forEach(v -> sources.add(v.toString()));
+        return new Loaded(VideoAnnotations.readBeside(videos.get(0)).classes(),
+                SampleSets.fromVideos(videos, every, crop, 2, 0.5, seed), sources);
+    }
+}

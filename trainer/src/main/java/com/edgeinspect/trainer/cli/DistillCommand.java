@@ -1,0 +1,85 @@
+package com.edgeinspect.trainer.cli;
+
+import com.edgeinspect.trainer.distill.DistillModel;
+import com.edgeinspect.trainer.distill.Distillation;
+import com.edgeinspect.trainer.model.Detector;
+import com.edgeinspect.trainer.model.DetectorSpec;
+import com.edgeinspect.trainer.train.Checkpoints;
+import com.edgeinspect.trainer.train.FitLoop;
+import com.edgeinspect.trainer.train.RunConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.global.torch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code trainer distill}: a student trained from a teacher with the four-term loss. */
+@Command(name = "distill", mixinStandardHelpOptions = true,
+        description = "Distil a trained teacher into a student: hard labels + soft labels (KL at temperature T) + "
+                + "adapted intermediate features + attention maps. Resumes from the run directory's checkpoint.")
+final class DistillCommand implements Callable<Integer> {
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--teacher", required = true, description = "the teacher's run directory")
+    Path teacherRun;
+
+    @Option(names = "--out", required = true, description = "run directory")
+    Path out;
+
+    @Option(names = "--steps", defaultValue = "3000")
+    int steps;
+
+    @Option(names = "--batch", defaultValue = "8")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "2e-3")
+    double lr;
+
+    @Option(names = "--weights", split = ",", defaultValue = "0.5,0.3,0.15,0.05",
+            description = "loss weights hard,kl,feature,attention (default ${DEFAULT-VALUE})")
+    List<Double> weights;
+
+    @Option(names = "--temperature", defaultValue = "4", description = "starting temperature (default ${DEFAULT-VALUE})")
+    double t0;
+
+    @Option(names = "--stages", defaultValue = "3", description = "temperature drops by 1 per stage (default ${DEFAULT-VALUE})")
+    int stages;
+
+    @Option(names = "--stop-after", description = "stop (with a checkpoint) after this step; rerun to resume")
+    Integer stopAfter;
+
+    @Override
+    public Integer call() throws Exception {
+        if (weights.size() != 4) {
+            throw new IllegalArgumentException("--weights: expected 4 values hard,kl,feature,attention, got " + weights);
+        }
+        RunConfig tc = RunConfig.read(teacherRun);
+        Detector teacher = Checkpoints.load(teacherRun);
+        DataOptions.Loaded d = data.load();
+        if (!d.classes().equals(tc.classes())) {
+            throw new IllegalArgumentException("classes of the data " + d.classes() + " differ from the teacher's "
+                    + tc.classes());
+        }
+        DetectorSpec spec = DetectorSpec.student(d.classes().size());
+        FitLoop.Settings settings = new FitLoop.Settings(steps, batch, lr, 1e-4, Math.min(200, steps / 10 + 1),
+                data.seed, 200);
+        Files.createDirectories(out);
+        new RunConfig("distill", d.classes(), spec, settings, d.sources(), data.crop, tc.spec()).write(out);
+        torch.manual_seed(data.seed);
+        DistillModel model = new DistillModel(spec, tc.spec());
+        Distillation objective = new Distillation(teacher, model,
+                new Distillation.Weights(weights.get(0), weights.get(1), weights.get(2), weights.get(3), t0, stages),
+                steps);
+        System.err.printf("%d samples; teacher %s -> student %s (%.1fx fewer MACs)%n", d.samples().size(), tc.spec(),
+                spec, (double) tc.spec().macs(1088, 1920) / spec.macs(1088, 1920));
+        new FitLoop(model, settings, out).run(d.samples(), d.classes().size(), objective,
+                stopAfter == null ? steps : stopAfter);
+        System.out.println("distilled " + out.resolve("model.pt"));
+        return 0;
+    }
+}

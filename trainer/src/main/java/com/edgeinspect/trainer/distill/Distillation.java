@@ -1,0 +1,85 @@
+package com.edgeinspect.trainer.distill;
+
+import com.edgeinspect.trainer.model.Detector;
+import com.edgeinspect.trainer.model.TorchOps;
+import com.edgeinspect.trainer.train.Batch;
+import com.edgeinspect.trainer.train.DetectionLoss;
+import com.edgeinspect.trainer.train.FitLoop;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The four-term distillation objective:
+ * {@code L = l1 L_hard + l2 L_KL(T) + l3 L_feature + l4 L_attention}, defaults 0.5 : 0.3 : 0.15 : 0.05, with the
+ * temperature starting at {@code t0} and dropping by 1 at each of {@code stages} equal parts of the run (not below
+ * 1). The teacher is frozen: inference mode (BatchNorm uses its running statistics) and no gradients.
+ */
+public final class Distillation implements FitLoop.Objective {
+
+    /** Loss weights and the temperature schedule. */
+    public record Weights(double hard, double kl, double feature, double attention, double t0, int stages) {
+        public static final Weights DEFAULT = new Weights(0.5, 0.3, 0.15, 0.05, 4, 3);
+    }
+
+    private final Detector teacher;
+    private final DistillModel model;
+    private final Weights w;
+    private final int steps;
+
+    public Distillation(Detector teacher, DistillModel model, Weights weights, int steps) {
+        this.teacher = teacher;
+        this.model = model;
+        this.w = weights;
+        this.steps = steps;
+        teacher.eval();
+        org.bytedeco.pytorch.TensorVector p = teacher.parameters();
+        for (long i = 0; i < p.size(); i++) {
+            p.get(i).requires_grad_(false);
+        }
+    }
+
+    public double temperature(int step) {
+        int stage = (int) ((long) step * w.stages() / Math.max(1, steps));
+        return Math.max(1, w.t0() - stage);
+    }
+
+    @Override
+    public FitLoop.Losses compute(Batch b, int step) {
+        TorchOps t = new TorchOps();
+        Detector.Heads<Tensor> th;
+        try (NoGradGuard g = new NoGradGuard()) {
+            th = teacher.describe(t, b.image());
+        }
+        TorchOps s = new TorchOps();
+        Detector.Heads<Tensor> sh = model.student().describe(s, b.image());
+        DetectionLoss.Terms hard = DetectionLoss.of(sh.heatmapLogits(), sh.size(), sh.offset(), b);
+        Tensor weights = DistillLoss.regionWeights(th.heatmapLogits());
+        double temp = temperature(step);
+        Tensor kl = DistillLoss.kl(sh.heatmapLogits(), th.heatmapLogits(), temp, weights);
+        List<Tensor[]> adapted = new ArrayList<>();
+        List<Tensor[]> raw = new ArrayList<>();
+        for (int i = 0; i < DistillModel.TAPS.size(); i++) {
+            String tap = DistillModel.TAPS.get(i);
+            Tensor st = s.taps().get(tap);
+            Tensor tt = t.taps().get(tap);
+            adapted.add(new Tensor[] {model.adapter(i).forward(st), tt});
+            raw.add(new Tensor[] {st, tt});
+        }
+        Tensor feat = DistillLoss.feature(adapted, weights);
+        Tensor att = DistillLoss.attention(raw);
+        Tensor total = hard.total().mul(new Scalar(w.hard())).add(kl.mul(new Scalar(w.kl())))
+                .add(feat.mul(new Scalar(w.feature()))).add(att.mul(new Scalar(w.attention())));
+        Map<String, Tensor> terms = new LinkedHashMap<>();
+        terms.put("hard", hard.total());
+        terms.put("kl", kl);
+        terms.put("feat", feat);
+        terms.put("att", att);
+        terms.put("T", org.bytedeco.pytorch.global.torch.scalar_tensor(new Scalar(temp)));
+        return new FitLoop.Losses(total, terms);
+    }
+}
