@@ -25,20 +25,14 @@ final class DistillCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
+    @Mixin
+    FitOptions fit;
+
     @Option(names = "--teacher", required = true, description = "the teacher's run directory")
     Path teacherRun;
 
     @Option(names = "--out", required = true, description = "run directory")
     Path out;
-
-    @Option(names = "--steps", defaultValue = "3000")
-    int steps;
-
-    @Option(names = "--batch", defaultValue = "8")
-    int batch;
-
-    @Option(names = "--lr", defaultValue = "2e-3")
-    double lr;
 
     @Option(names = "--weights", split = ",", defaultValue = "0.5,0.3,0.15,0.05",
             description = "loss weights hard,kl,feature,attention (default ${DEFAULT-VALUE})")
@@ -49,9 +43,6 @@ final class DistillCommand implements Callable<Integer> {
 
     @Option(names = "--stages", defaultValue = "3", description = "temperature drops by 1 per stage (default ${DEFAULT-VALUE})")
     int stages;
-
-    @Option(names = "--stop-after", description = "stop (with a checkpoint) after this step; rerun to resume")
-    Integer stopAfter;
 
     @Override
     public Integer call() throws Exception {
@@ -66,19 +57,18 @@ final class DistillCommand implements Callable<Integer> {
                     + tc.classes());
         }
         DetectorSpec spec = DetectorSpec.student(d.classes().size());
-        FitLoop.Settings settings = new FitLoop.Settings(steps, batch, lr, 1e-4, Math.min(200, steps / 10 + 1),
-                data.seed, 200);
+        FitLoop.Settings settings = fit.settings(data.seed);
         Files.createDirectories(out);
         new RunConfig("distill", d.classes(), spec, settings, d.sources(), data.crop, tc.spec()).write(out);
         torch.manual_seed(data.seed);
         DistillModel model = new DistillModel(spec, tc.spec());
         Distillation objective = new Distillation(teacher, model,
                 new Distillation.Weights(weights.get(0), weights.get(1), weights.get(2), weights.get(3), t0, stages),
-                steps);
+                fit.steps);
         System.err.printf("%d samples; teacher %s -> student %s (%.1fx fewer MACs)%n", d.samples().size(), tc.spec(),
                 spec, (double) tc.spec().macs(1088, 1920) / spec.macs(1088, 1920));
         new FitLoop(model, settings, out).run(d.samples(), d.classes().size(), objective,
-                stopAfter == null ? steps : stopAfter);
+                fit.until());
         System.out.println("distilled " + out.resolve("model.pt"));
         return 0;
     }

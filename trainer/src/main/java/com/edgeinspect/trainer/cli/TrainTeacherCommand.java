@@ -23,23 +23,14 @@ final class TrainTeacherCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
+    @Mixin
+    FitOptions fit;
+
     @Option(names = "--out", required = true, description = "run directory")
     Path out;
 
     @Option(names = "--model", defaultValue = "teacher", description = "teacher or student (default ${DEFAULT-VALUE})")
     String model;
-
-    @Option(names = "--steps", defaultValue = "3000")
-    int steps;
-
-    @Option(names = "--batch", defaultValue = "8")
-    int batch;
-
-    @Option(names = "--lr", defaultValue = "2e-3")
-    double lr;
-
-    @Option(names = "--stop-after", description = "stop (with a checkpoint) after this step; rerun to resume")
-    Integer stopAfter;
 
     @Override
     public Integer call() throws Exception {
@@ -50,15 +41,14 @@ final class TrainTeacherCommand implements Callable<Integer> {
             case "student" -> DetectorSpec.student(classes.size());
             default -> throw new IllegalArgumentException("--model: unknown '" + model + "'; valid: teacher, student");
         };
-        FitLoop.Settings settings = new FitLoop.Settings(steps, batch, lr, 1e-4, Math.min(200, steps / 10 + 1), data.seed,
-                200);
+        FitLoop.Settings settings = fit.settings(data.seed);
         Files.createDirectories(out);
         new RunConfig("train-teacher", classes, spec, settings, d.sources(), data.crop, null).write(out);
-        System.err.printf("%d samples, %s, %d steps of %d%n", d.samples().size(), spec, steps, batch);
+        System.err.printf("%d samples, %s, %d steps of %d%n", d.samples().size(), spec, fit.steps, fit.batch);
         torch.manual_seed(data.seed);
         Detector net = new Detector(spec);
         FitLoop loop = new FitLoop(net, settings, out);
-        loop.run(d.samples(), classes.size(), DetectionLoss.objective(net), stopAfter == null ? steps : stopAfter);
+        loop.run(d.samples(), classes.size(), DetectionLoss.objective(net), fit.until());
         System.out.println("trained " + out.resolve("model.pt"));
         return 0;
     }

@@ -16,6 +16,8 @@ public final class TrainerCli {
 
     /** Runs a command line and returns its exit code; bad input gives a one-line error, not a stack trace. */
     public static int run(String... args) {
+        // FFmpeg prints a banner for every input it opens; progress bars say what is being read.
+        org.bytedeco.ffmpeg.global.avutil.av_log_set_level(org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR);
         CommandLine cli = new CommandLine(new TrainerCli());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("error: " + e.getMessage());

@@ -1,0 +1,74 @@
+package com.edgeinspect.trainer.distill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.edgeinspect.trainer.model.Detector;
+import com.edgeinspect.trainer.model.DetectorSpec;
+import com.edgeinspect.trainer.train.FitLoop;
+import com.edgeinspect.trainer.train.Sample;
+import com.edgeinspect.trainer.train.SampleSets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A tiny real distillation: every term is non-zero and falls, the student learns, the teacher does not move. */
+class DistillationTest {
+
+    static final DetectorSpec TEACHER = new DetectorSpec(5, new int[] {8, 16, 16, 24}, 1, 16);
+    static final DetectorSpec STUDENT = new DetectorSpec(5, new int[] {8, 8, 8, 16}, 0, 8);
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void allFourTermsFallAndOnlyTheStudentChanges() throws Exception {
+        List<Sample> samples = SampleSets.fromVideos(List.of(Path.of("../test-videos/mixed-defects.mp4")), 30, 96, 1,
+                0.5, 1);
+        torch.manual_seed(2);
+        Detector teacher = new Detector(TEACHER);
+        // A teacher with some knowledge: a few steps on hard labels.
+        new FitLoop(teacher, new FitLoop.Settings(30, 4, 3e-3, 0, 3, 1, 100), tmp.resolve("t"))
+                .run(samples, 5, com.edgeinspect.trainer.train.DetectionLoss.objective(teacher));
+        float[] teacherBefore = flat(teacher.parameters());
+        DistillModel model = new DistillModel(STUDENT, TEACHER);
+        float[] studentBefore = flat(model.student().parameters());
+        Distillation d = new Distillation(teacher, model, Distillation.Weights.DEFAULT, 40);
+        assertThat(d.temperature(0)).isEqualTo(4);
+        assertThat(d.temperature(39)).isEqualTo(2);
+        List<Map<String, Double>> log = new FitLoop(model, new FitLoop.Settings(40, 4, 3e-3, 0, 3, 2, 100),
+                tmp.resolve("s")).run(samples, 5, d);
+        for (String term : List.of("hard", "kl", "feat", "att")) {
+            double first = log.subList(0, 5).stream().mapToDouble(r -> r.get(term)).average().orElseThrow();
+            double last = log.subList(35, 40).stream().mapToDouble(r -> r.get(term)).average().orElseThrow();
+            assertThat(first).as(term).isPositive();
+            assertThat(last).as(term + " falls").isLessThan(first);
+        }
+        assertThat(flat(teacher.parameters())).containsExactly(teacherBefore);
+        float[] studentAfter = flat(model.student().parameters());
+        double moved = 0;
+        for (int i = 0; i < studentAfter.length; i++) {
+            moved = Math.max(moved, Math.abs(studentAfter[i] - studentBefore[i]));
+        }
+        assertThat(moved).as("student parameters moved").isGreaterThan(1e-3);
+    }
+
+    private static float[] flat(TensorVector params) {
+        Tensor all = torch.cat(params.size() == 0 ? new TensorVector() : flatten(params));
+        float[] out = new float[(int) all.numel()];
+        all.contiguous().data_ptr_float().get(out);
+        return out;
+    }
+
+    private static TensorVector flatten(TensorVector params) {
+        TensorVector v = new TensorVector();
+        for (long i = 0; i < params.size(); i++) {
+            v.push_back(params.get(i).detach().reshape(-1).clone());
+        }
+        return v;
+    }
+}
