@@ -37,14 +37,14 @@ class DistillationTest {
         float[] teacherBefore = flat(teacher.parameters());
         DistillModel model = new DistillModel(STUDENT, TEACHER);
         float[] studentBefore = flat(model.student().parameters());
-        Distillation d = new Distillation(teacher, model, Distillation.Weights.DEFAULT, 40);
+        Distillation d = new Distillation(teacher, model, Distillation.Weights.DEFAULT, 90);
         assertThat(d.temperature(0)).isEqualTo(4);
-        assertThat(d.temperature(39)).isEqualTo(2);
-        List<Map<String, Double>> log = new FitLoop(model, new FitLoop.Settings(40, 4, 3e-3, 0, 3, 2, 100),
+        assertThat(d.temperature(89)).isEqualTo(2);
+        List<Map<String, Double>> log = new FitLoop(model, new FitLoop.Settings(90, 4, 3e-3, 0, 3, 2, 100),
                 tmp.resolve("s")).run(samples, 5, d);
         for (String term : List.of("hard", "kl", "feat", "att")) {
-            double first = log.subList(0, 5).stream().mapToDouble(r -> r.get(term)).average().orElseThrow();
-            double last = log.subList(35, 40).stream().mapToDouble(r -> r.get(term)).average().orElseThrow();
+            double first = log.subList(0, 10).stream().mapToDouble(r -> r.get(term)).average().orElseThrow();
+            double last = log.subList(80, 90).stream().mapToDouble(r -> r.get(term)).average().orElseThrow();
             assertThat(first).as(term).isPositive();
             assertThat(last).as(term + " falls").isLessThan(first);
         }
