@@ -89,11 +89,15 @@ public final class OnnxExporter {
             return out;
         }
 
+        private String unary(String op, String x) {
+            String out = fresh(op);
+            g.addNode(node(op, x, out));
+            return out;
+        }
+
         @Override
         public String relu(String x) {
-            String out = fresh("Relu");
-            g.addNode(node("Relu", x, out));
-            return out;
+            return unary("Relu", x);
         }
 
         @Override
@@ -119,9 +123,7 @@ public final class OnnxExporter {
 
         @Override
         public String sigmoid(String x) {
-            String out = fresh("Sigmoid");
-            g.addNode(node("Sigmoid", x, out));
-            return out;
+            return unary("Sigmoid", x);
         }
 
         @Override
