@@ -1,19 +1,16 @@
 package com.edgeinspect.trainer.eval;
 
 import ai.onnxruntime.OrtException;
-import com.edgeinspect.core.dataset.Annotation;
 import com.edgeinspect.core.dataset.VideoAnnotations;
 import com.edgeinspect.core.detect.Detection;
 import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.core.metrics.DetectionEvaluator;
-import com.edgeinspect.trainer.cli.Progress;
+import com.edgeinspect.trainer.data.AnnotatedVideo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.ffmpeg.global.avutil;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 
 /**
@@ -28,50 +25,46 @@ public final class VideoEvaluation {
     /** Adds every {@code every}-th frame of each clip to the evaluator; returns mean inference milliseconds. */
     public static double run(OrtDetector detector, List<Path> videos, int every, DetectionEvaluator into)
             throws IOException, OrtException {
-        long nanos = 0;
-        int frames = 0;
+        Scorer scorer = new Scorer(detector, into);
         for (Path video : videos) {
-            VideoAnnotations ann = VideoAnnotations.readBeside(video);
-            try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(video.toFile());
-                    Progress p = new Progress("eval " + video.getFileName(), ann.frames().size(), "frames")) {
-                g.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
-                g.start();
-                byte[] bgr = null;
-                Frame f;
-                int index = 0;
-                while ((f = g.grabImage()) != null && index < ann.frames().size()) {
-                    if (index % every == 0) {
-                        int w = f.imageWidth;
-                        int h = f.imageHeight;
-                        if (bgr == null || bgr.length != w * h * 3) {
-                            bgr = new byte[w * h * 3];
-                        }
-                        ByteBuffer px = (ByteBuffer) f.image[0];
-                        for (int y = 0; y < h; y++) {
-                            px.position(y * f.imageStride);
-                            px.get(bgr, y * w * 3, w * 3);
-                        }
-                        px.rewind();
-                        long t0 = System.nanoTime();
-                        List<Detection> found = detector.detect(bgr, w, h);
-                        nanos += System.nanoTime() - t0;
-                        frames++;
-                        into.add(truth(ann, ann.frames().get(index)), found);
-                    }
-                    index++;
-                    p.step(1);
-                }
-            }
+            scorer.clip = AnnotatedVideo.open(video);
+            scorer.clip.decode(avutil.AV_PIX_FMT_BGR24, every, "eval", scorer);
         }
-        return frames == 0 ? 0 : nanos / 1e6 / frames;
+        return scorer.frames == 0 ? 0 : scorer.nanos / 1e6 / scorer.frames;
     }
 
-    static List<Annotation> truth(VideoAnnotations ann, VideoAnnotations.FrameLabels labels) {
-        List<Annotation> out = new ArrayList<>();
-        for (VideoAnnotations.DefectBox d : labels.defects()) {
-            VideoAnnotations.Defect def = ann.defect(d.id());
-            out.add(new Annotation(def.classId(), d.box(), d.visible() < 0.5, def.track()));
+    /** Runs the detector on each frame kept and hands detections and truth to the evaluator. */
+    private static final class Scorer implements AnnotatedVideo.FrameVisitor<OrtException> {
+        private final OrtDetector detector;
+        private final DetectionEvaluator into;
+        private AnnotatedVideo clip;
+        private byte[] bgr = new byte[0];
+        private long nanos;
+        private int frames;
+
+        Scorer(OrtDetector detector, DetectionEvaluator into) {
+            this.detector = detector;
+            this.into = into;
         }
-        return out;
+
+        @Override
+        public void accept(int index, Frame f, VideoAnnotations.FrameLabels labels) throws OrtException {
+            int w = f.imageWidth;
+            int h = f.imageHeight;
+            if (bgr.length != w * h * 3) {
+                bgr = new byte[w * h * 3];
+            }
+            ByteBuffer px = (ByteBuffer) f.image[0];
+            for (int y = 0; y < h; y++) {
+                px.position(y * f.imageStride);
+                px.get(bgr, y * w * 3, w * 3);
+            }
+            px.rewind();
+            long t0 = System.nanoTime();
+            List<Detection> found = detector.detect(bgr, w, h);
+            nanos += System.nanoTime() - t0;
+            frames++;
+            into.add(clip.labels(labels, 0.5), found);
+        }
     }
 }

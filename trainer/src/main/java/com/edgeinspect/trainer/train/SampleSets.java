@@ -5,7 +5,7 @@ import com.edgeinspect.core.dataset.Box;
 import com.edgeinspect.core.dataset.ImageEntry;
 import com.edgeinspect.core.dataset.VideoAnnotations;
 import com.edgeinspect.core.detect.DetectorOutputs;
-import com.edgeinspect.trainer.cli.Progress;
+import com.edgeinspect.trainer.data.AnnotatedVideo;
 import com.edgeinspect.trainer.data.DatasetFormat;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.bytedeco.ffmpeg.global.avutil;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 
 /**
@@ -45,21 +44,9 @@ public final class SampleSets {
         Random r = new Random(seed);
         List<Sample> out = new ArrayList<>();
         for (Path video : videos) {
-            VideoAnnotations ann = VideoAnnotations.readBeside(video);
-            try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(video.toFile());
-                    Progress progress = new Progress("samples " + video.getFileName(), ann.frames().size(), "frames")) {
-                g.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
-                g.start();
-                Frame f;
-                int index = 0;
-                while ((f = g.grabImage()) != null && index < ann.frames().size()) {
-                    if (index % every == 0) {
-                        crops(f, ann, ann.frames().get(index), crop, background, minVisible, r, out);
-                    }
-                    index++;
-                    progress.step(1);
-                }
-            }
+            AnnotatedVideo clip = AnnotatedVideo.open(video);
+            clip.decode(avutil.AV_PIX_FMT_RGB24, every, "samples",
+                    (index, f, labels) -> crops(f, clip.annotations(), labels, crop, background, minVisible, r, out));
         }
         return out;
     }
