@@ -1,5 +1,6 @@
 package com.edgeinspect.trainer.cli;
 
+import com.edgeinspect.core.io.FileTrees;
 import com.edgeinspect.trainer.data.DatasetFormat;
 import com.edgeinspect.trainer.data.Problems;
 import com.edgeinspect.trainer.data.VideoFrames;
@@ -59,7 +60,7 @@ final class ConvertCommand implements Callable<Integer> {
         }
         target.write(data, out);
         if ("video".equalsIgnoreCase(from)) {
-            deleteTree(out.resolve(".frames"));
+            FileTrees.delete(out.resolve(".frames"));
         }
         for (String s : problems.skipped()) {
             System.err.println("skipped: " + s);
@@ -68,13 +69,5 @@ final class ConvertCommand implements Callable<Integer> {
                 data.dataset().images().size(), data.dataset().annotationCount(), data.dataset().classes().size(),
                 problems.skipped().isEmpty() ? "" : ", " + problems.skipped().size() + " bad entries skipped");
         return 0;
-    }
-
-    private static void deleteTree(Path dir) throws java.io.IOException {
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

@@ -36,7 +36,7 @@ final class Scene {
 
     private record PlannedDefect(long id, DefectClass cls, double size, double contrast, long seed) {}
 
-    private record Planned(long track, PartType type, int[] footprint, double angle, double centreY, double entry,
+    private record Planned(long track, PartType type, double angle, double centreY, double entry,
             double extentX, long seed, List<PlannedDefect> defects) {}
 
     Scene(SynthOptions options, boolean paintDefects) {
@@ -84,7 +84,7 @@ final class Scene {
                         defects.add(new PlannedDefect(defectId++, cls, size * height / 1080.0, contrast, r.nextLong()));
                     }
                 }
-                planned.add(new Planned(track++, type, footprint, angle, centreY, entry, extentX, seed, defects));
+                planned.add(new Planned(track++, type, angle, centreY, entry, extentX, seed, defects));
                 double gap = 40 + r.nextDouble() * 460;
                 entry += (extentX + gap) / speed;
             }
@@ -141,6 +141,7 @@ final class Scene {
     }
 
     private Sprite sprite(Planned p) {
+        // The part's stream starts with the footprint drawn at planning; painting continues from there.
         Random r = new Random(p.seed());
         int[] footprint = PartPainter.footprint(p.type(), r);
         PartBody body = PartPainter.paint(p.type(), footprint, r);

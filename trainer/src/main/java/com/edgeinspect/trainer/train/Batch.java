@@ -15,8 +15,7 @@ import org.bytedeco.pytorch.global.torch;
  * samples with augmentation: flips in both directions (a part may lie any way round on the belt) and brightness and
  * contrast jitter (light changes over a shift).
  */
-public record Batch(Tensor image, Tensor heatmap, Tensor size, Tensor offset, Tensor centreMask, Tensor weight,
-        int objects) {
+public record Batch(Tensor image, Tensor heatmap, Tensor size, Tensor offset, Tensor centreMask, Tensor weight) {
 
     /** Makes a batch of {@code samples}, all of the same size (a multiple of {@link DetectorOutputs#ALIGN}). */
     public static Batch of(List<Sample> samples, int classes, Random r, boolean augment) {
@@ -35,7 +34,6 @@ public record Batch(Tensor image, Tensor heatmap, Tensor size, Tensor offset, Te
         float[] off = new float[n * 2 * gh * gw];
         float[] mask = new float[n * gh * gw];
         float[] wt = new float[n * gh * gw];
-        int objects = 0;
         for (int i = 0; i < n; i++) {
             Sample s = samples.get(i);
             if (s.width() != wid || s.height() != hgt) {
@@ -52,10 +50,9 @@ public record Batch(Tensor image, Tensor heatmap, Tensor size, Tensor offset, Te
             System.arraycopy(t.offset, 0, off, i * 2 * gh * gw, t.offset.length);
             System.arraycopy(t.centreMask, 0, mask, i * gh * gw, t.centreMask.length);
             System.arraycopy(t.weight, 0, wt, i * gh * gw, t.weight.length);
-            objects += t.objects;
         }
         return new Batch(tensor(img, n, 3, hgt, wid), tensor(hm, n, classes, gh, gw), tensor(sz, n, 2, gh, gw),
-                tensor(off, n, 2, gh, gw), tensor(mask, n, 1, gh, gw), tensor(wt, n, 1, gh, gw), objects);
+                tensor(off, n, 2, gh, gw), tensor(mask, n, 1, gh, gw), tensor(wt, n, 1, gh, gw));
     }
 
     private static void pixels(Sample s, boolean fx, boolean fy, float gain, float shift, float[] out, int base) {
@@ -72,7 +69,7 @@ public record Batch(Tensor image, Tensor heatmap, Tensor size, Tensor offset, Te
                 for (int c = 0; c < 3; c++) {
                     float v = (rgb[si + c] & 255) / 255f;
                     v = (v - 0.5f) * gain + 0.5f + shift;
-                    out[di + c * plane] = (v - DetectorOutputs.MEAN) / DetectorOutputs.STD;
+                    out[di + c * plane] = DetectorOutputs.normalise(v);
                 }
             }
         }

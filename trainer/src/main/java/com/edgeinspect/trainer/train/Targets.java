@@ -21,7 +21,6 @@ final class Targets {
     final float[] offset;
     final float[] centreMask;
     final float[] weight;
-    int objects;
 
     Targets(int classes, int imageHeight, int imageWidth) {
         this.classes = classes;
@@ -89,6 +88,5 @@ final class Targets {
         size[h * w + c] = (float) Math.log(Math.max(bh, 0.25));
         offset[c] = (float) (cx - ix);
         offset[h * w + c] = (float) (cy - iy);
-        objects++;
     }
 }

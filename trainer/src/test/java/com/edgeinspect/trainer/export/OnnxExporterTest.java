@@ -95,7 +95,7 @@ class OnnxExporterTest {
                     int i = (400 + y) * f.imageStride + (800 + x) * 3;
                     for (int c = 0; c < 3; c++) {
                         int v = bgr.get(i + 2 - c) & 255; // BGR -> RGB
-                        chw[c * h * w + y * w + x] = (v / 255f - DetectorOutputs.MEAN) / DetectorOutputs.STD;
+                        chw[c * h * w + y * w + x] = DetectorOutputs.normalise(v / 255f);
                     }
                 }
             }

@@ -28,4 +28,9 @@ public final class DetectorOutputs {
     public static final float STD = 0.25f;
 
     private DetectorOutputs() {}
+
+    /** The input normalisation: a channel intensity in [0, 1] to the value the graph expects. */
+    public static float normalise(float intensity) {
+        return (intensity - MEAN) / STD;
+    }
 }

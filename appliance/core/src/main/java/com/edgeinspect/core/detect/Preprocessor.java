@@ -13,7 +13,7 @@ public final class Preprocessor {
 
     public Preprocessor() {
         for (int v = 0; v < 256; v++) {
-            lut[v] = (v / 255f - DetectorOutputs.MEAN) / DetectorOutputs.STD;
+            lut[v] = DetectorOutputs.normalise(v / 255f);
         }
     }
 

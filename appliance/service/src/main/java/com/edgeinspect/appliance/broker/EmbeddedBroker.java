@@ -1,14 +1,13 @@
 package com.edgeinspect.appliance.broker;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.core.io.FileTrees;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * An MQTT 5 broker inside the appliance (HiveMQ CE, embedded) for the demo and tests: in-memory persistence, one TCP
@@ -53,7 +52,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         try {
             hivemq.start().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
-            deleteTree(home);
+            FileTrees.delete(home);
             throw new IOException("embedded MQTT broker did not start on " + config.bindAddress() + ":" + config.port()
                     + ": " + e.getMessage(), e);
         }
@@ -66,15 +65,7 @@ public final class EmbeddedBroker implements AutoCloseable {
             hivemq.stop().get(30, TimeUnit.SECONDS);
             hivemq.close();
         } finally {
-            deleteTree(home);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+            FileTrees.delete(home);
         }
     }
 }
