@@ -2,34 +2,51 @@ package com.edgeinspect.appliance;
 
 import com.edgeinspect.appliance.broker.EmbeddedBroker;
 import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.appliance.events.EventStore;
 import com.edgeinspect.appliance.http.HttpApi;
+import com.edgeinspect.appliance.metrics.Metrics;
+import com.edgeinspect.appliance.model.LoadedModel;
+import com.edgeinspect.appliance.model.ModelLoader;
+import com.edgeinspect.appliance.publish.AlertPublisher;
 import com.edgeinspect.appliance.publish.MqttLink;
+import com.edgeinspect.appliance.publish.Spool;
+import com.edgeinspect.core.alert.AlertEvent;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wires the appliance in one place, in the order a frame travels: streams (decode threads and their workers), the
- * MQTT link, periodic stats, the HTTP API. Closing stops them in reverse.
+ * Wires the appliance in one place, in the order a frame travels: the model, the alert path (event store, spool,
+ * publisher, MQTT), the streams, then the HTTP API. Closing stops them in reverse.
  */
-public final class Appliance implements AutoCloseable {
+public final class Appliance implements AutoCloseable, HttpApi.Backend {
 
     private static final Logger LOG = LoggerFactory.getLogger(Appliance.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
     static final String VERSION = "0.1.0";
 
     private final ApplianceConfig config;
     private final long startedMillis = System.currentTimeMillis();
+    private final Metrics metrics = new Metrics();
+    private final AtomicReference<LoadedModel> model = new AtomicReference<>();
     private final List<StreamRunner> streams = new ArrayList<>();
     private EmbeddedBroker broker;
+    private EventStore events;
+    private Spool spool;
     private MqttLink mqtt;
+    private AlertPublisher publisher;
     private Vertx vertx;
     private HttpServer http;
 
@@ -49,28 +66,57 @@ public final class Appliance implements AutoCloseable {
     }
 
     private void startAll() throws Exception {
+        LoadedModel m = new ModelLoader(config.model()).load(Path.of(config.model().bundle()));
+        model.set(m);
+        metrics.model(m.name(), m.version());
+        Path state = Path.of(config.storage().dir());
+        events = new EventStore(state.resolve("events"), config.storage().eventsMax());
+        spool = new Spool(state.resolve("spool"), config.storage().spoolMaxMessages());
+        metrics.gauge("edgeinspect_spool_messages", "alert messages waiting for the broker", spool, Spool::size);
         if (config.mqtt().embeddedBroker() != null && config.mqtt().embeddedBroker().enabled()) {
             broker = EmbeddedBroker.start(config.mqtt().embeddedBroker());
             LOG.info("embedded MQTT broker on {}:{}", config.mqtt().embeddedBroker().bindAddress(),
                     config.mqtt().embeddedBroker().port());
         }
-        for (ApplianceConfig.Stream s : config.streams()) {
-            streams.add(new StreamRunner(s).start());
-        }
         mqtt = new MqttLink(config.mqtt().url(), "appliance-" + config.device().id(), config.topics(),
                 () -> new JsonObject(statusMessage("online")).encode(),
                 new JsonObject(Map.of("state", "offline", "device", config.device().id())).encode());
+        publisher = new AlertPublisher(spool, mqtt);
+        for (ApplianceConfig.Stream s : config.streams()) {
+            streams.add(new StreamRunner(config, s, model::get, metrics, this::alert).start());
+        }
         vertx = Vertx.vertx();
         vertx.setPeriodic(config.mqtt().statsIntervalSeconds() * 1000L,
                 id -> mqtt.publish(config.topics().stats(), new JsonObject(stats()).encode(), 0, false));
-        http = HttpApi.start(vertx, config.http().bindAddress(), config.http().port(), this::ready, this::status)
+        http = HttpApi.start(vertx, config.http().bindAddress(), config.http().port(), this)
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        LOG.info("HTTP API on http://{}:{}/api/status", config.http().bindAddress(), http.actualPort());
+        LOG.info("web page on http://{}:{}/", config.http().bindAddress(), http.actualPort());
     }
 
-    /** Ready when every stream delivers frames and MQTT is connected. */
+    /** The sink of every stream: remember, queue for the broker (durably, before anything else can fail), print. */
+    private void alert(AlertEvent e, byte[] snapshot) {
+        try {
+            events.record(e, snapshot);
+            spool.append(config.topics().alerts(), 1, JSON.writeValueAsBytes(e));
+            if (snapshot != null) {
+                spool.append(config.topics().snapshot(e.id()), 1, snapshot);
+            }
+        } catch (IOException x) {
+            LOG.error("alert {} could not be stored: {}", e.id(), x.toString());
+        }
+        if (e.type().equals(AlertEvent.NEW)) {
+            metrics.alert(e.stream(), e.className());
+        }
+        LOG.info("ALERT {} {} {} score {} at {}{} frame {} ({} defect(s)) id {}", e.type().toUpperCase(), e.stream(),
+                e.className(), String.format("%.2f", e.score()), e.box(), e.zone() == null ? "" : " in " + e.zone(),
+                e.frame(), e.defects(), e.id());
+    }
+
+    /** Ready when a model serves, every stream delivers frames and MQTT is connected. */
+    @Override
     public boolean ready() {
-        return mqtt != null && mqtt.connected() && streams.stream().allMatch(StreamRunner::healthy);
+        return model.get() != null && mqtt != null && mqtt.connected()
+                && streams.stream().allMatch(StreamRunner::healthy);
     }
 
     public int httpPort() {
@@ -83,7 +129,8 @@ public final class Appliance implements AutoCloseable {
         m.put("device", config.device().id());
         m.put("version", VERSION);
         m.put("since", Instant.ofEpochMilli(startedMillis).toString());
-        m.put("model", null);
+        LoadedModel active = model.get();
+        m.put("model", active == null ? null : Map.of("name", active.name(), "version", active.version()));
         return m;
     }
 
@@ -91,16 +138,71 @@ public final class Appliance implements AutoCloseable {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("time", Instant.now().toString());
         m.put("streams", streams.stream().map(StreamRunner::status).toList());
+        m.put("spool", spool.size());
         return m;
     }
 
+    @Override
     public Map<String, Object> status() {
         Map<String, Object> m = statusMessage(ready() ? "ready" : "starting");
         m.put("uptimeSeconds", (System.currentTimeMillis() - startedMillis) / 1000);
         m.put("mqtt", Map.of("url", config.mqtt().url(), "connected", mqtt != null && mqtt.connected(),
                 "prefix", config.topics().prefix()));
+        m.put("alerts", Map.of("delivered", publisher.delivered(), "pending", spool.size(), "dropped", spool.dropped(),
+                "byClass", events.countsByClass()));
         m.put("streams", streams.stream().map(StreamRunner::status).toList());
         return m;
+    }
+
+    @Override
+    public Map<String, Object> model() {
+        LoadedModel m = model.get();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", m.name());
+        out.put("version", m.version());
+        out.put("created", m.bundle().manifest().created());
+        out.put("classes", m.classes());
+        out.put("signer", m.bundle().signer());
+        out.put("sha256", m.bundle().sha256());
+        out.put("provider", m.detector().provider().name().toLowerCase());
+        out.put("thresholds", m.bundle().manifest().thresholds());
+        out.put("metrics", m.bundle().manifest().metrics());
+        return out;
+    }
+
+    @Override
+    public List<AlertEvent> events(int limit) {
+        return events.latest(limit);
+    }
+
+    @Override
+    public byte[] snapshot(String id) throws IOException {
+        return events.snapshot(id);
+    }
+
+    @Override
+    public String metrics() {
+        return metrics.scrape();
+    }
+
+    @Override
+    public byte[] view(String stream) {
+        return runner(stream).view();
+    }
+
+    @Override
+    public void watching(String stream, int delta) {
+        runner(stream).watching(delta);
+    }
+
+    @Override
+    public List<String> streams() {
+        return streams.stream().map(StreamRunner::name).toList();
+    }
+
+    private StreamRunner runner(String name) {
+        return streams.stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no stream " + name));
     }
 
     @Override
@@ -108,14 +210,21 @@ public final class Appliance implements AutoCloseable {
         if (vertx != null) {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
-        if (mqtt != null) {
-            mqtt.close();
-        }
         for (StreamRunner s : streams) {
             s.close();
         }
+        if (publisher != null) {
+            publisher.close();
+        }
+        if (mqtt != null) {
+            mqtt.close();
+        }
         if (broker != null) {
             broker.close();
+        }
+        LoadedModel m = model.getAndSet(null);
+        if (m != null) {
+            m.close();
         }
     }
 }

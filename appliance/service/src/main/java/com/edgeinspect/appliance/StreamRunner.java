@@ -1,29 +1,79 @@
 package com.edgeinspect.appliance;
 
+import com.edgeinspect.appliance.alert.AlertPolicy;
+import com.edgeinspect.appliance.alert.AlertSink;
 import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.appliance.detect.Zones;
+import com.edgeinspect.appliance.metrics.Metrics;
+import com.edgeinspect.appliance.model.LoadedModel;
+import com.edgeinspect.appliance.publish.Jpeg;
 import com.edgeinspect.appliance.source.FfmpegSource;
 import com.edgeinspect.appliance.source.FrameBuffer;
+import com.edgeinspect.appliance.source.StreamState;
+import com.edgeinspect.appliance.track.Track;
+import com.edgeinspect.appliance.track.Tracker;
+import com.edgeinspect.core.alert.AlertEvent;
+import com.edgeinspect.core.bundle.Manifest;
+import com.edgeinspect.core.detect.CenterNetDecoder;
+import com.edgeinspect.core.detect.Detection;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One stream end to end: its decoder and the worker thread that takes the newest frame from it. The worker is where
- * the detection stages run on each frame; until a model is installed it only accounts for frames (processed, end-to-
- * end latency), so the stream's health and drops are already visible.
+ * One stream end to end: its decoder thread, and the worker that takes the newest frame and runs it through the
+ * stages in order: detect (region of interest, active model) → zones → track → alert policy → sink. The model is
+ * read once per frame, so a swapped model takes over between two frames.
  */
 final class StreamRunner implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(StreamRunner.class);
+    /** Live view: at most this many pictures per second, half resolution. */
+    private static final long VIEW_INTERVAL_NANOS = 200_000_000L;
+
+    private final ApplianceConfig.Stream config;
     private final FfmpegSource source;
+    private final Supplier<LoadedModel> model;
+    private final Zones zones;
+    private final Tracker tracker;
+    private final AlertPolicy policy;
+    private final AlertSink sink;
+    private final Metrics.Stream meters;
     private final Thread worker;
     private final AtomicLong processed = new AtomicLong();
+    private final AtomicLong viewers = new AtomicLong();
+    private volatile byte[] view;
+    private long lastView;
     private volatile double lastLatencyMs;
+    private volatile double lastInferenceMs;
+    private volatile String lastError;
+    private volatile int openAlerts;
     private volatile boolean running = true;
+    private CenterNetDecoder decoder;
+    private float decoderThreshold = Float.NaN;
 
-    StreamRunner(ApplianceConfig.Stream config) {
-        this.source = new FfmpegSource(config);
-        this.worker = new Thread(this::work, "frames-" + config.name());
+    StreamRunner(ApplianceConfig config, ApplianceConfig.Stream stream, Supplier<LoadedModel> model, Metrics metrics,
+            AlertSink sink) {
+        this.config = stream;
+        this.source = new FfmpegSource(stream);
+        this.model = model;
+        this.zones = new Zones(stream.zones());
+        this.tracker = new Tracker(new Tracker.Settings(config.tracking().maxSpeedPx(), config.tracking().tolerancePx(),
+                config.tracking().lostAfterFrames()), Manifest.MAX_CLASSES);
+        this.policy = new AlertPolicy(new AlertPolicy.Settings(config.alerts().confirmHits(),
+                config.alerts().groupRadiusPx(), config.alerts().cooldownFrames()), config.device().id(),
+                stream.name(), zones::nameAt);
+        this.sink = sink;
+        this.meters = metrics.stream(stream.name(), () -> source.frames().dropped());
+        this.worker = new Thread(this::work, "frames-" + stream.name());
         this.worker.setDaemon(true);
     }
 
@@ -44,21 +94,106 @@ final class StreamRunner implements AutoCloseable {
             if (f == null) {
                 continue;
             }
-            lastLatencyMs = (System.nanoTime() - f.decodedNanos()) / 1e6;
-            processed.incrementAndGet();
-            source.frames().release(f);
+            try {
+                process(f);
+                lastError = null;
+            } catch (Exception e) {
+                if (lastError == null) {
+                    LOG.error("stream {}: frame {} failed: {}", config.name(), f.sequence(), e.toString());
+                }
+                lastError = e.toString();
+            } finally {
+                source.frames().release(f);
+            }
         }
+    }
+
+    private void process(FrameBuffer f) throws Exception {
+        LoadedModel m = model.get();
+        long t0 = System.nanoTime();
+        int x0 = 0;
+        int y0 = 0;
+        int w = f.width();
+        int h = f.height();
+        if (config.roi() != null) {
+            x0 = Math.min(config.roi().x(), f.width() - 16);
+            y0 = Math.min(config.roi().y(), f.height() - 16);
+            w = Math.min(config.roi().width(), f.width() - x0);
+            h = Math.min(config.roi().height(), f.height() - y0);
+        }
+        List<Detection> found = zones.filter(m.detector().detect(f.bgr(), f.width(), x0, y0, w, h, decoder(m)));
+        long t1 = System.nanoTime();
+        Tracker.Step step = tracker.update(f.sequence(), found);
+        double alertThreshold = config.alertThreshold() != null ? config.alertThreshold()
+                : m.bundle().manifest().thresholds().alert();
+        List<AlertEvent> events = policy.update(f.sequence(), Instant.now(), step,
+                new AlertPolicy.Model(m.version(), m.classes(), alertThreshold));
+        for (AlertEvent e : events) {
+            byte[] snapshot = e.type().equals(AlertEvent.NEW) ? Jpeg.snapshot(f.bgr(), f.width(), f.height(),
+                    new Jpeg.Mark(e.box(), e.className() + String.format(Locale.ROOT, " %.2f", e.score())), 85) : null;
+            sink.accept(e, snapshot);
+        }
+        long t2 = System.nanoTime();
+        meters.decode().record(f.decodeNanos(), TimeUnit.NANOSECONDS);
+        meters.inference().record(t1 - t0, TimeUnit.NANOSECONDS);
+        meters.endToEnd().record(t2 - f.decodedNanos(), TimeUnit.NANOSECONDS);
+        meters.frames().increment();
+        lastInferenceMs = (t1 - t0) / 1e6;
+        lastLatencyMs = (t2 - f.decodedNanos()) / 1e6;
+        processed.incrementAndGet();
+        openAlerts = policy.openAlerts();
+        if (viewers.get() > 0 && t2 - lastView >= VIEW_INTERVAL_NANOS) {
+            lastView = t2;
+            view = Jpeg.frame(f.bgr(), f.width(), f.height(), marks(m, f.sequence()), 0.5, 70);
+        }
+    }
+
+    /** The decoder at this stream's threshold, remade only when the model's default or the override changes. */
+    private CenterNetDecoder decoder(LoadedModel m) {
+        float t = (float) (config.detectionThreshold() != null ? config.detectionThreshold()
+                : m.bundle().manifest().thresholds().detection());
+        if (t != decoderThreshold) {
+            decoder = new CenterNetDecoder(t, 100);
+            decoderThreshold = t;
+        }
+        return decoder;
+    }
+
+    /** The tracks seen in this frame, boxed and labelled with their id and class. */
+    private List<Jpeg.Mark> marks(LoadedModel m, long sequence) {
+        List<Jpeg.Mark> out = new ArrayList<>();
+        for (Track t : tracker.tracks()) {
+            if (t.lastSeen() == sequence) {
+                String name = t.classId() < m.classes().size() ? m.classes().get(t.classId()) : "?";
+                out.add(new Jpeg.Mark(t.box(), "#" + t.id() + " " + name));
+            }
+        }
+        return out;
+    }
+
+    /** The latest live picture (JPEG), or null when nobody watches. */
+    byte[] view() {
+        return view;
+    }
+
+    /** A live-view client connected (+1) or left (-1); pictures are only made while someone watches. */
+    void watching(int delta) {
+        viewers.addAndGet(delta);
+    }
+
+    String name() {
+        return config.name();
     }
 
     /** True while frames flow: the readiness and watchdog signal for this stream. */
     boolean healthy() {
-        return source.state() == com.edgeinspect.appliance.source.StreamState.RUNNING;
+        return source.state() == StreamState.RUNNING && lastError == null;
     }
 
     Map<String, Object> status() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", source.name());
-        m.put("state", source.state().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("state", source.state().name().toLowerCase(Locale.ROOT));
         m.put("width", source.width());
         m.put("height", source.height());
         m.put("sourceFps", source.fps());
@@ -66,8 +201,10 @@ final class StreamRunner implements AutoCloseable {
         m.put("processed", processed.get());
         m.put("dropped", source.frames().dropped());
         m.put("failures", source.failures());
-        m.put("lastError", source.lastError());
-        m.put("handoffLatencyMs", Math.round(lastLatencyMs * 100) / 100.0);
+        m.put("lastError", lastError != null ? lastError : source.lastError());
+        m.put("inferenceMs", Math.round(lastInferenceMs * 10) / 10.0);
+        m.put("latencyMs", Math.round(lastLatencyMs * 10) / 10.0);
+        m.put("openAlerts", openAlerts);
         return m;
     }
 

@@ -7,7 +7,12 @@ import com.edgeinspect.core.metrics.DetectionEvaluator;
 import com.edgeinspect.trainer.eval.VideoEvaluation;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import com.edgeinspect.core.io.AtomicFiles;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -34,6 +39,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2")
     int threads;
 
+    @Option(names = "--report", description = "also write the results as JSON (for trainer bundle --metrics)")
+    Path report;
+
     @Override
     public Integer call() throws Exception {
         List<String> classes = VideoAnnotations.readBeside(videos.get(0)).classes();
@@ -53,6 +61,24 @@ final class EvalCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "| %s | %d | %.4f | %.3f | %.3f |%n", classes.get(r.classId()), r.truths(),
                     r.ap(), pr[0], pr[1]);
         }
+        if (report != null) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("clips", videos.stream().map(v -> v.getFileName().toString()).toList());
+            r.put("everyNthFrame", every);
+            r.put("map50", round(ev.map(0.5)));
+            r.put("map50to95", round(ev.mapCoco()));
+            r.put("inferenceMsCpu", round(ms));
+            Map<String, Object> perClass = new LinkedHashMap<>();
+            for (DetectionEvaluator.ClassResult c : ev.perClass(0.5)) {
+                perClass.put(classes.get(c.classId()), round(c.ap()));
+            }
+            r.put("ap50PerClass", perClass);
+            AtomicFiles.write(report, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r));
+        }
         return 0;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e4) / 1e4;
     }
 }

@@ -1,14 +1,20 @@
 package com.edgeinspect.core.detect;
 
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
 /**
  * Packed 8-bit BGR (what decoders give) into the detector's input: planar RGB floats, normalised with
  * {@link DetectorOutputs#MEAN} and {@link DetectorOutputs#STD}, padded with zeros (mid-grey after normalisation) at
  * the right and bottom to the next multiple of {@link DetectorOutputs#ALIGN}. Full resolution, no resampling: small
- * defects keep every pixel. The output array is reused between frames of the same size.
+ * defects keep every pixel. A region of interest is cut out while converting, so the frame is never copied.
+ *
+ * <p>The output is one direct, native-order buffer reused between frames of the same size: ONNX Runtime reads it in
+ * place, so a 1080p frame costs no allocation and no extra 25 MB copy. Not thread-safe.
  */
 public final class Preprocessor {
 
-    private float[] buffer = new float[0];
+    private FloatBuffer buffer = FloatBuffer.allocate(0);
     private final float[] lut = new float[256];
 
     public Preprocessor() {
@@ -21,26 +27,44 @@ public final class Preprocessor {
         return (v + DetectorOutputs.ALIGN - 1) / DetectorOutputs.ALIGN * DetectorOutputs.ALIGN;
     }
 
-    /** Converts one frame; the returned array is owned by this preprocessor and overwritten by the next call. */
-    public float[] apply(byte[] bgr, int width, int height) {
+    /** Converts a whole frame. */
+    public FloatBuffer apply(byte[] bgr, int width, int height) {
+        return apply(bgr, width, 0, 0, width, height);
+    }
+
+    /**
+     * Converts the {@code width x height} region at ({@code x0}, {@code y0}) of a frame {@code frameWidth} pixels
+     * wide. The returned buffer is owned by this preprocessor and overwritten by the next call.
+     */
+    public FloatBuffer apply(byte[] bgr, int frameWidth, int x0, int y0, int width, int height) {
         int pw = aligned(width);
         int ph = aligned(height);
         int plane = pw * ph;
-        if (buffer.length != 3 * plane) {
-            buffer = new float[3 * plane];
+        if (buffer.capacity() != 3 * plane) {
+            buffer = java.nio.ByteBuffer.allocateDirect(3 * plane * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
         } else if (pw != width || ph != height) {
-            java.util.Arrays.fill(buffer, 0f);
-        }
-        float[] out = buffer;
-        for (int y = 0; y < height; y++) {
-            int src = y * width * 3;
-            int dst = y * pw;
-            for (int x = 0; x < width; x++, src += 3) {
-                out[dst + x] = lut[bgr[src + 2] & 255];
-                out[plane + dst + x] = lut[bgr[src + 1] & 255];
-                out[2 * plane + dst + x] = lut[bgr[src] & 255];
+            for (int i = 0; i < 3 * plane; i++) {
+                buffer.put(i, 0f);
             }
         }
+        FloatBuffer out = buffer;
+        for (int y = 0; y < height; y++) {
+            int src = ((y0 + y) * frameWidth + x0) * 3;
+            int dst = y * pw;
+            for (int x = 0; x < width; x++, src += 3) {
+                out.put(dst + x, lut[bgr[src + 2] & 255]);
+                out.put(plane + dst + x, lut[bgr[src + 1] & 255]);
+                out.put(2 * plane + dst + x, lut[bgr[src] & 255]);
+            }
+        }
+        out.clear();
         return out;
+    }
+
+    /** A copy of a converted buffer as an array (golden data, tests). */
+    public static float[] toArray(FloatBuffer b) {
+        float[] a = new float[b.remaining()];
+        b.duplicate().get(a);
+        return a;
     }
 }

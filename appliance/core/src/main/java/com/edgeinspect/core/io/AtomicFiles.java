@@ -28,11 +28,26 @@ public final class AtomicFiles {
     private AtomicFiles() {}
 
     public static void write(Path target, Writer writer) throws IOException {
+        write(target, writer, false);
+    }
+
+    public static void write(Path target, byte[] content) throws IOException {
+        write(target, out -> out.write(content), false);
+    }
+
+    /** Writes a secret (e.g. a private key): the file stays owner-only from creation on. */
+    public static void writeSecret(Path target, byte[] content) throws IOException {
+        write(target, out -> out.write(content), true);
+    }
+
+    private static void write(Path target, Writer writer, boolean secret) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         try {
-            readableByAll(tmp);
+            if (!secret) {
+                readableByAll(tmp);
+            }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                     OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
                 writer.writeTo(out);
@@ -50,10 +65,6 @@ public final class AtomicFiles {
         } finally {
             Files.deleteIfExists(tmp);
         }
-    }
-
-    public static void write(Path target, byte[] content) throws IOException {
-        write(target, out -> out.write(content));
     }
 
     /** Temp files are created owner-only; the finished file gets the usual rw-r--r--. */

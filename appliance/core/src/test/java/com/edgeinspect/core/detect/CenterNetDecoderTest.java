@@ -62,7 +62,7 @@ class CenterNetDecoderTest {
         bgr[0] = 0;
         bgr[1] = (byte) 128;
         bgr[2] = (byte) 255; // top-left pixel: B=0 G=128 R=255
-        float[] in = new Preprocessor().apply(bgr, 20, 18);
+        float[] in = Preprocessor.toArray(new Preprocessor().apply(bgr, 20, 18));
         int pw = 32;
         int ph = 32;
         assertThat(in).hasSize(3 * pw * ph);

@@ -18,7 +18,18 @@ import java.util.stream.Collectors;
  * The appliance's configuration: one immutable record per YAML section, validated at load. Unknown keys are errors;
  * every error names the key path (e.g. {@code streams[1].url}). Runtime code receives these records, never maps.
  */
-public record ApplianceConfig(Device device, Mqtt mqtt, Http http, List<Stream> streams) {
+public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, Tracking tracking, Alerts alerts,
+        Storage storage, List<Stream> streams) {
+
+    public ApplianceConfig {
+        model = model != null ? model : new Model(null, null, null, null, null, null, null, null, null);
+        tracking = tracking != null ? tracking : new Tracking(null, null, null);
+        alerts = alerts != null ? alerts : new Alerts(null, null, null);
+        storage = storage != null ? storage : new Storage(null, null, null);
+    }
+
+    /** Environment variables that override keys: {@code EDGEINSPECT__MQTT__URL}, {@code EDGEINSPECT__STREAMS__0__URL}. */
+    public static final String ENV_PREFIX = "EDGEINSPECT__";
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -48,12 +59,102 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, List<Stream> 
     public record Http(String bindAddress, int port) {}
 
     /**
+     * The model the appliance starts with and how it runs.
+     *
+     * @param bundle the signed bundle (.vimodel) to serve until another is installed
+     * @param trustedKeys public keys (PEM) whose signatures are accepted
+     * @param allowUnsigned accept bundles without a signature (development only)
+     * @param providers execution providers to try in order: tensorrt, cuda, cpu
+     * @param threads intra-op threads of the CPU provider
+     * @param fp16 let TensorRT build fp16 engines
+     * @param engineCache directory for TensorRT engines (built once per model, ORT, TensorRT and device)
+     * @param workspaceMb TensorRT's build workspace
+     */
+    public record Model(String bundle, List<String> trustedKeys, Boolean allowUnsigned, Integer maxBundleMb,
+            List<String> providers, Integer threads, Boolean fp16, String engineCache, Integer workspaceMb) {
+        public Model {
+            bundle = bundle != null ? bundle : "models/default.vimodel";
+            trustedKeys = trustedKeys != null ? List.copyOf(trustedKeys) : List.of();
+            allowUnsigned = allowUnsigned != null && allowUnsigned;
+            maxBundleMb = maxBundleMb != null ? maxBundleMb : 256;
+            providers = providers != null ? List.copyOf(providers) : List.of("tensorrt", "cuda", "cpu");
+            threads = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
+            fp16 = fp16 == null || fp16;
+            engineCache = engineCache != null ? engineCache : "state/engines";
+            workspaceMb = workspaceMb != null ? workspaceMb : 1024;
+        }
+    }
+
+    /**
+     * @param maxSpeedPx the fastest a part moves, pixels per frame
+     * @param tolerancePx how far a detection may stray from its track's prediction
+     * @param lostAfterFrames frames without a sighting after which a track ends
+     */
+    public record Tracking(Double maxSpeedPx, Double tolerancePx, Integer lostAfterFrames) {
+        public Tracking {
+            maxSpeedPx = maxSpeedPx != null ? maxSpeedPx : 40.0;
+            tolerancePx = tolerancePx != null ? tolerancePx : 16.0;
+            lostAfterFrames = lostAfterFrames != null ? lostAfterFrames : 12;
+        }
+    }
+
+    /**
+     * @param confirmHits sightings before a defect raises an alert
+     * @param groupRadiusPx defects this close to an open alert belong to the same part
+     * @param cooldownFrames frames after a part's last sighting before its alert ends
+     */
+    public record Alerts(Integer confirmHits, Double groupRadiusPx, Integer cooldownFrames) {
+        public Alerts {
+            confirmHits = confirmHits != null ? confirmHits : 3;
+            groupRadiusPx = groupRadiusPx != null ? groupRadiusPx : 150.0;
+            cooldownFrames = cooldownFrames != null ? cooldownFrames : 30;
+        }
+    }
+
+    /**
+     * @param dir the appliance's state: spool, event store, installed bundles
+     * @param spoolMaxMessages alerts kept while the broker is unreachable; beyond it the oldest are dropped
+     * @param eventsMax recent alerts (with snapshots) kept for the web page and API
+     */
+    public record Storage(String dir, Integer spoolMaxMessages, Integer eventsMax) {
+        public Storage {
+            dir = dir != null ? dir : "state";
+            spoolMaxMessages = spoolMaxMessages != null ? spoolMaxMessages : 10_000;
+            eventsMax = eventsMax != null ? eventsMax : 500;
+        }
+    }
+
+    /** A rectangle of the frame, in pixels. */
+    public record Rect(int x, int y, int width, int height) {}
+
+    /**
+     * An area of the frame: detections whose centre lies inside count (or, for {@code exclude}, are ignored).
+     *
+     * @param polygon at least three [x, y] points in frame pixels
+     */
+    public record Zone(String name, List<List<Double>> polygon, Boolean exclude) {
+        public Zone {
+            exclude = exclude != null && exclude;
+        }
+    }
+
+    /**
      * @param name short identifier used in metrics, topics and the web page
      * @param url file path, rtsp://, http://, udp:// or /dev/videoN
      * @param loop restart a file at its end (demo, soak)
      * @param realtime pace a file at its frame rate, as a camera would deliver it
+     * @param roi the part of the frame the detector sees (default: all of it); smaller is faster
+     * @param zones named areas; with any include zone, detections outside all include zones are ignored
+     * @param detectionThreshold overrides the model's detection threshold for this stream
+     * @param alertThreshold overrides the model's alert threshold for this stream
      */
-    public record Stream(String name, String url, boolean loop, Boolean realtime) {
+    public record Stream(String name, String url, Boolean loop, Boolean realtime, Rect roi, List<Zone> zones,
+            Double detectionThreshold, Double alertThreshold) {
+        public Stream {
+            loop = loop != null && loop;
+            zones = zones != null ? List.copyOf(zones) : List.of();
+        }
+
         public boolean paced() {
             return realtime == null || realtime;
         }
@@ -64,15 +165,30 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, List<Stream> 
     }
 
     public static ApplianceConfig load(InputStream in, String source) throws Invalid {
+        return load(in, source, System.getenv());
+    }
+
+    /** Loads a file with {@code EDGEINSPECT__...} variables from {@code env} applied over it. */
+    public static ApplianceConfig load(InputStream in, String source, java.util.Map<String, String> env) throws Invalid {
         ApplianceConfig c;
         try {
-            c = YAML.readValue(in, ApplianceConfig.class);
+            com.fasterxml.jackson.databind.JsonNode tree = YAML.readTree(in);
+            if (tree == null || tree.isMissingNode() || tree.isNull()) {
+                throw new Invalid(source + ": empty configuration");
+            }
+            EnvOverrides.apply(tree, env, ENV_PREFIX, YAML);
+            c = YAML.treeToValue(tree, ApplianceConfig.class);
         } catch (UnrecognizedPropertyException e) {
             // Name the section holding the unknown key.
             throw new Invalid(source + ": " + path(e.getPath().subList(0, e.getPath().size() - 1)) + ": unknown key '" + e.getPropertyName() + "'; valid: "
                     + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")));
         } catch (JsonMappingException e) {
-            throw new Invalid(source + ": " + path(e.getPath()) + ": " + e.getOriginalMessage());
+            String why = e.getOriginalMessage().startsWith("Cannot map `null`") ? "is required" : e.getOriginalMessage();
+            throw new Invalid(source + ": " + path(e.getPath()) + ": " + why);
+        } catch (Invalid e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new Invalid(source + ": " + e.getMessage());
         } catch (IOException e) {
             throw new Invalid(source + ": " + e.getMessage());
         }
@@ -123,7 +239,37 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, List<Stream> 
                     "must be 1-32 of A-Z a-z 0-9 _ -");
             require(names.add(s.name()), source, at + ".name", "duplicate stream name '" + s.name() + "'");
             require(s.url() != null && !s.url().isBlank(), source, at + ".url", "is required");
+            if (s.roi() != null) {
+                require(s.roi().x() >= 0 && s.roi().y() >= 0 && s.roi().width() >= 16 && s.roi().height() >= 16,
+                        source, at + ".roi", "needs x, y >= 0 and width, height >= 16");
+            }
+            for (int z = 0; z < s.zones().size(); z++) {
+                Zone zone = s.zones().get(z);
+                String zat = at + ".zones[" + z + "]";
+                require(zone.name() != null && !zone.name().isBlank(), source, zat + ".name", "is required");
+                require(zone.polygon() != null && zone.polygon().size() >= 3
+                        && zone.polygon().stream().allMatch(p -> p != null && p.size() == 2), source,
+                        zat + ".polygon", "needs at least three [x, y] points");
+            }
+            threshold(s.detectionThreshold(), source, at + ".detection_threshold");
+            threshold(s.alertThreshold(), source, at + ".alert_threshold");
         }
+        require(model.providers().stream().allMatch(p -> List.of("tensorrt", "cuda", "cpu").contains(p))
+                && !model.providers().isEmpty(), source, "model.providers", "must list tensorrt, cuda and/or cpu");
+        require(model.threads() >= 1 && model.threads() <= 64, source, "model.threads", "must be in [1, 64]");
+        require(model.maxBundleMb() >= 1, source, "model.max_bundle_mb", "must be at least 1");
+        require(!model.trustedKeys().isEmpty() || model.allowUnsigned(), source, "model.trusted_keys",
+                "needs at least one public key (or allow_unsigned: true for development)");
+        require(tracking.maxSpeedPx() >= 0 && tracking.tolerancePx() >= 0 && tracking.lostAfterFrames() >= 1, source,
+                "tracking", "max_speed_px, tolerance_px >= 0 and lost_after_frames >= 1");
+        require(alerts.confirmHits() >= 1 && alerts.groupRadiusPx() >= 0 && alerts.cooldownFrames() >= 0, source,
+                "alerts", "confirm_hits >= 1, group_radius_px >= 0, cooldown_frames >= 0");
+        require(storage.spoolMaxMessages() >= 10 && storage.eventsMax() >= 1, source, "storage",
+                "spool_max_messages >= 10 and events_max >= 1");
+    }
+
+    private static void threshold(Double t, String source, String key) throws Invalid {
+        require(t == null || (t > 0 && t < 1), source, key, "must be in (0, 1)");
     }
 
     private static void port(int port, String source, String key) throws Invalid {

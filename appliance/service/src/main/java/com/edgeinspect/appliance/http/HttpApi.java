@@ -1,34 +1,131 @@
 package com.edgeinspect.appliance.http;
 
+import com.edgeinspect.core.alert.AlertEvent;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.io.IOException;
+import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 /**
- * The box's HTTP face: {@code /health} (the process answers), {@code /ready} (streams delivering frames and MQTT
- * connected; 503 otherwise, for load balancers and the installer) and {@code /api/status} (everything the web page
- * shows). Handlers only read snapshots, so the event loop never blocks.
+ * The box's HTTP face. {@code /health} (the process answers), {@code /ready} (streams delivering frames, model
+ * loaded, MQTT connected; 503 otherwise), {@code /metrics} (Prometheus), {@code /api/status}, {@code /api/model},
+ * {@code /api/events} with each alert's snapshot, {@code /stream/NAME.mjpg} (live view with boxes) and the web page
+ * at {@code /}. Handlers read snapshots; file reads run off the event loop.
  */
 public final class HttpApi {
 
+    /** What the API shows; implemented by the appliance. */
+    public interface Backend {
+        boolean ready();
+
+        Map<String, Object> status();
+
+        Map<String, Object> model();
+
+        List<AlertEvent> events(int limit);
+
+        /** JPEG of an alert, or null; may read a file. */
+        byte[] snapshot(String id) throws IOException;
+
+        String metrics();
+
+        /** The latest live picture of a stream (JPEG), null while none; unknown streams throw. */
+        byte[] view(String stream);
+
+        /** A live-view client of a stream connected (+1) or left (-1). */
+        void watching(String stream, int delta);
+
+        List<String> streams();
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String BOUNDARY = "frame";
+    private static final long VIEW_PERIOD_MS = 200;
+
     private HttpApi() {}
 
-    public static Future<HttpServer> start(Vertx vertx, String host, int port, BooleanSupplier ready,
-            Supplier<Map<String, Object>> status) {
+    public static Future<HttpServer> start(Vertx vertx, String host, int port, Backend backend) {
         Router router = Router.router(vertx);
-        router.get("/health").handler(ctx -> ctx.response().putHeader("content-type", "text/plain").end("ok\n"));
+        router.get("/health").handler(ctx -> text(ctx, 200, "ok\n"));
         router.get("/ready").handler(ctx -> {
-            boolean ok = ready.getAsBoolean();
-            ctx.response().setStatusCode(ok ? 200 : 503).putHeader("content-type", "text/plain")
-                    .end(ok ? "ready\n" : "not ready\n");
+            boolean ok = backend.ready();
+            text(ctx, ok ? 200 : 503, ok ? "ready\n" : "not ready\n");
         });
-        router.get("/api/status").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
-                .end(new JsonObject(status.get()).encodePrettily()));
+        router.get("/metrics").handler(ctx -> ctx.response()
+                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(backend.metrics()));
+        router.get("/api/status").handler(ctx -> json(ctx, backend.status()));
+        router.get("/api/model").handler(ctx -> json(ctx, backend.model()));
+        router.get("/api/events").handler(ctx -> {
+            int limit = 50;
+            String l = ctx.request().getParam("limit");
+            try {
+                limit = l == null ? 50 : Math.max(1, Math.min(1000, Integer.parseInt(l)));
+            } catch (NumberFormatException e) {
+                text(ctx, 400, "limit must be a number\n");
+                return;
+            }
+            json(ctx, backend.events(limit));
+        });
+        router.get("/api/events/:id/snapshot.jpg").handler(ctx -> vertx.executeBlocking(
+                () -> backend.snapshot(ctx.pathParam("id"))).onComplete(r -> {
+                    if (r.failed() || r.result() == null) {
+                        text(ctx, 404, "no snapshot\n");
+                    } else {
+                        ctx.response().putHeader("content-type", "image/jpeg")
+                                .putHeader("cache-control", "max-age=86400").end(Buffer.buffer(r.result()));
+                    }
+                }));
+        router.get("/stream/:name").handler(ctx -> mjpeg(vertx, ctx, backend));
+        router.route("/*").handler(StaticHandler.create("web").setCachingEnabled(false));
         return vertx.createHttpServer().requestHandler(router).listen(port, host);
+    }
+
+    /** {@code multipart/x-mixed-replace}: browsers show it as a live image; a slow client skips pictures. */
+    private static void mjpeg(Vertx vertx, RoutingContext ctx, Backend backend) {
+        String file = ctx.pathParam("name");
+        String name = file.endsWith(".mjpg") ? file.substring(0, file.length() - 5) : file;
+        if (!backend.streams().contains(name)) {
+            text(ctx, 404, "no stream " + name + "\n");
+            return;
+        }
+        HttpServerResponse r = ctx.response().setChunked(true)
+                .putHeader("content-type", "multipart/x-mixed-replace; boundary=" + BOUNDARY)
+                .putHeader("cache-control", "no-cache");
+        backend.watching(name, 1);
+        byte[][] last = new byte[1][];
+        long timer = vertx.setPeriodic(VIEW_PERIOD_MS, id -> {
+            byte[] jpeg = backend.view(name);
+            if (jpeg == null || jpeg == last[0] || r.writeQueueFull()) {
+                return;
+            }
+            last[0] = jpeg;
+            r.write(Buffer.buffer("--" + BOUNDARY + "\r\ncontent-type: image/jpeg\r\ncontent-length: " + jpeg.length
+                    + "\r\n\r\n").appendBytes(jpeg).appendString("\r\n"));
+        });
+        r.closeHandler(v -> {
+            vertx.cancelTimer(timer);
+            backend.watching(name, -1);
+        });
+    }
+
+    private static void text(RoutingContext ctx, int status, String body) {
+        ctx.response().setStatusCode(status).putHeader("content-type", "text/plain; charset=utf-8").end(body);
+    }
+
+    private static void json(RoutingContext ctx, Object value) {
+        try {
+            ctx.response().putHeader("content-type", "application/json").end(JSON.writeValueAsString(value));
+        } catch (JsonProcessingException e) {
+            ctx.fail(e);
+        }
     }
 }

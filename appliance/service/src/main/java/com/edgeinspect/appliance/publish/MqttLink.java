@@ -69,6 +69,24 @@ public final class MqttLink implements AutoCloseable {
         }
     }
 
+    /**
+     * Publishes and waits for the broker's acknowledgement (PUBACK for QoS 1); false when not connected, refused or
+     * not acknowledged in time. The caller keeps the message until this returns true.
+     */
+    public boolean publishConfirmed(String topic, byte[] payload, int qos, long timeoutMillis) {
+        if (!connected) {
+            return false;
+        }
+        try {
+            IMqttToken t = client.publish(topic, payload, qos, false);
+            t.waitForCompletion(timeoutMillis);
+            return t.isComplete() && t.getException() == null;
+        } catch (MqttException e) {
+            LOG.debug("MQTT publish to {} not confirmed: {}", topic, e.getMessage());
+            return false;
+        }
+    }
+
     private final class Callback implements MqttCallback {
         @Override
         public void connectComplete(boolean reconnect, String serverURI) {

@@ -148,11 +148,15 @@ public final class FfmpegSource implements AutoCloseable {
             LOG.info("stream {}: {}x{} at {} fps from {}", config.name(), width, height, fps, config.url());
             long interval = (long) (1e9 / fps);
             long next = System.nanoTime();
-            Frame f;
-            while (running && (f = g.grabImage()) != null) {
-                FrameBuffer buf = out.writable();
-                copy(f, buf, decoded.incrementAndGet());
+            while (running) {
+                long t0 = System.nanoTime();
+                Frame f = g.grabImage();
+                if (f == null) {
+                    break;
+                }
+                long grabbed = System.nanoTime() - t0;
                 if (isFile() && config.paced()) {
+                    // A camera delivers a frame at its time; the frame's latency starts when it would arrive.
                     next += interval;
                     long wait = next - System.nanoTime();
                     if (wait > 0) {
@@ -161,6 +165,8 @@ public final class FfmpegSource implements AutoCloseable {
                         next = System.nanoTime(); // fell far behind (paused machine): do not burst to catch up
                     }
                 }
+                FrameBuffer buf = out.writable();
+                copy(f, buf, decoded.getAndIncrement(), grabbed);
                 out.publish(buf);
             }
             g.stop();
@@ -168,10 +174,10 @@ public final class FfmpegSource implements AutoCloseable {
         }
     }
 
-    private static void copy(Frame f, FrameBuffer buf, long sequence) {
+    private static void copy(Frame f, FrameBuffer buf, long sequence, long decodeNanos) {
         int w = f.imageWidth;
         int h = f.imageHeight;
-        buf.reset(w, h, sequence, System.nanoTime());
+        buf.reset(w, h, sequence, System.nanoTime(), decodeNanos);
         ByteBuffer src = (ByteBuffer) f.image[0];
         byte[] dst = buf.bgr();
         int row = w * 3;

@@ -11,9 +11,10 @@ public final class FrameBuffer {
     private int height;
     private long sequence;
     private long decodedNanos;
+    private long decodeNanos;
 
     /** Makes room for a width x height frame; reallocates only when the resolution grows. */
-    void reset(int width, int height, long sequence, long decodedNanos) {
+    void reset(int width, int height, long sequence, long decodedNanos, long decodeNanos) {
         int need = width * height * 3;
         if (bgr.length < need) {
             bgr = new byte[need];
@@ -22,6 +23,7 @@ public final class FrameBuffer {
         this.height = height;
         this.sequence = sequence;
         this.decodedNanos = decodedNanos;
+        this.decodeNanos = decodeNanos;
     }
 
     public byte[] bgr() {
@@ -36,9 +38,14 @@ public final class FrameBuffer {
         return height;
     }
 
-    /** Position of this frame in its stream since the appliance started (monotonic across reconnects). */
+    /** Position of this frame in its stream since the appliance started, from 0 (monotonic across reconnects). */
     public long sequence() {
         return sequence;
+    }
+
+    /** How long the decoder took to produce this frame. */
+    public long decodeNanos() {
+        return decodeNanos;
     }
 
     /** {@link System#nanoTime()} when decoding finished: the start of the frame's end-to-end latency. */

@@ -13,6 +13,7 @@ class ApplianceConfigTest {
             device: {id: box-7}
             mqtt: {url: "tcp://127.0.0.1:1883", prefix: "plant/{deviceId}", stats_interval_seconds: 5}
             http: {bind_address: 127.0.0.1, port: 0}
+            model: {bundle: m.vimodel, trusted_keys: [k.pub]}
             streams:
               - {name: line1, url: /tmp/a.mp4, loop: true}
               - {name: line2, url: "rtsp://cam/stream", loop: false, realtime: false}
@@ -53,6 +54,14 @@ class ApplianceConfigTest {
                 .hasMessageContaining("mqtt.url: must look like tcp://host:port");
         assertThatThrownBy(() -> load(GOOD.replace("plant/{deviceId}", "plant/#")))
                 .hasMessageContaining("mqtt.prefix: topic prefix 'plant/#' must be");
+        assertThatThrownBy(() -> load(GOOD.replace("trusted_keys: [k.pub]", "trusted_keys: []")))
+                .hasMessageContaining("model.trusted_keys: needs at least one public key");
+        assertThatThrownBy(() -> load(GOOD.replace("loop: true}", "loop: true, zones: [{name: a, polygon: [[0, 0]]}]}")))
+                .hasMessage("test.yaml: streams[0].zones[0].polygon: needs at least three [x, y] points");
+        assertThatThrownBy(() -> load(GOOD.replace("loop: true}", "loop: true, detection_threshold: 1.5}")))
+                .hasMessage("test.yaml: streams[0].detection_threshold: must be in (0, 1)");
+        assertThatThrownBy(() -> load(GOOD.replace("[k.pub]", "[k.pub], providers: [gpu]")))
+                .hasMessageContaining("model.providers");
         assertThatThrownBy(() -> load("")).hasMessageContaining("test.yaml");
         assertThatThrownBy(() -> load("streams: [")).hasMessageStartingWith("test.yaml");
     }

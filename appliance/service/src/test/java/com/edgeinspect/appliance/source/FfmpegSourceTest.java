@@ -24,10 +24,10 @@ class FfmpegSourceTest {
 
     @Test
     void decodesEveryFrameOfAFileThenEnds() throws Exception {
-        try (FfmpegSource s = new FfmpegSource(new ApplianceConfig.Stream("t", CLIP.toString(), false, false)).start()) {
+        try (FfmpegSource s = new FfmpegSource(new ApplianceConfig.Stream("t", CLIP.toString(), false, false, null, null, null, null)).start()) {
             long seen = 0;
-            long last = 0;
-            while (s.state() != StreamState.ENDED || last < s.decoded()) {
+            long last = -1; // sequences start at 0
+            while (s.state() != StreamState.ENDED || last < s.decoded() - 1) {
                 FrameBuffer f = s.frames().take(100, TimeUnit.MILLISECONDS);
                 if (f != null) {
                     assertThat(f.width()).isEqualTo(1920);
@@ -46,7 +46,7 @@ class FfmpegSourceTest {
 
     @Test
     void loopingFileKeepsGoingPastItsEnd() throws Exception {
-        try (FfmpegSource s = new FfmpegSource(new ApplianceConfig.Stream("t", CLIP.toString(), true, false)).start()) {
+        try (FfmpegSource s = new FfmpegSource(new ApplianceConfig.Stream("t", CLIP.toString(), true, false, null, null, null, null)).start()) {
             await(() -> s.decoded() > 350, "a second pass over the clip");
             assertThat(s.state()).isEqualTo(StreamState.RUNNING);
         }
@@ -54,7 +54,7 @@ class FfmpegSourceTest {
 
     @Test
     void missingSourceIsRetriedWithItsErrorVisible() throws Exception {
-        try (FfmpegSource s = new FfmpegSource(new ApplianceConfig.Stream("t", "/nonexistent/cam.mp4", false, true))
+        try (FfmpegSource s = new FfmpegSource(new ApplianceConfig.Stream("t", "/nonexistent/cam.mp4", false, true, null, null, null, null))
                 .start()) {
             await(() -> s.state() == StreamState.RECONNECTING, "reconnecting state");
             assertThat(s.lastError()).contains("/nonexistent/cam.mp4");

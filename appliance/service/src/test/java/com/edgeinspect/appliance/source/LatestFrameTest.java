@@ -12,7 +12,7 @@ class LatestFrameTest {
         LatestFrame slot = new LatestFrame();
         for (int i = 1; i <= 5; i++) {
             FrameBuffer b = slot.writable();
-            b.reset(4, 2, i, System.nanoTime());
+            b.reset(4, 2, i, System.nanoTime(), 0);
             slot.publish(b);
         }
         FrameBuffer got = slot.take(1, TimeUnit.SECONDS);
@@ -21,7 +21,7 @@ class LatestFrameTest {
         // While the reader holds a frame, the writer keeps cycling through the two other buffers.
         for (int i = 6; i <= 9; i++) {
             FrameBuffer b = slot.writable();
-            b.reset(4, 2, i, System.nanoTime());
+            b.reset(4, 2, i, System.nanoTime(), 0);
             slot.publish(b);
         }
         slot.release(got);

@@ -1,0 +1,92 @@
+package com.edgeinspect.appliance.model;
+
+import ai.onnxruntime.OrtException;
+import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.core.bundle.Bundle;
+import com.edgeinspect.core.bundle.BundleException;
+import com.edgeinspect.core.bundle.Keys;
+import com.edgeinspect.core.bundle.SmokeTest;
+import com.edgeinspect.core.detect.CenterNetDecoder;
+import com.edgeinspect.core.detect.OrtDetector;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a bundle file into a model that may serve: verify (trusted signature, hashes, manifest), open an ONNX Runtime
+ * session on the configured providers, then prove it with the bundle's golden cases. Anything short of that is a
+ * {@link BundleException} naming the bundle and the reason; nothing half-loaded escapes.
+ */
+public final class ModelLoader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
+
+    private final ApplianceConfig.Model config;
+    private final Bundle.Trust trust;
+
+    public ModelLoader(ApplianceConfig.Model config) throws BundleException {
+        this.config = config;
+        List<PublicKey> keys = new ArrayList<>();
+        for (String k : config.trustedKeys()) {
+            keys.add(Keys.readPublic(Path.of(k)));
+        }
+        this.trust = new Bundle.Trust(keys, config.allowUnsigned(), config.maxBundleMb() * 1024L * 1024L);
+    }
+
+    public Bundle.Trust trust() {
+        return trust;
+    }
+
+    public LoadedModel load(Path file) throws BundleException {
+        if (!Files.isRegularFile(file)) {
+            throw new BundleException(file.toAbsolutePath() + ": no such bundle");
+        }
+        return load(Bundle.read(file, trust));
+    }
+
+    public LoadedModel load(Bundle bundle) throws BundleException {
+        OrtDetector detector;
+        try {
+            detector = new OrtDetector(bundle.model(), bundle.manifest().classes().size(), providers(),
+                    config.threads(), tensorrt(bundle), new CenterNetDecoder(
+                            (float) bundle.manifest().thresholds().detection(), 100));
+        } catch (OrtException | RuntimeException e) {
+            throw new BundleException(bundle + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
+        }
+        try {
+            double ms = SmokeTest.run(bundle, detector);
+            LOG.info("model {} ({}) passed its smoke test on {} in {} ms", bundle, bundle.signer() == null
+                    ? "unsigned" : "signed by " + bundle.signer(), detector.provider(), Math.round(ms));
+            return new LoadedModel(bundle, detector);
+        } catch (BundleException | RuntimeException e) {
+            try {
+                detector.close();
+            } catch (OrtException ignored) {
+                // the smoke test's failure is the news
+            }
+            throw e instanceof BundleException b ? b : new BundleException(bundle + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<OrtDetector.Provider> providers() {
+        return config.providers().stream().map(p -> OrtDetector.Provider.valueOf(p.toUpperCase(Locale.ROOT))).toList();
+    }
+
+    /** Engines are cached per bundle hash: a new model never reuses an old model's engine. */
+    private Map<String, String> tensorrt(Bundle bundle) {
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("trt_fp16_enable", config.fp16() ? "1" : "0");
+        o.put("trt_int8_enable", "int8".equals(bundle.manifest().model().precision()) ? "1" : "0");
+        o.put("trt_engine_cache_enable", "1");
+        o.put("trt_engine_cache_path", Path.of(config.engineCache(), bundle.sha256().substring(0, 16)).toString());
+        o.put("trt_max_workspace_size", Long.toString(config.workspaceMb() * 1024L * 1024L));
+        return o;
+    }
+}

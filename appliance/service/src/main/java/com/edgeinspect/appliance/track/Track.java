@@ -1,0 +1,119 @@
+package com.edgeinspect.appliance.track;
+
+import com.edgeinspect.core.dataset.Box;
+import com.edgeinspect.core.detect.Detection;
+
+/**
+ * One defect followed across frames. Its motion is a constant velocity in pixels per frame (a belt moves parts
+ * steadily), smoothed over sightings so one noisy box does not throw the prediction off. Its class is the one with
+ * the largest summed score over all sightings, so a detector that wavers between two classes does not split it.
+ */
+public final class Track {
+
+    private static final double SMOOTHING = 0.5;
+
+    private final long id;
+    private final long firstSeen;
+    private final double[] classScore;
+    private Box box;
+    private long lastSeen;
+    private double vx;
+    private double vy;
+    private int hits;
+    private float bestScore;
+    private Box bestBox;
+
+    Track(long id, Detection d, long sequence, int classes) {
+        this.id = id;
+        this.firstSeen = sequence;
+        this.classScore = new double[classes];
+        this.box = d.box();
+        this.lastSeen = sequence;
+        this.hits = 1;
+        this.bestScore = d.score();
+        this.bestBox = d.box();
+        classScore[d.classId()] += d.score();
+    }
+
+    void update(Detection d, long sequence) {
+        long dt = sequence - lastSeen;
+        double mx = (d.box().centerX() - box.centerX()) / dt;
+        double my = (d.box().centerY() - box.centerY()) / dt;
+        if (hits == 1) {
+            vx = mx;
+            vy = my;
+        } else {
+            vx += SMOOTHING * (mx - vx);
+            vy += SMOOTHING * (my - vy);
+        }
+        box = d.box();
+        lastSeen = sequence;
+        hits++;
+        classScore[d.classId()] += d.score();
+        if (d.score() > bestScore) {
+            bestScore = d.score();
+            bestBox = d.box();
+        }
+    }
+
+    /** Where the box should be at {@code sequence}, moved by the estimated velocity. */
+    public Box predict(long sequence) {
+        long dt = sequence - lastSeen;
+        return new Box(box.x1() + vx * dt, box.y1() + vy * dt, box.x2() + vx * dt, box.y2() + vy * dt);
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public int classId() {
+        int best = 0;
+        for (int c = 1; c < classScore.length; c++) {
+            if (classScore[c] > classScore[best]) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    /** Mean score of the sightings for the winning class. */
+    public float meanScore() {
+        return (float) (classScore[classId()] / hits);
+    }
+
+    public Box box() {
+        return box;
+    }
+
+    public Box bestBox() {
+        return bestBox;
+    }
+
+    public float bestScore() {
+        return bestScore;
+    }
+
+    public int hits() {
+        return hits;
+    }
+
+    public long firstSeen() {
+        return firstSeen;
+    }
+
+    public long lastSeen() {
+        return lastSeen;
+    }
+
+    public double speed() {
+        return Math.hypot(vx, vy);
+    }
+
+    double vx() {
+        return vx;
+    }
+
+    double vy() {
+        return vy;
+    }
+}

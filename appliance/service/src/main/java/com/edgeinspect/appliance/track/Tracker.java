@@ -1,0 +1,106 @@
+package com.edgeinspect.appliance.track;
+
+import com.edgeinspect.core.detect.Detection;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Gives each defect one stable id across frames. Tracks are matched to detections by the distance between the
+ * track's predicted centre and the detection's centre, greedily from the closest pair, class-agnostic (the class is
+ * voted over the track's life). A track seen once has no velocity yet, so it accepts anything within the belt's
+ * maximum travel; a moving track accepts only what lies near its prediction. Tracks with a velocity are matched
+ * first so a young track cannot steal their detections. A track unseen for {@code lostAfterFrames} ends.
+ *
+ * <p>Time is the stream's frame sequence, so motion is in pixels per frame and dropped frames simply widen the step.
+ * Not thread-safe: one tracker per stream worker.
+ */
+public final class Tracker {
+
+    /**
+     * @param maxSpeedPx the fastest a part moves, in pixels per frame
+     * @param tolerancePx how far a detection's centre may stray from the prediction
+     * @param lostAfterFrames frames without a sighting after which a track ends
+     */
+    public record Settings(double maxSpeedPx, double tolerancePx, int lostAfterFrames) {
+        public Settings {
+            if (maxSpeedPx < 0 || tolerancePx < 0 || lostAfterFrames < 1) {
+                throw new IllegalArgumentException("tracker settings must be non-negative, lost_after_frames >= 1");
+            }
+        }
+    }
+
+    /** What one frame did: tracks seen in it (new or continued) and tracks that ended before it. */
+    public record Step(List<Track> seen, List<Track> ended) {}
+
+    private final Settings settings;
+    private final int classes;
+    private final List<Track> tracks = new ArrayList<>();
+    private long nextId = 1;
+
+    public Tracker(Settings settings, int classes) {
+        this.settings = settings;
+        this.classes = classes;
+    }
+
+    public Step update(long sequence, List<Detection> detections) {
+        List<Track> ended = new ArrayList<>();
+        for (Iterator<Track> it = tracks.iterator(); it.hasNext(); ) {
+            Track t = it.next();
+            if (sequence - t.lastSeen() > settings.lostAfterFrames()) {
+                it.remove();
+                ended.add(t);
+            }
+        }
+        boolean[] taken = new boolean[detections.size()];
+        List<Track> seen = new ArrayList<>();
+        match(sequence, detections, taken, seen, true);
+        match(sequence, detections, taken, seen, false);
+        for (int i = 0; i < detections.size(); i++) {
+            if (!taken[i]) {
+                Track t = new Track(nextId++, detections.get(i), sequence, classes);
+                tracks.add(t);
+                seen.add(t);
+            }
+        }
+        return new Step(seen, ended);
+    }
+
+    /** Live tracks, oldest first. */
+    public List<Track> tracks() {
+        return List.copyOf(tracks);
+    }
+
+    private void match(long sequence, List<Detection> detections, boolean[] taken, List<Track> seen, boolean moving) {
+        record Pair(Track track, int detection, double distance) {}
+        List<Pair> pairs = new ArrayList<>();
+        for (Track t : tracks) {
+            if ((t.hits() > 1) != moving || t.lastSeen() == sequence) {
+                continue;
+            }
+            long dt = sequence - t.lastSeen();
+            var p = t.predict(sequence);
+            double reach = Math.max(p.width(), p.height()) / 2 + settings.tolerancePx()
+                    + (moving ? 0.25 * t.speed() * dt : settings.maxSpeedPx() * dt);
+            for (int i = 0; i < detections.size(); i++) {
+                if (taken[i]) {
+                    continue;
+                }
+                var b = detections.get(i).box();
+                double d = Math.hypot(b.centerX() - p.centerX(), b.centerY() - p.centerY());
+                if (d <= reach) {
+                    pairs.add(new Pair(t, i, d));
+                }
+            }
+        }
+        pairs.sort(Comparator.comparingDouble(Pair::distance));
+        for (Pair pr : pairs) {
+            if (!taken[pr.detection()] && pr.track().lastSeen() != sequence) {
+                taken[pr.detection()] = true;
+                pr.track().update(detections.get(pr.detection()), sequence);
+                seen.add(pr.track());
+            }
+        }
+    }
+}

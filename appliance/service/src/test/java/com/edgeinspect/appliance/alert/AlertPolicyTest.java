@@ -1,0 +1,103 @@
+package com.edgeinspect.appliance.alert;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.edgeinspect.appliance.track.Tracker;
+import com.edgeinspect.core.alert.AlertEvent;
+import com.edgeinspect.core.dataset.Box;
+import com.edgeinspect.core.detect.Detection;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tracker and alert policy on detections of parts crossing a belt, with the misses, jitter, class flicker and frame
+ * drops a real detector and a busy box produce: one part gives one alert, whatever happens in between.
+ */
+class AlertPolicyTest {
+
+    static final AlertPolicy.Model MODEL = new AlertPolicy.Model("v1", List.of("scratch", "crack", "pit"), 0.4);
+
+    /** A defect riding the belt: x = x0 + speed * frame. */
+    record Defect(double x0, double y, double size, double speed, int classId, float score) {
+        Box at(long frame, Random jitter) {
+            double cx = x0 + speed * frame + jitter.nextGaussian() * 1.5;
+            double cy = y + jitter.nextGaussian() * 1.5;
+            return new Box(cx - size / 2, cy - size / 2, cx + size / 2, cy + size / 2);
+        }
+    }
+
+    final Tracker tracker = new Tracker(new Tracker.Settings(40, 16, 12), 256);
+    final AlertPolicy policy = new AlertPolicy(new AlertPolicy.Settings(3, 150, 30), "box", "line1",
+            (x, y) -> x < 960 ? "left" : "right");
+    final List<AlertEvent> events = new ArrayList<>();
+
+    void run(List<Defect> defects, int frames, int every, double missRate, long seed) {
+        Random r = new Random(seed);
+        for (long f = 0; f < frames; f += every) {
+            List<Detection> found = new ArrayList<>();
+            for (Defect d : defects) {
+                Box b = d.at(f, r);
+                if (b.x2() > 0 && b.x1() < 1920 && r.nextDouble() >= missRate) {
+                    int cls = r.nextDouble() < 0.2 ? (d.classId() + 1) % 3 : d.classId(); // flicker
+                    found.add(new Detection(cls, b, d.score()));
+                }
+            }
+            events.addAll(policy.update(f, Instant.EPOCH, tracker.update(f, found), MODEL));
+        }
+    }
+
+    List<AlertEvent> of(String type) {
+        return events.stream().filter(e -> e.type().equals(type)).toList();
+    }
+
+    @Test
+    void oneDefectGivesOneAlertThroughMissesFlickerAndDrops() {
+        run(List.of(new Defect(-40, 500, 30, 8, 1, 0.7f)), 300, 3, 0.3, 1);
+        assertThat(of(AlertEvent.NEW)).hasSize(1);
+        AlertEvent a = of(AlertEvent.NEW).get(0);
+        assertThat(a.className()).isEqualTo("crack");
+        assertThat(a.zone()).isEqualTo("left");
+        assertThat(a.modelVersion()).isEqualTo("v1");
+        assertThat(of(AlertEvent.END)).hasSize(1);
+        assertThat(events.stream().map(AlertEvent::id).distinct()).hasSize(1);
+        assertThat(events).extracting(AlertEvent::sequence).isSorted();
+        assertThat(of(AlertEvent.END).get(0).lastFrame()).isGreaterThan(200);
+    }
+
+    @Test
+    void twoDefectsOnOnePartGiveOneAlertWithTwoDefects() {
+        run(List.of(new Defect(-40, 500, 30, 8, 0, 0.7f), new Defect(-150, 580, 20, 8, 2, 0.6f)), 300, 3, 0.1, 2);
+        assertThat(of(AlertEvent.NEW)).hasSize(1);
+        assertThat(events.get(events.size() - 1).defects()).isEqualTo(2);
+    }
+
+    @Test
+    void partsInOtherLanesGetTheirOwnAlerts() {
+        run(List.of(new Defect(-40, 200, 30, 8, 0, 0.7f), new Defect(-40, 560, 30, 8, 1, 0.7f),
+                new Defect(-40, 920, 30, 8, 2, 0.7f)), 300, 2, 0.1, 3);
+        assertThat(of(AlertEvent.NEW)).hasSize(3);
+        assertThat(of(AlertEvent.NEW)).extracting(AlertEvent::className)
+                .containsExactlyInAnyOrder("scratch", "crack", "pit");
+    }
+
+    @Test
+    void aFastBeltAtAFifthOfTheFramesStillTracks() {
+        run(List.of(new Defect(-40, 500, 20, 24, 1, 0.7f)), 90, 5, 0.1, 4);
+        assertThat(of(AlertEvent.NEW)).hasSize(1);
+    }
+
+    @Test
+    void weakOrFleetingDetectionsRaiseNothing() {
+        run(List.of(new Defect(-40, 500, 30, 8, 0, 0.3f)), 300, 3, 0.0, 5);
+        Random r = new Random(6);
+        for (long f = 300; f < 600; f += 3) {
+            // Clutter: a confident blip somewhere new each frame never confirms.
+            Box b = Box.ofXywh(r.nextInt(1800), r.nextInt(1000), 20, 20);
+            events.addAll(policy.update(f, Instant.EPOCH, tracker.update(f, List.of(new Detection(0, b, 0.9f))), MODEL));
+        }
+        assertThat(events).isEmpty();
+    }
+}

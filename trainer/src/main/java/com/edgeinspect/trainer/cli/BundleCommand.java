@@ -1,0 +1,94 @@
+package com.edgeinspect.trainer.cli;
+
+import com.edgeinspect.core.bundle.BundleWriter;
+import com.edgeinspect.core.bundle.Keys;
+import com.edgeinspect.core.bundle.Manifest;
+import com.edgeinspect.core.detect.CenterNetDecoder;
+import com.edgeinspect.core.detect.DetectorOutputs;
+import com.edgeinspect.core.detect.OrtDetector;
+import com.edgeinspect.trainer.export.GoldenCases;
+import com.edgeinspect.trainer.export.OnnxExporter;
+import com.edgeinspect.trainer.train.RunConfig;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code trainer bundle}: an exported model, its smoke tests, metrics and provenance, signed, in one file. */
+@Command(name = "bundle", mixinStandardHelpOptions = true,
+        description = "Package an exported ONNX model as a signed bundle (.vimodel) that appliances verify and install.")
+final class BundleCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--run", required = true, description = "the run directory the model was exported from")
+    Path run;
+
+    @Option(names = "--model", required = true, description = "the exported ONNX file")
+    Path model;
+
+    @Option(names = "--key", description = "private signing key NAME.key, with NAME.pub beside it (trainer keys); without it the "
+            + "bundle is unsigned")
+    Path key;
+
+    @Option(names = "--name", defaultValue = "defect-detector", description = "model name (default ${DEFAULT-VALUE})")
+    String name;
+
+    @Option(names = "--version", required = true, description = "model version, unique per name")
+    String version;
+
+    @Option(names = "--metrics", description = "evaluation report to include (trainer eval --report)")
+    Path metrics;
+
+    @Option(names = "--golden-clip", description = "annotated clip to cut the real smoke-test case from")
+    Path goldenClip;
+
+    @Option(names = "--detection-threshold", defaultValue = "0.3", description = "default ${DEFAULT-VALUE}")
+    double detectionThreshold;
+
+    @Option(names = "--alert-threshold", defaultValue = "0.4", description = "default ${DEFAULT-VALUE}")
+    double alertThreshold;
+
+    @Option(names = "--out", required = true, description = "bundle file to write (.vimodel)")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        RunConfig config = RunConfig.read(run);
+        byte[] onnx = Files.readAllBytes(model);
+        KeyPair signer = key == null ? null : Keys.readPair(key);
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("model.onnx", onnx);
+        List<Manifest.Golden> golden;
+        try (OrtDetector d = new OrtDetector(onnx, config.classes().size(), List.of(OrtDetector.Provider.CPU), 2,
+                new CenterNetDecoder(0.5f, 1))) {
+            golden = GoldenCases.make(d, goldenClip, files);
+        }
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("run", JSON.readValue(run.resolve(RunConfig.FILE).toFile(), new TypeReference<Map<String, Object>>() {}));
+        provenance.put("onnx", model.getFileName().toString());
+        provenance.put("tool", "edgeinspect trainer 0.1");
+        Map<String, Object> evaluation = metrics == null ? null
+                : JSON.readValue(metrics.toFile(), new TypeReference<Map<String, Object>>() {});
+        Manifest m = new Manifest(Manifest.FORMAT, name, version, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+                new Manifest.Model("model.onnx", DetectorOutputs.INPUT, DetectorOutputs.MEAN, DetectorOutputs.STD,
+                        DetectorOutputs.ALIGN, DetectorOutputs.STRIDE,
+                        List.of(DetectorOutputs.HEATMAP, DetectorOutputs.SIZE, DetectorOutputs.OFFSET),
+                        OnnxExporter.OPSET, "fp32"),
+                config.classes(), new Manifest.Thresholds(detectionThreshold, alertThreshold), null, golden,
+                evaluation, provenance);
+        BundleWriter.write(out, m, files, signer);
+        System.out.printf("wrote %s (%d bytes): %s %s, %d golden case(s), %s%n", out, Files.size(out), name, version,
+                golden.size(), signer == null ? "UNSIGNED" : "signed by key " + Keys.id(signer.getPublic()));
+        return 0;
+    }
+}
