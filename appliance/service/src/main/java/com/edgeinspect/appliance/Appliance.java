@@ -42,6 +42,8 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
     private final Metrics metrics = new Metrics();
     private final AtomicReference<LoadedModel> model = new AtomicReference<>();
     private final List<StreamRunner> streams = new ArrayList<>();
+    /** Spool sequence of each alert message sent since start, to its frame's decode time (alert latency). */
+    private final Map<Long, Long> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
     private EmbeddedBroker broker;
     private EventStore events;
     private Spool spool;
@@ -81,7 +83,14 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
         mqtt = new MqttLink(config.mqtt().url(), "appliance-" + config.device().id(), config.topics(),
                 () -> new JsonObject(statusMessage("online")).encode(),
                 new JsonObject(Map.of("state", "offline", "device", config.device().id())).encode());
-        publisher = new AlertPublisher(spool, mqtt);
+        publisher = new AlertPublisher(spool, mqtt, seq -> {
+            // Delivery is in order: anything older was delivered or dropped by a full spool.
+            inFlight.keySet().removeIf(k -> k < seq);
+            Long decoded = inFlight.remove(seq);
+            if (decoded != null) {
+                metrics.alertLatency().record(System.nanoTime() - decoded, TimeUnit.NANOSECONDS);
+            }
+        });
         for (ApplianceConfig.Stream s : config.streams()) {
             streams.add(new StreamRunner(config, s, model::get, metrics, this::alert).start());
         }
@@ -94,10 +103,10 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
     }
 
     /** The sink of every stream: remember, queue for the broker (durably, before anything else can fail), print. */
-    private void alert(AlertEvent e, byte[] snapshot) {
+    private void alert(AlertEvent e, byte[] snapshot, long decodedNanos) {
         try {
             events.record(e, snapshot);
-            spool.append(config.topics().alerts(), 1, JSON.writeValueAsBytes(e));
+            inFlight.put(spool.append(config.topics().alerts(), 1, JSON.writeValueAsBytes(e)), decodedNanos);
             if (snapshot != null) {
                 spool.append(config.topics().snapshot(e.id()), 1, snapshot);
             }

@@ -131,7 +131,7 @@ final class StreamRunner implements AutoCloseable {
         for (AlertEvent e : events) {
             byte[] snapshot = e.type().equals(AlertEvent.NEW) ? Jpeg.snapshot(f.bgr(), f.width(), f.height(),
                     new Jpeg.Mark(e.box(), e.className() + String.format(Locale.ROOT, " %.2f", e.score())), 85) : null;
-            sink.accept(e, snapshot);
+            sink.accept(e, snapshot, f.decodedNanos());
         }
         long t2 = System.nanoTime();
         meters.decode().record(f.decodeNanos(), TimeUnit.NANOSECONDS);
@@ -210,9 +210,13 @@ final class StreamRunner implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        // Let the worker finish its frame: interrupting it mid-write would lose the alert it is storing.
         running = false;
-        worker.interrupt();
         source.close();
         worker.join(5000);
+        if (worker.isAlive()) {
+            worker.interrupt();
+            worker.join(1000);
+        }
     }
 }

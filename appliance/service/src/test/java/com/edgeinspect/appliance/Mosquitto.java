@@ -19,16 +19,27 @@ final class Mosquitto implements AutoCloseable {
     }
 
     static Mosquitto start(Path dir) throws Exception {
+        return start(dir, freePort(), false);
+    }
+
+    /**
+     * @param persistent keep sessions and queued messages across a restart on the same {@code dir} and
+     *     {@code port} (saved when mosquitto stops)
+     */
+    static Mosquitto start(Path dir, int port, boolean persistent) throws Exception {
         Path binary = Path.of("/usr/sbin/mosquitto");
         if (!Files.isExecutable(binary)) {
             throw new IllegalStateException("mosquitto not found at " + binary
                     + ": install the Debian package 'mosquitto' (.ci/run does)");
         }
-        int port = freePort();
         Path conf = dir.resolve("mosquitto.conf");
-        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n");
+        // Run as whoever runs the tests: as root, mosquitto would drop to user 'mosquitto' and fail to save here.
+        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\nuser "
+                + System.getProperty("user.name") + "\n" + (persistent
+                ? "persistence true\npersistence_location " + dir.toAbsolutePath() + "/\n" : "persistence false\n"));
         Process p = new ProcessBuilder(binary.toString(), "-c", conf.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("mosquitto.log").toFile()))
+                .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             try (Socket s = new Socket("127.0.0.1", port)) {

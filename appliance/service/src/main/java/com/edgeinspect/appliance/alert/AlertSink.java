@@ -6,6 +6,9 @@ import com.edgeinspect.core.alert.AlertEvent;
 @FunctionalInterface
 public interface AlertSink {
 
-    /** @param snapshot JPEG of the part with the defect boxed, for {@code new} alerts; null otherwise */
-    void accept(AlertEvent event, byte[] snapshot);
+    /**
+     * @param snapshot JPEG of the part with the defect boxed, for {@code new} alerts; null otherwise
+     * @param decodedNanos {@link System#nanoTime()} when the frame that caused it was decoded
+     */
+    void accept(AlertEvent event, byte[] snapshot, long decodedNanos);
 }

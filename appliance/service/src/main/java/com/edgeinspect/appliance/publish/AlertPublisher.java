@@ -17,13 +17,16 @@ public final class AlertPublisher implements AutoCloseable {
 
     private final Spool spool;
     private final MqttLink mqtt;
+    private final java.util.function.LongConsumer acknowledged;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long delivered;
 
-    public AlertPublisher(Spool spool, MqttLink mqtt) {
+    /** @param acknowledged told the spool sequence of each message the broker acknowledged */
+    public AlertPublisher(Spool spool, MqttLink mqtt, java.util.function.LongConsumer acknowledged) {
         this.spool = spool;
         this.mqtt = mqtt;
+        this.acknowledged = acknowledged;
         this.thread = new Thread(this::run, "alert-publisher");
         thread.setDaemon(true);
         thread.start();
@@ -40,6 +43,7 @@ public final class AlertPublisher implements AutoCloseable {
                 if (mqtt.publishConfirmed(m.topic(), m.payload(), m.qos(), ACK_TIMEOUT_MS)) {
                     spool.remove(m);
                     delivered++;
+                    acknowledged.accept(m.sequence());
                     backoff = 100;
                 } else {
                     Thread.sleep(backoff);

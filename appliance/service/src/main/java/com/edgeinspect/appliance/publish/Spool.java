@@ -59,8 +59,8 @@ public final class Spool {
         }
     }
 
-    /** Queues a message durably; returns once it is on disk. */
-    public synchronized void append(String topic, int qos, byte[] payload) throws IOException {
+    /** Queues a message durably; returns its sequence number once it is on disk. */
+    public synchronized long append(String topic, int qos, byte[] payload) throws IOException {
         long seq = next++;
         AtomicFiles.write(file(seq), out -> {
             DataOutputStream d = new DataOutputStream(out);
@@ -76,6 +76,7 @@ public final class Spool {
             dropped++;
         }
         notifyAll();
+        return seq;
     }
 
     /** The oldest message, waiting up to {@code millis} for one; null if none came. */

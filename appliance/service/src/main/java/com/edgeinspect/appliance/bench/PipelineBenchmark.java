@@ -1,0 +1,158 @@
+package com.edgeinspect.appliance.bench;
+
+import com.edgeinspect.appliance.Appliance;
+import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.appliance.model.LoadedModel;
+import com.edgeinspect.appliance.model.ModelLoader;
+import com.edgeinspect.core.detect.Preprocessor;
+import java.io.ByteArrayInputStream;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+
+/**
+ * Measures the appliance on one clip, in one run so the ratios are fair on a shared machine: inference alone (ONNX
+ * Runtime on preprocessed frames, and with pre/post-processing), then the whole appliance on the clip paced like a
+ * 30 fps camera and looping (embedded broker, alerts acknowledged), with end-to-end fps, frame-to-alert latency
+ * (decode to PUBACK) and resident memory sampled over the run. {@code benchmarks/appliance.sh} adds FFmpeg's
+ * decode-only speed and prints the table.
+ *
+ * <p>Usage: {@code PipelineBenchmark CLIP SECONDS}
+ */
+public final class PipelineBenchmark {
+
+    private PipelineBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        Path clip = Path.of(args[0]);
+        int seconds = Integer.parseInt(args[1]);
+        Path state = Files.createTempDirectory("edgeinspect-bench");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String yaml = """
+                device: {id: bench}
+                mqtt: {url: "tcp://127.0.0.1:%d", prefix: "bench/{deviceId}", stats_interval_seconds: 5,
+                       embedded_broker: {enabled: true, bind_address: 127.0.0.1, port: %d}}
+                http: {bind_address: 127.0.0.1, port: 0}
+                model: {bundle: models/default.vimodel, trusted_keys: [models/demo-signing.pub], providers: [cpu]}
+                storage: {dir: "%s"}
+                streams:
+                  - {name: line1, url: "%s", loop: true, realtime: true}
+                """.formatted(port, port, state, clip);
+        ApplianceConfig config = ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)),
+                "benchmark", Map.of());
+
+        List<byte[]> frames = new ArrayList<>();
+        int w;
+        int h;
+        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(clip.toFile())) {
+            g.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+            g.start();
+            w = g.getImageWidth();
+            h = g.getImageHeight();
+            for (int i = 0; i < 20; i++) {
+                Frame f = g.grabImage();
+                byte[] bgr = new byte[w * h * 3];
+                ByteBuffer px = (ByteBuffer) f.image[0];
+                for (int y = 0; y < h; y++) {
+                    px.position(y * f.imageStride);
+                    px.get(bgr, y * w * 3, w * 3);
+                }
+                frames.add(bgr);
+            }
+        }
+        double ortFps;
+        double detectFps;
+        try (LoadedModel m = new ModelLoader(config.model()).load(Path.of(config.model().bundle()))) {
+            Preprocessor pre = new Preprocessor();
+            float[] input = Preprocessor.toArray(pre.apply(frames.get(0), w, h));
+            long[] shape = {1, 3, Preprocessor.aligned(h), Preprocessor.aligned(w)};
+            for (int i = 0; i < 3; i++) {
+                m.detector().raw(input, shape);
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < frames.size(); i++) {
+                m.detector().raw(input, shape);
+            }
+            ortFps = frames.size() / ((System.nanoTime() - t0) / 1e9);
+            t0 = System.nanoTime();
+            for (byte[] f : frames) {
+                m.detector().detect(f, w, h);
+            }
+            detectFps = frames.size() / ((System.nanoTime() - t0) / 1e9);
+        }
+        System.out.printf(Locale.ROOT, "inference only: ORT %.2f fps, with pre/post-processing %.2f fps%n", ortFps,
+                detectFps);
+
+        try (Appliance a = Appliance.start(config)) {
+            Thread.sleep(10_000); // warm-up: JIT, first alerts, allocator settled
+            long[] start = counters(a);
+            long rss0 = rssKb();
+            long rssMax = rss0;
+            long t0 = System.nanoTime();
+            for (int s = 0; s < seconds; s += 10) {
+                Thread.sleep(10_000);
+                long rss = rssKb();
+                rssMax = Math.max(rssMax, rss);
+                long[] now = counters(a);
+                System.out.printf(Locale.ROOT, "  %4d s: decoded %d, processed %d, dropped %d, RSS %.0f MB%n",
+                        s + 10, now[0] - start[0], now[1] - start[1], now[2] - start[2], rss / 1024.0);
+            }
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            long[] end = counters(a);
+            long rss1 = rssKb();
+            String metrics = a.metrics();
+            System.out.printf(Locale.ROOT, "RESULT decoded_fps=%.2f e2e_fps=%.2f dropped=%d alert_p50_ms=%.1f "
+                    + "alert_p99_ms=%.1f alerts=%s rss_start_mb=%.0f rss_end_mb=%.0f rss_max_mb=%.0f ort_fps=%.2f "
+                    + "detect_fps=%.2f%n", (end[0] - start[0]) / elapsed, (end[1] - start[1]) / elapsed,
+                    end[2] - start[2], quantile(metrics, "0.5") * 1000, quantile(metrics, "0.99") * 1000,
+                    count(metrics), rss0 / 1024.0, rss1 / 1024.0, rssMax / 1024.0, ortFps, detectFps);
+        }
+    }
+
+    /** decoded, processed, dropped of the first stream. */
+    @SuppressWarnings("unchecked")
+    private static long[] counters(Appliance a) {
+        Map<String, Object> s = ((List<Map<String, Object>>) a.status().get("streams")).get(0);
+        return new long[] {((Number) s.get("decoded")).longValue(), ((Number) s.get("processed")).longValue(),
+            ((Number) s.get("dropped")).longValue()};
+    }
+
+    private static double quantile(String metrics, String q) {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("edgeinspect_alert_latency_seconds{quantile=\"" + q + "\"}")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return Double.NaN;
+    }
+
+    private static String count(String metrics) {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("edgeinspect_alert_latency_seconds_count")) {
+                return line.substring(line.lastIndexOf(' ') + 1);
+            }
+        }
+        return "0";
+    }
+
+    private static long rssKb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return 0;
+    }
+}

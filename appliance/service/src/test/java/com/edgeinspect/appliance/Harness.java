@@ -1,0 +1,86 @@
+package com.edgeinspect.appliance;
+
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+
+/** What the appliance's system tests share: a configuration for a clip, an MQTT collector, HTTP and waiting. */
+final class Harness {
+
+    static final Path REPO = Path.of("../..");
+
+    private Harness() {}
+
+    record Msg(String topic, byte[] payload, boolean retained) {
+        JsonObject json() {
+            return new JsonObject(new String(payload, StandardCharsets.UTF_8));
+        }
+    }
+
+    /** The appliance on one committed clip with the bundled model, its state in {@code state}. */
+    static String config(String clip, int port, Path state) {
+        return """
+                device: {id: box-t}
+                mqtt: {url: "tcp://127.0.0.1:%d", prefix: "test/{deviceId}", stats_interval_seconds: 1}
+                http: {bind_address: 127.0.0.1, port: 0}
+                model: {bundle: %s, trusted_keys: [%s], providers: [cpu], threads: 2}
+                storage: {dir: "%s"}
+                streams:
+                  - {name: line1, url: "%s", loop: false, realtime: true}
+                """.formatted(port, REPO.resolve("models/default.vimodel"), REPO.resolve("models/demo-signing.pub"),
+                state, REPO.resolve("test-videos/" + clip + ".mp4"));
+    }
+
+    static HttpResponse<String> get(HttpClient http, String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    static void await(Check c, String what, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!c.ok()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Collects every message. */
+    record Collector(BlockingQueue<Msg> got) implements MqttCallback {
+        @Override
+        public void messageArrived(String topic, MqttMessage m) {
+            got.add(new Msg(topic, m.getPayload(), m.isRetained()));
+        }
+
+        @Override
+        public void disconnected(MqttDisconnectResponse r) {}
+
+        @Override
+        public void mqttErrorOccurred(MqttException e) {}
+
+        @Override
+        public void deliveryComplete(IMqttToken t) {}
+
+        @Override
+        public void connectComplete(boolean reconnect, String uri) {}
+
+        @Override
+        public void authPacketArrived(int code, MqttProperties p) {}
+    }
+}

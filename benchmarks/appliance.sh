@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Appliance speed on one clip, all in one run so the ratios are fair on a shared machine:
+#   decode-only ceiling   ffmpeg -threads 2 -f null on the clip (3 passes)
+#   inference ceiling     ONNX Runtime on a preprocessed 1080p frame (and with pre/post-processing)
+#   end to end            the appliance on the clip paced like a 30 fps camera, looping, embedded broker
+#   frame-to-alert        decode to the broker's PUBACK, p50/p99
+#   memory                RSS sampled every 10 s after a 10 s warm-up
+# Usage: benchmarks/appliance.sh [CLIP] [SECONDS]   (defaults: test-videos/mixed-defects.mp4, 600)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+clip="${1:-test-videos/mixed-defects.mp4}"
+seconds="${2:-600}"
+jar=appliance/service/target/edgeinspect-appliance.jar
+[ -f "$jar" ] || ./mvnw -q -B -pl appliance/service -am package -DskipTests
+frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$clip")
+t0=$(date +%s.%N)
+ffmpeg -v error -threads 2 -stream_loop 2 -i "$clip" -f null -
+t1=$(date +%s.%N)
+decode_fps=$(echo "3 * $frames / ($t1 - $t0)" | bc -l)
+printf 'decode only (ffmpeg -threads 2): %.1f fps\n' "$decode_fps"
+out=$(java -Xmx2g -Dlogback.configurationFile=appliance-logback.xml -Droot.level=WARN \
+  -cp "$jar" com.edgeinspect.appliance.bench.PipelineBenchmark "$clip" "$seconds" \
+  | tee /dev/stderr | grep '^RESULT')
+val() { echo "$out" | tr ' ' '\n' | grep "^$1=" | cut -d= -f2; }
+ceiling=$(echo "if ($decode_fps < $(val ort_fps)) $decode_fps else $(val ort_fps)" | bc -l)
+echo
+echo "| clip | decode-only fps | inference-only fps (ORT / with pre+post) | end-to-end fps at 30 fps input | e2e / slower ceiling | decoded fps (real time = 30) | frame-to-alert p50 / p99 ms | alerts | RSS start / end / max MB |"
+echo "|---|---|---|---|---|---|---|---|---|"
+printf '| %s | %.1f | %.2f / %.2f | %.2f | %.2f | %.1f | %s / %s | %s | %s / %s / %s |\n' "$(basename "$clip")" \
+  "$decode_fps" "$(val ort_fps)" "$(val detect_fps)" "$(val e2e_fps)" "$(echo "$(val e2e_fps) / $ceiling" | bc -l)" \
+  "$(val decoded_fps)" "$(val alert_p50_ms)" "$(val alert_p99_ms)" "$(val alerts)" \
+  "$(val rss_start_mb)" "$(val rss_end_mb)" "$(val rss_max_mb)"
