@@ -1,0 +1,45 @@
+package com.edgeinspect.appliance;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.core.bundle.BundleException;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The appliance refuses to start on a bundle it cannot trust and says which file and why. */
+class BadStartTest {
+
+    @TempDir
+    Path tmp;
+
+    ApplianceConfig config(Path bundle) throws Exception {
+        String yaml = Harness.config("clean-line", Mosquitto.freePort(), tmp.resolve("state"))
+                .replace(Harness.REPO.resolve("models/default.vimodel").toString(), bundle.toString());
+        return ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "t", Map.of());
+    }
+
+    @Test
+    void aTamperedOrMissingBundleStopsTheStartWithItsName() throws Exception {
+        byte[] b = Files.readAllBytes(Harness.REPO.resolve("models/default.vimodel"));
+        b[b.length / 2] ^= 1;
+        Path tampered = tmp.resolve("tampered.vimodel");
+        Files.write(tampered, b);
+        assertThatThrownBy(() -> Appliance.start(config(tampered))).isInstanceOf(BundleException.class)
+                .hasMessageContaining("tampered.vimodel");
+        assertThatThrownBy(() -> Appliance.start(config(tmp.resolve("none.vimodel"))))
+                .hasMessageContaining("none.vimodel: no such bundle");
+    }
+
+    @Test
+    void usageAndMissingFilesAreOneLineErrors() {
+        assertThatThrownBy(() -> Main.config(new String[] {"--config", tmp.resolve("nope.yaml").toString()}))
+                .hasMessageContaining("no configuration file").hasMessageContaining("nope.yaml");
+        assertThatThrownBy(() -> Main.config(new String[] {"--frobnicate"})).hasMessageStartingWith("usage:");
+    }
+}
