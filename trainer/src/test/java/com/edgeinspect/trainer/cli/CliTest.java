@@ -2,13 +2,20 @@ package com.edgeinspect.trainer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.edgeinspect.core.bundle.Bundle;
+import com.edgeinspect.core.bundle.Keys;
+import com.edgeinspect.core.bundle.Manifest;
+import com.edgeinspect.core.bundle.SmokeTest;
 import com.edgeinspect.core.dataset.VideoAnnotations;
+import com.edgeinspect.core.detect.CenterNetDecoder;
+import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.trainer.data.DatasetFormat;
 import com.edgeinspect.trainer.data.Problems;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +43,40 @@ class CliTest {
         long labelled = a.frames().get(10).defects().size();
         assertThat(d.dataset().images().get(1).annotations()).hasSize((int) labelled);
         assertThat(Files.exists(out.resolve(".frames"))).isFalse();
+    }
+
+    @Test
+    void trainExportEvalAndBundleGiveASignedBundleTheApplianceAccepts() throws Exception {
+        Path clip = tmp.resolve("line.mp4");
+        assertThat(TrainerCli.run("synth", "-o", clip.toString(), "--duration", "1", "--size", "640x360",
+                "--defect-rate", "1", "--seed", "5", "--preset", "easy")).isZero();
+        Path run = tmp.resolve("run");
+        assertThat(TrainerCli.run("train-teacher", "--model", "student", "--videos", clip.toString(), "--steps", "4",
+                "--batch", "2", "--crop", "96", "--every", "10", "--out", run.toString())).isZero();
+        Path onnx = tmp.resolve("student.onnx");
+        assertThat(TrainerCli.run("export", "--run", run.toString(), "--out", onnx.toString())).isZero();
+        Path report = tmp.resolve("eval.json");
+        assertThat(TrainerCli.run("eval", "--model", onnx.toString(), "--videos", clip.toString(), "--every", "15",
+                "--report", report.toString())).isZero();
+        assertThat(TrainerCli.run("keys", "--out", tmp.resolve("keys").toString(), "--name", "fleet")).isZero();
+        assertThat(TrainerCli.run("keys", "--out", tmp.resolve("keys").toString(), "--name", "fleet"))
+                .as("never overwrite a key").isEqualTo(2);
+        Path bundle = tmp.resolve("student-1.vimodel");
+        assertThat(TrainerCli.run("bundle", "--run", run.toString(), "--model", onnx.toString(), "--key",
+                tmp.resolve("keys/fleet.key").toString(), "--version", "1.0.0", "--metrics", report.toString(),
+                "--golden-clip", clip.toString(), "--out", bundle.toString())).isZero();
+
+        Bundle b = Bundle.read(bundle, new Bundle.Trust(List.of(Keys.readPublic(tmp.resolve("keys/fleet.pub"))),
+                false, 64 << 20));
+        Manifest m = b.manifest();
+        assertThat(m.version()).isEqualTo("1.0.0");
+        assertThat(m.golden()).hasSize(2);
+        assertThat(m.metrics()).containsKeys("map50", "ap50PerClass");
+        assertThat(m.provenance()).containsKey("run");
+        try (OrtDetector d = new OrtDetector(b.model(), m.classes().size(), List.of(OrtDetector.Provider.CPU), 1,
+                new CenterNetDecoder(0.3f, 10))) {
+            SmokeTest.run(b, d);
+        }
     }
 
     @Test

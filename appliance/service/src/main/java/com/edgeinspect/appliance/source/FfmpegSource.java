@@ -133,6 +133,9 @@ public final class FfmpegSource implements AutoCloseable {
     private boolean decode() throws Exception {
         try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(config.url())) {
             g.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+            if (config.url().startsWith("/dev/video")) {
+                g.setFormat("video4linux2");
+            }
             if (!isFile()) {
                 g.setOption("rw_timeout", NETWORK_TIMEOUT_US);
                 g.setOption("timeout", NETWORK_TIMEOUT_US);
