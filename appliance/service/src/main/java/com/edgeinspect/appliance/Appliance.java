@@ -200,6 +200,11 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
     }
 
     @Override
+    public boolean live(String stream) {
+        return runner(stream).healthy();
+    }
+
+    @Override
     public void watching(String stream, int delta) {
         runner(stream).watching(delta);
     }

@@ -105,8 +105,8 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
      */
     public record Alerts(Integer confirmHits, Double groupRadiusPx, Integer cooldownFrames) {
         public Alerts {
-            confirmHits = confirmHits != null ? confirmHits : 3;
-            groupRadiusPx = groupRadiusPx != null ? groupRadiusPx : 150.0;
+            confirmHits = confirmHits != null ? confirmHits : 4;
+            groupRadiusPx = groupRadiusPx != null ? groupRadiusPx : 250.0;
             cooldownFrames = cooldownFrames != null ? cooldownFrames : 30;
         }
     }

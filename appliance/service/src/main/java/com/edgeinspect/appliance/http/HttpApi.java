@@ -41,6 +41,9 @@ public final class HttpApi {
         /** The latest live picture of a stream (JPEG), null while none; unknown streams throw. */
         byte[] view(String stream);
 
+        /** True while the stream delivers frames; a live view of a stream that stopped is ended. */
+        boolean live(String stream);
+
         /** A live-view client of a stream connected (+1) or left (-1). */
         void watching(String stream, int delta);
 
@@ -101,8 +104,23 @@ public final class HttpApi {
                 .putHeader("content-type", "multipart/x-mixed-replace; boundary=" + BOUNDARY)
                 .putHeader("cache-control", "no-cache");
         backend.watching(name, 1);
+        // All of this runs on the connection's event loop: no locking needed.
+        long[] timer = new long[1];
+        boolean[] done = new boolean[1];
+        Runnable finish = () -> {
+            if (!done[0]) {
+                done[0] = true;
+                vertx.cancelTimer(timer[0]);
+                backend.watching(name, -1);
+            }
+        };
         byte[][] last = new byte[1][];
-        long timer = vertx.setPeriodic(VIEW_PERIOD_MS, id -> {
+        timer[0] = vertx.setPeriodic(VIEW_PERIOD_MS, id -> {
+            if (!backend.live(name)) {
+                finish.run();
+                r.end(); // the page keeps showing the last picture
+                return;
+            }
             byte[] jpeg = backend.view(name);
             if (jpeg == null || jpeg == last[0] || r.writeQueueFull()) {
                 return;
@@ -111,10 +129,7 @@ public final class HttpApi {
             r.write(Buffer.buffer("--" + BOUNDARY + "\r\ncontent-type: image/jpeg\r\ncontent-length: " + jpeg.length
                     + "\r\n\r\n").appendBytes(jpeg).appendString("\r\n"));
         });
-        r.closeHandler(v -> {
-            vertx.cancelTimer(timer);
-            backend.watching(name, -1);
-        });
+        r.closeHandler(v -> finish.run());
     }
 
     private static void text(RoutingContext ctx, int status, String body) {
