@@ -20,7 +20,7 @@ decode_fps=$(echo "3 * $frames / ($t1 - $t0)" | bc -l)
 printf 'decode only (ffmpeg -threads 2): %.1f fps\n' "$decode_fps"
 out=$(java -Xmx2g -Dlogback.configurationFile=appliance-logback.xml -Droot.level=WARN \
   -cp "$jar" com.edgeinspect.appliance.bench.PipelineBenchmark "$clip" "$seconds" \
-  | tee /dev/stderr | grep '^RESULT')
+  | tee >(grep -v ' ALERT ' >&2) | grep '^RESULT')
 val() { echo "$out" | tr ' ' '\n' | grep "^$1=" | cut -d= -f2; }
 ceiling=$(echo "if ($decode_fps < $(val ort_fps)) $decode_fps else $(val ort_fps)" | bc -l)
 echo

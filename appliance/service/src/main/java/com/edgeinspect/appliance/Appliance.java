@@ -44,6 +44,13 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
     private final List<StreamRunner> streams = new ArrayList<>();
     /** Spool sequence of each alert message sent since start, to its frame's decode time (alert latency). */
     private final Map<Long, Long> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Writes the event store; if the disk falls far behind, the oldest writes give way (MQTT still has them). */
+    private final java.util.concurrent.ExecutorService recorder = new java.util.concurrent.ThreadPoolExecutor(1, 1,
+            0, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(1000), r -> {
+                Thread t = new Thread(r, "event-store");
+                t.setDaemon(true);
+                return t;
+            }, new java.util.concurrent.ThreadPoolExecutor.DiscardOldestPolicy());
     private EmbeddedBroker broker;
     private EventStore events;
     private Spool spool;
@@ -102,10 +109,19 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
         LOG.info("web page on http://{}:{}/", config.http().bindAddress(), http.actualPort());
     }
 
-    /** The sink of every stream: remember, queue for the broker (durably, before anything else can fail), print. */
+    /**
+     * The sink of every stream: queue for the broker (durably: the frame path waits only for this), remember in the
+     * event store (on its own thread, off the frame path), print.
+     */
     private void alert(AlertEvent e, byte[] snapshot, long decodedNanos) {
+        recorder.execute(() -> {
+            try {
+                events.record(e, snapshot);
+            } catch (IOException | RuntimeException x) {
+                LOG.warn("alert {} not kept in the event store: {}", e.id(), x.toString());
+            }
+        });
         try {
-            events.record(e, snapshot);
             inFlight.put(spool.append(config.topics().alerts(), 1, JSON.writeValueAsBytes(e)), decodedNanos);
             if (snapshot != null) {
                 spool.append(config.topics().snapshot(e.id()), 1, snapshot);
@@ -227,6 +243,8 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
         for (StreamRunner s : streams) {
             s.close();
         }
+        recorder.shutdown();
+        recorder.awaitTermination(10, TimeUnit.SECONDS);
         if (publisher != null) {
             publisher.close();
         }

@@ -116,7 +116,7 @@ public final class PipelineBenchmark {
             System.out.printf(Locale.ROOT, "RESULT decoded_fps=%.2f e2e_fps=%.2f dropped=%d alert_p50_ms=%.1f "
                     + "alert_p99_ms=%.1f alerts=%s rss_start_mb=%.0f rss_end_mb=%.0f rss_max_mb=%.0f ort_fps=%.2f "
                     + "detect_fps=%.2f%n", (end[0] - start[0]) / elapsed, (end[1] - start[1]) / elapsed,
-                    end[2] - start[2], quantile(metrics, "0.5") * 1000, quantile(metrics, "0.99") * 1000,
+                    end[2] - start[2], quantile(metrics, 0.5) * 1000, quantile(metrics, 0.99) * 1000,
                     count(metrics), rss0 / 1024.0, rss1 / 1024.0, rssMax / 1024.0, ortFps, detectFps);
         }
     }
@@ -129,11 +129,28 @@ public final class PipelineBenchmark {
             ((Number) s.get("dropped")).longValue()};
     }
 
-    private static double quantile(String metrics, String q) {
+    /** A latency quantile from the Prometheus histogram, as Prometheus computes it (linear within a bucket). */
+    private static double quantile(String metrics, double q) {
+        List<double[]> buckets = new ArrayList<>();
         for (String line : metrics.split("\n")) {
-            if (line.startsWith("edgeinspect_alert_latency_seconds{quantile=\"" + q + "\"}")) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            if (line.startsWith("edgeinspect_alert_latency_seconds_bucket{le=\"")) {
+                String le = line.substring(line.indexOf('"') + 1, line.lastIndexOf('"'));
+                buckets.add(new double[] {le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le),
+                    Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))});
             }
+        }
+        if (buckets.isEmpty() || buckets.get(buckets.size() - 1)[1] == 0) {
+            return Double.NaN;
+        }
+        double rank = q * buckets.get(buckets.size() - 1)[1];
+        double lower = 0;
+        double below = 0;
+        for (double[] b : buckets) {
+            if (b[1] >= rank) {
+                return Double.isInfinite(b[0]) ? lower : lower + (b[0] - lower) * (rank - below) / (b[1] - below);
+            }
+            lower = b[0];
+            below = b[1];
         }
         return Double.NaN;
     }
