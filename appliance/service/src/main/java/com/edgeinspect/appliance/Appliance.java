@@ -5,6 +5,7 @@ import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.appliance.events.EventStore;
 import com.edgeinspect.appliance.http.HttpApi;
 import com.edgeinspect.appliance.metrics.Metrics;
+import com.edgeinspect.appliance.model.ActiveModel;
 import com.edgeinspect.appliance.model.LoadedModel;
 import com.edgeinspect.appliance.model.ModelLoader;
 import com.edgeinspect.appliance.publish.AlertPublisher;
@@ -23,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +40,6 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
     private final ApplianceConfig config;
     private final long startedMillis = System.currentTimeMillis();
     private final Metrics metrics = new Metrics();
-    private final AtomicReference<LoadedModel> model = new AtomicReference<>();
     private final List<StreamRunner> streams = new ArrayList<>();
     /** Spool sequence of each alert message sent since start, to its frame's decode time (alert latency). */
     private final Map<Long, Long> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
@@ -51,6 +50,8 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
                 t.setDaemon(true);
                 return t;
             }, new java.util.concurrent.ThreadPoolExecutor.DiscardOldestPolicy());
+    private ModelLoader loader;
+    private ActiveModel model;
     private EmbeddedBroker broker;
     private EventStore events;
     private Spool spool;
@@ -75,8 +76,9 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
     }
 
     private void startAll() throws Exception {
-        LoadedModel m = new ModelLoader(config.model()).load(Path.of(config.model().bundle()));
-        model.set(m);
+        loader = new ModelLoader(config.model());
+        LoadedModel m = loader.load(Path.of(config.model().bundle()));
+        model = new ActiveModel(m);
         metrics.model(m.name(), m.version());
         Path state = Path.of(config.storage().dir());
         events = new EventStore(state.resolve("events"), config.storage().eventsMax());
@@ -99,7 +101,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
             }
         });
         for (ApplianceConfig.Stream s : config.streams()) {
-            streams.add(new StreamRunner(config, s, model::get, metrics, this::alert).start());
+            streams.add(new StreamRunner(config, s, model, metrics, this::alert).start());
         }
         vertx = Vertx.vertx();
         vertx.setPeriodic(config.mqtt().statsIntervalSeconds() * 1000L,
@@ -137,10 +139,22 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
                 e.frame(), e.defects(), e.id());
     }
 
+    /**
+     * Verifies, loads and smoke-tests a bundle, then makes it serve from the next frame on; the replaced model
+     * finishes its frames and is closed. On any failure the serving model stays and the error says why.
+     */
+    public void install(Path bundle) throws com.edgeinspect.core.bundle.BundleException {
+        LoadedModel next = loader.load(bundle);
+        LoadedModel old = model.swap(next);
+        metrics.model(next.name(), next.version());
+        mqtt.publish(config.topics().status(), new JsonObject(statusMessage("online")).encode(), 1, true);
+        LOG.info("model {} {} serves now (was {} {})", next.name(), next.version(), old.name(), old.version());
+    }
+
     /** Ready when a model serves, every stream delivers frames and MQTT is connected. */
     @Override
     public boolean ready() {
-        return model.get() != null && mqtt != null && mqtt.connected()
+        return model != null && model.peek() != null && mqtt != null && mqtt.connected()
                 && streams.stream().allMatch(StreamRunner::healthy);
     }
 
@@ -154,7 +168,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
         m.put("device", config.device().id());
         m.put("version", VERSION);
         m.put("since", Instant.ofEpochMilli(startedMillis).toString());
-        LoadedModel active = model.get();
+        LoadedModel active = model == null ? null : model.peek();
         m.put("model", active == null ? null : Map.of("name", active.name(), "version", active.version()));
         return m;
     }
@@ -181,7 +195,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
 
     @Override
     public Map<String, Object> model() {
-        LoadedModel m = model.get();
+        LoadedModel m = model.peek();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", m.name());
         out.put("version", m.version());
@@ -254,9 +268,8 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
         if (broker != null) {
             broker.close();
         }
-        LoadedModel m = model.getAndSet(null);
-        if (m != null) {
-            m.close();
+        if (model != null) {
+            model.close();
         }
     }
 }

@@ -5,6 +5,7 @@ import com.edgeinspect.appliance.alert.AlertSink;
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.appliance.detect.Zones;
 import com.edgeinspect.appliance.metrics.Metrics;
+import com.edgeinspect.appliance.model.ActiveModel;
 import com.edgeinspect.appliance.model.LoadedModel;
 import com.edgeinspect.appliance.publish.Jpeg;
 import com.edgeinspect.appliance.source.FfmpegSource;
@@ -24,14 +25,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One stream end to end: its decoder thread, and the worker that takes the newest frame and runs it through the
  * stages in order: detect (region of interest, active model) → zones → track → alert policy → sink. The model is
- * read once per frame, so a swapped model takes over between two frames.
+ * held for exactly one frame, so a swapped model takes over between two frames.
  */
 final class StreamRunner implements AutoCloseable {
 
@@ -41,7 +41,7 @@ final class StreamRunner implements AutoCloseable {
 
     private final ApplianceConfig.Stream config;
     private final FfmpegSource source;
-    private final Supplier<LoadedModel> model;
+    private final ActiveModel model;
     private final Zones zones;
     private final Tracker tracker;
     private final AlertPolicy policy;
@@ -60,7 +60,7 @@ final class StreamRunner implements AutoCloseable {
     private CenterNetDecoder decoder;
     private float decoderThreshold = Float.NaN;
 
-    StreamRunner(ApplianceConfig config, ApplianceConfig.Stream stream, Supplier<LoadedModel> model, Metrics metrics,
+    StreamRunner(ApplianceConfig config, ApplianceConfig.Stream stream, ActiveModel model, Metrics metrics,
             AlertSink sink) {
         this.config = stream;
         this.source = new FfmpegSource(stream);
@@ -94,8 +94,8 @@ final class StreamRunner implements AutoCloseable {
             if (f == null) {
                 continue;
             }
-            try {
-                process(f);
+            try (ActiveModel.Use use = model.use()) {
+                process(f, use.model());
                 lastError = null;
             } catch (Exception e) {
                 if (lastError == null) {
@@ -108,8 +108,7 @@ final class StreamRunner implements AutoCloseable {
         }
     }
 
-    private void process(FrameBuffer f) throws Exception {
-        LoadedModel m = model.get();
+    private void process(FrameBuffer f, LoadedModel m) throws Exception {
         long t0 = System.nanoTime();
         int x0 = 0;
         int y0 = 0;
