@@ -8,6 +8,7 @@ import com.edgeinspect.appliance.metrics.Metrics;
 import com.edgeinspect.appliance.model.ActiveModel;
 import com.edgeinspect.appliance.model.LoadedModel;
 import com.edgeinspect.appliance.model.ModelLoader;
+import com.edgeinspect.appliance.model.ModelStore;
 import com.edgeinspect.appliance.publish.AlertPublisher;
 import com.edgeinspect.appliance.publish.MqttLink;
 import com.edgeinspect.appliance.publish.Spool;
@@ -52,6 +53,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
             }, new java.util.concurrent.ThreadPoolExecutor.DiscardOldestPolicy());
     private ModelLoader loader;
     private ActiveModel model;
+    private ModelStore store;
     private EmbeddedBroker broker;
     private EventStore events;
     private Spool spool;
@@ -76,11 +78,12 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
     }
 
     private void startAll() throws Exception {
+        Path state = Path.of(config.storage().dir());
         loader = new ModelLoader(config.model());
-        LoadedModel m = loader.load(Path.of(config.model().bundle()));
+        store = new ModelStore(state.resolve("models"));
+        LoadedModel m = store.loadBest(loader, Path.of(config.model().bundle()));
         model = new ActiveModel(m);
         metrics.model(m.name(), m.version());
-        Path state = Path.of(config.storage().dir());
         events = new EventStore(state.resolve("events"), config.storage().eventsMax());
         spool = new Spool(state.resolve("spool"), config.storage().spoolMaxMessages());
         metrics.gauge("edgeinspect_spool_messages", "alert messages waiting for the broker", spool, Spool::size);
@@ -140,12 +143,15 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
     }
 
     /**
-     * Verifies, loads and smoke-tests a bundle, then makes it serve from the next frame on; the replaced model
-     * finishes its frames and is closed. On any failure the serving model stays and the error says why.
+     * Verifies, loads and smoke-tests a bundle, then makes it serve from the next frame on and keeps it as the
+     * active bundle on disk (the replaced one becomes the last known good); the replaced model finishes its frames
+     * and is closed. On any failure the serving model stays and the error says why.
      */
-    public void install(Path bundle) throws com.edgeinspect.core.bundle.BundleException {
-        LoadedModel next = loader.load(bundle);
+    public void install(Path bundle) throws IOException {
+        byte[] bytes = java.nio.file.Files.readAllBytes(bundle);
+        LoadedModel next = loader.load(bytes, bundle.toString());
         LoadedModel old = model.swap(next);
+        store.commit(bytes); // what was verified is what is kept
         metrics.model(next.name(), next.version());
         mqtt.publish(config.topics().status(), new JsonObject(statusMessage("online")).encode(), 1, true);
         LOG.info("model {} {} serves now (was {} {})", next.name(), next.version(), old.name(), old.version());

@@ -6,7 +6,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -82,5 +84,11 @@ final class Harness {
 
         @Override
         public void authPacketArrived(int code, MqttProperties p) {}
+    }
+
+    /** The bundled model's files under another version, signed with {@code key}, written to {@code out}. */
+    static Path resign(Path out, String version, KeyPair key) throws Exception {
+        Files.write(out, com.edgeinspect.appliance.model.TestBundles.factoryAs(version, key));
+        return out;
     }
 }

@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.core.alert.AlertEvent;
-import com.edgeinspect.core.bundle.Bundle;
 import com.edgeinspect.core.bundle.BundleException;
-import com.edgeinspect.core.bundle.BundleWriter;
 import com.edgeinspect.core.bundle.Keys;
-import com.edgeinspect.core.bundle.Manifest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
@@ -17,13 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -43,7 +36,7 @@ class HotSwapTest {
     void installingABundleSwapsTheModelWithoutStoppingTheLine() throws Exception {
         KeyPair key = Keys.generate();
         Keys.writePublic(key.getPublic(), tmp.resolve("fleet.pub"));
-        Path next = resign(tmp.resolve("next.vimodel"), "0.2.0-next", key);
+        Path next = Harness.resign(tmp.resolve("next.vimodel"), "0.2.0-next", key);
         int port = Mosquitto.freePort();
         try (Mosquitto broker = Mosquitto.start(Files.createDirectories(tmp.resolve("broker")), port, false)) {
             String yaml = Harness.config("mixed-defects", port, tmp.resolve("state"))
@@ -108,24 +101,5 @@ class HotSwapTest {
     private static long processed(HttpClient http, String base) throws Exception {
         return new JsonObject(Harness.get(http, base + "/api/status").body()).getJsonArray("streams")
                 .getJsonObject(0).getLong("processed");
-    }
-
-    /** The bundled model's files under another version, signed with {@code key}. */
-    private static Path resign(Path out, String version, KeyPair key) throws Exception {
-        Path shipped = Harness.REPO.resolve("models/default.vimodel");
-        Bundle b = Bundle.read(shipped, new Bundle.Trust(List.of(Keys.readPublic(
-                Harness.REPO.resolve("models/demo-signing.pub"))), false, 64 << 20));
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(shipped))) {
-            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
-                if (b.manifest().files().containsKey(e.getName())) {
-                    files.put(e.getName(), in.readAllBytes());
-                }
-            }
-        }
-        Manifest m = b.manifest();
-        BundleWriter.write(out, new Manifest(m.format(), m.name(), version, m.created(), m.model(), m.classes(),
-                m.thresholds(), null, m.golden(), m.metrics(), m.provenance()), files, key);
-        return out;
     }
 }

@@ -51,6 +51,11 @@ public final class ModelLoader {
         return load(Bundle.read(file, trust));
     }
 
+    /** Loads a bundle's bytes; {@code where} names them in errors. */
+    public LoadedModel load(byte[] bundle, String where) throws BundleException {
+        return load(Bundle.read(bundle, where, trust));
+    }
+
     public LoadedModel load(Bundle bundle) throws BundleException {
         OrtDetector detector;
         try {

@@ -4,20 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Swapping models between frames with real ONNX Runtime sessions: nothing is closed under a running frame. */
 class ActiveModelTest {
 
-    static final Path REPO = Path.of("../..");
-
     static LoadedModel load() throws Exception {
         ApplianceConfig.Model c = new ApplianceConfig.Model(null,
-                List.of(REPO.resolve("models/demo-signing.pub").toString()), null, null, List.of("cpu"), 1, null,
+                List.of(TestBundles.DEMO_KEY.toString()), null, null, List.of("cpu"), 1, null,
                 null, null);
-        return new ModelLoader(c).load(REPO.resolve("models/default.vimodel"));
+        return new ModelLoader(c).load(TestBundles.FACTORY);
     }
 
     static boolean runs(LoadedModel m) {
