@@ -6,6 +6,7 @@
 #   frame-to-alert        decode to the broker's PUBACK, p50/p99
 #   memory                RSS sampled every 10 s after a 10 s warm-up
 # Usage: benchmarks/appliance.sh [CLIP] [SECONDS]   (defaults: test-videos/mixed-defects.mp4, 600)
+# JVM options: APPLIANCE_JAVA_OPTS (default -Xmx2g, as ./demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clip="${1:-test-videos/mixed-defects.mp4}"
@@ -18,7 +19,7 @@ ffmpeg -v error -threads 2 -stream_loop 2 -i "$clip" -f null -
 t1=$(date +%s.%N)
 decode_fps=$(echo "3 * $frames / ($t1 - $t0)" | bc -l)
 printf 'decode only (ffmpeg -threads 2): %.1f fps\n' "$decode_fps"
-out=$(java -Xmx2g -Dlogback.configurationFile=appliance-logback.xml -Droot.level=WARN \
+out=$(java ${APPLIANCE_JAVA_OPTS:--Xmx2g} -Dlogback.configurationFile=appliance-logback.xml -Droot.level=WARN \
   -cp "$jar" com.edgeinspect.appliance.bench.PipelineBenchmark "$clip" "$seconds" \
   | tee >(grep -v ' ALERT ' >&2) | grep '^RESULT')
 val() { echo "$out" | tr ' ' '\n' | grep "^$1=" | cut -d= -f2; }

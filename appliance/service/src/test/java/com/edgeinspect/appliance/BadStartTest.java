@@ -33,7 +33,7 @@ class BadStartTest {
         assertThatThrownBy(() -> Appliance.start(config(tampered))).isInstanceOf(BundleException.class)
                 .hasMessageContaining("tampered.vimodel");
         assertThatThrownBy(() -> Appliance.start(config(tmp.resolve("none.vimodel"))))
-                .hasMessageContaining("none.vimodel: no such bundle");
+                .hasMessage("no usable model: no bundle at " + tmp.resolve("none.vimodel"));
     }
 
     @Test

@@ -33,6 +33,7 @@ public final class PipelineBenchmark {
     private PipelineBenchmark() {}
 
     public static void main(String[] args) throws Exception {
+        avutil.av_log_set_level(avutil.AV_LOG_ERROR); // no FFmpeg banner in the table's output
         Path clip = Path.of(args[0]);
         int seconds = Integer.parseInt(args[1]);
         Path state = Files.createTempDirectory("edgeinspect-bench");
