@@ -194,7 +194,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
         m.put("mqtt", Map.of("url", config.mqtt().url(), "connected", mqtt != null && mqtt.connected(),
                 "prefix", config.topics().prefix()));
         m.put("alerts", Map.of("delivered", publisher.delivered(), "pending", spool.size(), "dropped", spool.dropped(),
-                "byClass", events.countsByClass()));
+                "refused", spool.refused(), "byClass", events.countsByClass()));
         m.put("streams", streams.stream().map(StreamRunner::status).toList());
         return m;
     }

@@ -27,6 +27,11 @@ final class Mosquitto implements AutoCloseable {
      *     {@code port} (saved when mosquitto stops)
      */
     static Mosquitto start(Path dir, int port, boolean persistent) throws Exception {
+        return start(dir, port, persistent, "");
+    }
+
+    /** @param extraConfig further mosquitto.conf lines (e.g. an {@code acl_file}) */
+    static Mosquitto start(Path dir, int port, boolean persistent, String extraConfig) throws Exception {
         Path binary = Path.of("/usr/sbin/mosquitto");
         if (!Files.isExecutable(binary)) {
             throw new IllegalStateException("mosquitto not found at " + binary
@@ -36,7 +41,8 @@ final class Mosquitto implements AutoCloseable {
         // Run as whoever runs the tests: as root, mosquitto would drop to user 'mosquitto' and fail to save here.
         Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\nuser "
                 + System.getProperty("user.name") + "\n" + (persistent
-                ? "persistence true\npersistence_location " + dir.toAbsolutePath() + "/\n" : "persistence false\n"));
+                ? "persistence true\npersistence_location " + dir.toAbsolutePath() + "/\n" : "persistence false\n")
+                + extraConfig);
         Process p = new ProcessBuilder(binary.toString(), "-c", conf.toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("mosquitto.log").toFile()))
                 .start();

@@ -6,9 +6,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Delivers the spool to the broker in order, one acknowledged message at a time: a message leaves the spool only
- * after its PUBACK, so a broker that vanishes mid-burst costs a retry, never a loss. A retry after a lost PUBACK may
- * deliver a message twice; consumers deduplicate by the alert's id and sequence. One message in flight keeps the
- * order strict and is ample for alert rates (tens per second on a LAN).
+ * after its PUBACK, so a broker that vanishes mid-burst costs a retry, never a loss. A message the broker refuses
+ * for good (not authorised, too large) is set aside so it cannot block the ones behind it. A retry after a lost
+ * PUBACK may deliver a message twice; consumers deduplicate by the alert's id and sequence. One message in flight
+ * keeps the order strict and is ample for alert rates (tens per second on a LAN).
  */
 public final class AlertPublisher implements AutoCloseable {
 
@@ -40,14 +41,18 @@ public final class AlertPublisher implements AutoCloseable {
                 if (m == null) {
                     continue;
                 }
-                if (mqtt.publishConfirmed(m.topic(), m.payload(), m.qos(), ACK_TIMEOUT_MS)) {
-                    spool.remove(m);
-                    delivered++;
-                    acknowledged.accept(m.sequence());
-                    backoff = 100;
-                } else {
-                    Thread.sleep(backoff);
-                    backoff = Math.min(backoff * 2, 2000);
+                switch (mqtt.publishConfirmed(m.topic(), m.payload(), m.qos(), ACK_TIMEOUT_MS)) {
+                    case ACKED -> {
+                        spool.remove(m);
+                        delivered++;
+                        acknowledged.accept(m.sequence());
+                        backoff = 100;
+                    }
+                    case REFUSED -> spool.refuse(m); // retrying would block every alert behind it
+                    case FAILED -> {
+                        Thread.sleep(backoff);
+                        backoff = Math.min(backoff * 2, 2000);
+                    }
                 }
             } catch (InterruptedException e) {
                 return;

@@ -69,21 +69,41 @@ public final class MqttLink implements AutoCloseable {
         }
     }
 
+    /** How a confirmed publish ended. */
+    public enum Delivery {
+        /** The broker acknowledged the message. */
+        ACKED,
+        /** The broker refused it for good (MQTT 5 reason code 0x80 or above: not authorised, too large, ...). */
+        REFUSED,
+        /** Not connected, lost or not acknowledged in time: try again later. */
+        FAILED
+    }
+
     /**
-     * Publishes and waits for the broker's acknowledgement (PUBACK for QoS 1); false when not connected, refused or
-     * not acknowledged in time. The caller keeps the message until this returns true.
+     * Publishes and waits for the broker's acknowledgement (PUBACK for QoS 1). The caller keeps the message until
+     * it is {@link Delivery#ACKED} or {@link Delivery#REFUSED}.
      */
-    public boolean publishConfirmed(String topic, byte[] payload, int qos, long timeoutMillis) {
+    public Delivery publishConfirmed(String topic, byte[] payload, int qos, long timeoutMillis) {
         if (!connected) {
-            return false;
+            return Delivery.FAILED;
         }
         try {
             IMqttToken t = client.publish(topic, payload, qos, false);
             t.waitForCompletion(timeoutMillis);
-            return t.isComplete() && t.getException() == null;
+            int[] codes = t.getReasonCodes();
+            if (codes != null && codes.length > 0 && codes[0] >= 0x80) {
+                LOG.warn("broker refused a message on {} with reason 0x{}", topic, Integer.toHexString(codes[0]));
+                return Delivery.REFUSED;
+            }
+            return t.isComplete() && t.getException() == null ? Delivery.ACKED : Delivery.FAILED;
         } catch (MqttException e) {
+            if (e.getReasonCode() >= 0x80 && e.getReasonCode() <= 0xff) {
+                LOG.warn("broker refused a message on {}: {} (0x{})", topic, e.getMessage(),
+                        Integer.toHexString(e.getReasonCode()));
+                return Delivery.REFUSED;
+            }
             LOG.debug("MQTT publish to {} not confirmed: {}", topic, e.getMessage());
-            return false;
+            return Delivery.FAILED;
         }
     }
 

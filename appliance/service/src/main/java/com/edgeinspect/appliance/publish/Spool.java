@@ -35,6 +35,7 @@ public final class Spool {
     private long next;
     private long dropped;
     private long corrupt;
+    private long refused;
 
     public Spool(Path dir, int maxMessages) throws IOException {
         this.dir = dir;
@@ -101,12 +102,7 @@ public final class Spool {
                 return new Message(seq, topic, qos, in.readNBytes(n));
             } catch (IOException e) {
                 LOG.error("spool: message {} is unreadable ({}); moved aside", file(seq), e.getMessage());
-                try {
-                    Files.move(file(seq), dir.resolve(seq + ".corrupt"));
-                } catch (IOException ignored) {
-                    // already gone: nothing to keep
-                }
-                queue.pollFirst();
+                setAside(queue.pollFirst(), ".corrupt");
                 corrupt++;
             }
         }
@@ -117,6 +113,26 @@ public final class Spool {
         if (queue.remove(m.sequence())) {
             Files.deleteIfExists(file(m.sequence()));
         }
+    }
+
+    /** Sets aside a message the broker refused for good, so the ones behind it flow; kept on disk for inspection. */
+    public synchronized void refuse(Message m) {
+        if (queue.remove(m.sequence())) {
+            setAside(m.sequence(), ".refused");
+            refused++;
+        }
+    }
+
+    private void setAside(long seq, String suffix) {
+        try {
+            Files.move(file(seq), dir.resolve(String.format("%020d", seq) + suffix));
+        } catch (IOException ignored) {
+            // already gone: nothing to keep
+        }
+    }
+
+    public synchronized long refused() {
+        return refused;
     }
 
     public synchronized int size() {

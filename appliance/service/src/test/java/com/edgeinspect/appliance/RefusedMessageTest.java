@@ -1,0 +1,72 @@
+package com.edgeinspect.appliance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.edgeinspect.appliance.config.ApplianceConfig;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A broker whose ACL forbids the snapshot topics refuses every snapshot (PUBACK "not authorised"): the refused
+ * messages are set aside and counted, and the alerts behind them still arrive.
+ */
+class RefusedMessageTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aRefusedMessageDoesNotBlockTheAlertsBehindIt() throws Exception {
+        Path acl = tmp.resolve("acl");
+        Files.writeString(acl, """
+                topic readwrite test/box-t/alerts
+                topic readwrite test/box-t/status
+                topic readwrite test/box-t/stats
+                topic read test/box-t/#
+                """);
+        int port = Mosquitto.freePort();
+        try (Mosquitto broker = Mosquitto.start(tmp, port, false, "acl_file " + acl + "\n")) {
+            BlockingQueue<Harness.Msg> got = new LinkedBlockingQueue<>();
+            MqttClient sub = new MqttClient("tcp://127.0.0.1:" + port, "refused-consumer", new MemoryPersistence());
+            sub.connect(new MqttConnectionOptions());
+            sub.setCallback(new Harness.Collector(got));
+            sub.subscribe(new String[] {"test/box-t/#"}, new int[] {1});
+            String yaml = Harness.config("mixed-defects", port, tmp.resolve("state"));
+            ApplianceConfig config = ApplianceConfig.load(
+                    new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "acl", Map.of());
+            HttpClient http = HttpClient.newHttpClient();
+            JsonObject alerts;
+            try (Appliance appliance = Appliance.start(config)) {
+                String base = "http://127.0.0.1:" + appliance.httpPort();
+                Harness.await(() -> new JsonObject(Harness.get(http, base + "/api/status").body())
+                        .getJsonArray("streams").getJsonObject(0).getString("state").equals("ended"), "clip end", 60);
+                Harness.await(() -> new JsonObject(Harness.get(http, base + "/api/status").body())
+                        .getJsonObject("alerts").getInteger("pending") == 0, "spool drained", 30);
+                alerts = new JsonObject(Harness.get(http, base + "/api/status").body()).getJsonObject("alerts");
+            }
+            Thread.sleep(300);
+            List<Harness.Msg> all = new ArrayList<>(got);
+            long news = all.stream().filter(m -> m.topic().endsWith("/alerts")
+                    && m.json().getString("type").equals("new")).count();
+            assertThat(news).isPositive();
+            assertThat(all).noneMatch(m -> m.topic().endsWith("/snapshot"));
+            assertThat(alerts.getLong("refused")).isEqualTo(news);
+            sub.disconnect();
+            sub.close();
+        }
+    }
+}
