@@ -38,8 +38,17 @@ class RefusedMessageTest {
                 topic readwrite test/box-t/stats
                 topic read test/box-t/#
                 """);
+        snapshotsRefusedAlertsDelivered("acl_file " + acl + "\n");
+    }
+
+    @Test
+    void aMessageOverTheBrokersPacketLimitIsSetAside() throws Exception {
+        snapshotsRefusedAlertsDelivered("max_packet_size 8192\n"); // alerts ~0.5 KB, snapshots 20-60 KB
+    }
+
+    private void snapshotsRefusedAlertsDelivered(String brokerConfig) throws Exception {
         int port = Mosquitto.freePort();
-        try (Mosquitto broker = Mosquitto.start(tmp, port, false, "acl_file " + acl + "\n")) {
+        try (Mosquitto broker = Mosquitto.start(tmp, port, false, brokerConfig)) {
             BlockingQueue<Harness.Msg> got = new LinkedBlockingQueue<>();
             MqttClient sub = new MqttClient("tcp://127.0.0.1:" + port, "refused-consumer", new MemoryPersistence());
             sub.connect(new MqttConnectionOptions());

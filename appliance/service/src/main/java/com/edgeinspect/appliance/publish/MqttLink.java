@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 import org.eclipse.paho.mqttv5.client.DisconnectedBufferOptions;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -29,6 +30,8 @@ public final class MqttLink implements AutoCloseable {
     private final Topics topics;
     private final Supplier<String> onlineStatus;
     private volatile boolean connected;
+    /** The broker's Maximum Packet Size from CONNACK; a larger PUBLISH would make it drop the connection. */
+    private volatile long maxPacketSize = Long.MAX_VALUE;
 
     /**
      * @param onlineStatus the JSON published retained on every (re)connect
@@ -53,7 +56,22 @@ public final class MqttLink implements AutoCloseable {
         o.setCleanStart(true);
         MqttMessage will = new MqttMessage(offlineStatus.getBytes(StandardCharsets.UTF_8), 1, true, new MqttProperties());
         o.setWill(topics.status(), will);
-        client.connect(o, null, null);
+        client.connect(o, null, new MqttActionListener() {
+            @Override
+            public void onSuccess(IMqttToken token) {
+                Long max = token.getResponseProperties() == null ? null
+                        : token.getResponseProperties().getMaximumPacketSize();
+                if (max != null) {
+                    maxPacketSize = max;
+                    LOG.info("broker accepts packets up to {} bytes", max);
+                }
+            }
+
+            @Override
+            public void onFailure(IMqttToken token, Throwable e) {
+                // automatic reconnect keeps trying; disconnected() logs the state
+            }
+        });
     }
 
     public boolean connected() {
@@ -73,7 +91,10 @@ public final class MqttLink implements AutoCloseable {
     public enum Delivery {
         /** The broker acknowledged the message. */
         ACKED,
-        /** The broker refused it for good (MQTT 5 reason code 0x80 or above: not authorised, too large, ...). */
+        /**
+         * The broker refused it for good (MQTT 5 reason code 0x80 or above: not authorised, ...), or it is larger
+         * than the broker's Maximum Packet Size.
+         */
         REFUSED,
         /** Not connected, lost or not acknowledged in time: try again later. */
         FAILED
@@ -86,6 +107,12 @@ public final class MqttLink implements AutoCloseable {
     public Delivery publishConfirmed(String topic, byte[] payload, int qos, long timeoutMillis) {
         if (!connected) {
             return Delivery.FAILED;
+        }
+        // Fixed header (5) + topic (2 + length) + packet id (2) + properties length (1) + payload: an upper bound.
+        long size = 10L + topic.getBytes(StandardCharsets.UTF_8).length + payload.length;
+        if (size > maxPacketSize) {
+            LOG.warn("message on {} is {} bytes, over the broker's limit of {}", topic, size, maxPacketSize);
+            return Delivery.REFUSED;
         }
         try {
             IMqttToken t = client.publish(topic, payload, qos, false);
