@@ -127,7 +127,10 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
             }
         });
         try {
-            inFlight.put(spool.append(config.topics().alerts(), 1, JSON.writeValueAsBytes(e)), decodedNanos);
+            byte[] json = JSON.writeValueAsBytes(e);
+            synchronized (spool) { // the publisher cannot take the message before its latency clock is recorded
+                inFlight.put(spool.append(config.topics().alerts(), 1, json), decodedNanos);
+            }
             if (snapshot != null) {
                 spool.append(config.topics().snapshot(e.id()), 1, snapshot);
             }
@@ -137,7 +140,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
         if (e.type().equals(AlertEvent.NEW)) {
             metrics.alert(e.stream(), e.className());
         }
-        LOG.info("ALERT {} {} {} score {} at {}{} frame {} ({} defect(s)) id {}", e.type().toUpperCase(), e.stream(),
+        LOG.info("ALERT {} {} {} score {} at {}{} frame {} ({} defect(s)) id {}", e.type().toUpperCase(java.util.Locale.ROOT), e.stream(),
                 e.className(), String.format("%.2f", e.score()), e.box(), e.zone() == null ? "" : " in " + e.zone(),
                 e.frame(), e.defects(), e.id());
     }
