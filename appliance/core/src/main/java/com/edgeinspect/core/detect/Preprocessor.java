@@ -15,6 +15,9 @@ import java.nio.FloatBuffer;
 public final class Preprocessor {
 
     private FloatBuffer buffer = FloatBuffer.allocate(0);
+    /** The region size the buffer's padding is zero for; padding is never written, so it stays zero until then. */
+    private int width = -1;
+    private int height = -1;
     private final float[] lut = new float[256];
 
     public Preprocessor() {
@@ -40,12 +43,17 @@ public final class Preprocessor {
         int pw = aligned(width);
         int ph = aligned(height);
         int plane = pw * ph;
-        if (buffer.capacity() != 3 * plane) {
-            buffer = java.nio.ByteBuffer.allocateDirect(3 * plane * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        } else if (pw != width || ph != height) {
-            for (int i = 0; i < 3 * plane; i++) {
-                buffer.put(i, 0f);
+        if (width != this.width || height != this.height) {
+            if (buffer.capacity() != 3 * plane) {
+                buffer = java.nio.ByteBuffer.allocateDirect(3 * plane * 4).order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
+            } else {
+                for (int i = 0; i < 3 * plane; i++) {
+                    buffer.put(i, 0f);
+                }
             }
+            this.width = width;
+            this.height = height;
         }
         FloatBuffer out = buffer;
         for (int y = 0; y < height; y++) {

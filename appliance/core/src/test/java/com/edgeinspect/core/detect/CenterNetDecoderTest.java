@@ -71,4 +71,17 @@ class CenterNetDecoderTest {
         assertThat(in[2 * pw * ph]).isCloseTo(-2f, offset(1e-6f));
         assertThat(in[31]).isZero(); // padding
     }
+
+    @Test
+    void paddingStaysZeroWhenTheRegionSizeChangesButTheGridDoesNot() {
+        Preprocessor pre = new Preprocessor();
+        byte[] white = new byte[20 * 18 * 3];
+        java.util.Arrays.fill(white, (byte) 255);
+        pre.apply(white, 20, 18);
+        pre.apply(white, 20, 18); // same size again: its padding was never written
+        float[] in = Preprocessor.toArray(pre.apply(new byte[18 * 18 * 3], 18, 18)); // same 32x32 grid
+        assertThat(in[17]).isCloseTo(-2f, offset(1e-6f)); // the new frame: black
+        assertThat(in[18]).isZero(); // was white in the 20-wide frame, padding now
+        assertThat(in[19]).isZero();
+    }
 }
