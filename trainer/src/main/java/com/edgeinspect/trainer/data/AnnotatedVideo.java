@@ -4,6 +4,7 @@ import com.edgeinspect.core.dataset.Annotation;
 import com.edgeinspect.core.dataset.VideoAnnotations;
 import com.edgeinspect.trainer.cli.Progress;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +81,19 @@ public final class AnnotatedVideo {
             throw new DatasetException(video, null, "decoded " + decoded + " frames but the annotations describe "
                     + frames + " (truncated video?)");
         }
+    }
+
+    /**
+     * Copies the {@code width x height} region at ({@code x0}, {@code y0}) of a decoded frame in a packed 3-byte
+     * pixel format into {@code into}, rows back to back (the frame's rows may be padded; the copy's are not).
+     */
+    public static void copyPixels(Frame frame, int x0, int y0, int width, int height, byte[] into) {
+        ByteBuffer px = (ByteBuffer) frame.image[0];
+        for (int y = 0; y < height; y++) {
+            px.position((y0 + y) * frame.imageStride + x0 * 3);
+            px.get(into, y * width * 3, width * 3);
+        }
+        px.rewind();
     }
 
     /** A frame's defects as labels; those less visible than {@code minVisible} become crowd (unscored) regions. */

@@ -7,7 +7,6 @@ import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.core.metrics.DetectionEvaluator;
 import com.edgeinspect.trainer.data.AnnotatedVideo;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import org.bytedeco.ffmpeg.global.avutil;
@@ -54,12 +53,7 @@ public final class VideoEvaluation {
             if (bgr.length != w * h * 3) {
                 bgr = new byte[w * h * 3];
             }
-            ByteBuffer px = (ByteBuffer) f.image[0];
-            for (int y = 0; y < h; y++) {
-                px.position(y * f.imageStride);
-                px.get(bgr, y * w * 3, w * 3);
-            }
-            px.rewind();
+            AnnotatedVideo.copyPixels(f, 0, 0, w, h, bgr);
             long t0 = System.nanoTime();
             List<Detection> found = detector.detect(bgr, w, h);
             nanos += System.nanoTime() - t0;

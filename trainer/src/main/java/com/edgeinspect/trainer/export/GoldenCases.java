@@ -9,7 +9,6 @@ import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.core.detect.Preprocessor;
 import com.edgeinspect.trainer.data.AnnotatedVideo;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,12 +78,7 @@ public final class GoldenCases {
                 int x0 = clamp((int) b.centerX() - CROP / 2, frame.imageWidth - CROP);
                 int y0 = clamp((int) b.centerY() - CROP / 2, frame.imageHeight - CROP);
                 byte[] bgr = new byte[CROP * CROP * 3];
-                ByteBuffer px = (ByteBuffer) frame.image[0];
-                for (int y = 0; y < CROP; y++) {
-                    px.position((y0 + y) * frame.imageStride + x0 * 3);
-                    px.get(bgr, y * CROP * 3, CROP * 3);
-                }
-                px.rewind();
+                AnnotatedVideo.copyPixels(frame, x0, y0, CROP, CROP, bgr);
                 found[0] = Preprocessor.toArray(new Preprocessor().apply(bgr, CROP, CROP));
                 return;
             }

@@ -9,7 +9,6 @@ import com.edgeinspect.trainer.data.AnnotatedVideo;
 import com.edgeinspect.trainer.data.DatasetFormat;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,14 +65,9 @@ public final class SampleSets {
         for (int i = 0; i < background; i++) {
             origins.add(new int[] {r.nextInt(fw - crop + 1), r.nextInt(fh - crop + 1)});
         }
-        ByteBuffer px = (ByteBuffer) f.image[0];
         for (int[] o : origins) {
             byte[] rgb = new byte[crop * crop * 3];
-            for (int y = 0; y < crop; y++) {
-                px.position((o[1] + y) * f.imageStride + o[0] * 3);
-                px.get(rgb, y * crop * 3, crop * 3);
-            }
-            px.rewind();
+            AnnotatedVideo.copyPixels(f, o[0], o[1], crop, crop, rgb);
             List<Annotation> inside = new ArrayList<>();
             for (VideoAnnotations.DefectBox d : labels.defects()) {
                 Box moved = new Box(d.box().x1() - o[0], d.box().y1() - o[1], d.box().x2() - o[0], d.box().y2() - o[1]);

@@ -4,10 +4,10 @@ import com.edgeinspect.appliance.Appliance;
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.appliance.model.LoadedModel;
 import com.edgeinspect.appliance.model.ModelLoader;
+import com.edgeinspect.appliance.source.FfmpegSource;
 import com.edgeinspect.core.detect.Preprocessor;
 import java.io.ByteArrayInputStream;
 import java.net.ServerSocket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,11 +65,7 @@ public final class PipelineBenchmark {
             for (int i = 0; i < 20; i++) {
                 Frame f = g.grabImage();
                 byte[] bgr = new byte[w * h * 3];
-                ByteBuffer px = (ByteBuffer) f.image[0];
-                for (int y = 0; y < h; y++) {
-                    px.position(y * f.imageStride);
-                    px.get(bgr, y * w * 3, w * 3);
-                }
+                FfmpegSource.copyPixels(f, bgr);
                 frames.add(bgr);
             }
         }

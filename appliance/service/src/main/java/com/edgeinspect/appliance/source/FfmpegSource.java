@@ -178,15 +178,17 @@ public final class FfmpegSource implements AutoCloseable {
     }
 
     private static void copy(Frame f, FrameBuffer buf, long sequence, long decodeNanos) {
-        int w = f.imageWidth;
-        int h = f.imageHeight;
-        buf.reset(w, h, sequence, System.nanoTime(), decodeNanos);
+        buf.reset(f.imageWidth, f.imageHeight, sequence, System.nanoTime(), decodeNanos);
+        copyPixels(f, buf.bgr());
+    }
+
+    /** Copies a decoded packed-BGR frame into {@code into}, rows back to back (the frame's rows may be padded). */
+    public static void copyPixels(Frame f, byte[] into) {
         ByteBuffer src = (ByteBuffer) f.image[0];
-        byte[] dst = buf.bgr();
-        int row = w * 3;
-        for (int y = 0; y < h; y++) {
+        int row = f.imageWidth * 3;
+        for (int y = 0; y < f.imageHeight; y++) {
             src.position(y * f.imageStride);
-            src.get(dst, y * row, row);
+            src.get(into, y * row, row);
         }
         src.rewind();
     }
