@@ -125,7 +125,7 @@ public final class Spool {
 
     private void setAside(long seq, String suffix) {
         try {
-            Files.move(file(seq), dir.resolve(String.format("%020d", seq) + suffix));
+            Files.move(file(seq), file(seq, suffix));
         } catch (IOException ignored) {
             // already gone: nothing to keep
         }
@@ -149,6 +149,10 @@ public final class Spool {
     }
 
     private Path file(long seq) {
-        return dir.resolve(String.format("%020d", seq) + SUFFIX);
+        return file(seq, SUFFIX);
+    }
+
+    private Path file(long seq, String suffix) {
+        return dir.resolve(String.format("%020d", seq) + suffix);
     }
 }

@@ -108,12 +108,4 @@ public final class Track {
     public double speed() {
         return Math.hypot(vx, vy);
     }
-
-    double vx() {
-        return vx;
-    }
-
-    double vy() {
-        return vy;
-    }
 }
