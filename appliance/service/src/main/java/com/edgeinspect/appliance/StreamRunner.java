@@ -48,7 +48,6 @@ final class StreamRunner implements AutoCloseable {
     private final AlertSink sink;
     private final Metrics.Stream meters;
     private final Thread worker;
-    private final AtomicLong processed = new AtomicLong();
     private final AtomicLong viewers = new AtomicLong();
     private volatile byte[] view;
     private long lastView;
@@ -139,7 +138,6 @@ final class StreamRunner implements AutoCloseable {
         meters.frames().increment();
         lastInferenceMs = (t1 - t0) / 1e6;
         lastLatencyMs = (t2 - f.decodedNanos()) / 1e6;
-        processed.incrementAndGet();
         openAlerts = policy.openAlerts();
         if (viewers.get() > 0 && t2 - lastView >= VIEW_INTERVAL_NANOS) {
             lastView = t2;
@@ -197,7 +195,7 @@ final class StreamRunner implements AutoCloseable {
         m.put("height", source.height());
         m.put("sourceFps", source.fps());
         m.put("decoded", source.decoded());
-        m.put("processed", processed.get());
+        m.put("processed", (long) meters.frames().count());
         m.put("dropped", source.frames().dropped());
         m.put("failures", source.failures());
         m.put("lastError", lastError != null ? lastError : source.lastError());
