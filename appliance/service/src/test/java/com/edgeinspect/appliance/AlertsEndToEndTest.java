@@ -14,7 +14,6 @@ import io.vertx.json.schema.JsonSchema;
 import io.vertx.json.schema.JsonSchemaOptions;
 import io.vertx.json.schema.OutputUnit;
 import io.vertx.json.schema.Validator;
-import java.io.ByteArrayInputStream;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +21,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -66,8 +64,7 @@ class AlertsEndToEndTest {
 
     private void run(String clip, int port) throws Exception {
         String url = "tcp://127.0.0.1:" + port;
-        ApplianceConfig config = ApplianceConfig.load(new ByteArrayInputStream(
-                Harness.config(clip, port, tmp.resolve(clip + "-" + port)).getBytes(StandardCharsets.UTF_8)), clip, Map.of());
+        ApplianceConfig config = Harness.load(Harness.config(clip, port, tmp.resolve(clip + "-" + port)), clip);
         BlockingQueue<Harness.Msg> got = new LinkedBlockingQueue<>();
         MqttClient sub = new MqttClient(url, "test-subscriber", new MemoryPersistence());
         sub.connect(new MqttConnectionOptions());
@@ -79,11 +76,7 @@ class AlertsEndToEndTest {
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + appliance.httpPort();
             Harness.await(() -> Harness.get(http, base + "/ready").statusCode() == 200, "ready", 30);
-            // The clip plays at camera speed; then the publisher drains its spool.
-            Harness.await(() -> new JsonObject(Harness.get(http, base + "/api/status").body()).getJsonArray("streams")
-                    .getJsonObject(0).getString("state").equals("ended"), "end of " + clip, 60);
-            Harness.await(() -> new JsonObject(Harness.get(http, base + "/api/status").body()).getJsonObject("alerts")
-                    .getInteger("pending") == 0, "spool drained", 30);
+            Harness.awaitClipDelivered(http, base);
             if (clip.equals("mixed-defects")) {
                 webPage(http, base); // after the clip, so the browser does not slow the detector
             }

@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.core.bundle.BundleException;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +18,7 @@ class BadStartTest {
     ApplianceConfig config(Path bundle) throws Exception {
         String yaml = Harness.config("clean-line", Mosquitto.freePort(), tmp.resolve("state"))
                 .replace(Harness.REPO.resolve("models/default.vimodel").toString(), bundle.toString());
-        return ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "t", Map.of());
+        return Harness.load(yaml, "t");
     }
 
     @Test

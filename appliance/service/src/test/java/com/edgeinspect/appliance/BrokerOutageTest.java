@@ -7,9 +7,7 @@ import com.edgeinspect.core.alert.AlertEvent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayInputStream;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -49,8 +47,7 @@ class BrokerOutageTest {
         sub.subscribe(new String[] {"test/box-t/alerts"}, new int[] {1});
         String yaml = Harness.config("mixed-defects", port, tmp.resolve("state"))
                 .replace("loop: false", "loop: true");
-        ApplianceConfig config = ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)),
-                "outage", Map.of());
+        ApplianceConfig config = Harness.load(yaml, "outage");
         List<Harness.Msg> all = new ArrayList<>();
         HttpClient http = HttpClient.newHttpClient();
         try (Appliance appliance = Appliance.start(config)) {
@@ -107,7 +104,6 @@ class BrokerOutageTest {
     }
 
     private static int pending(HttpClient http, String base) throws Exception {
-        return new JsonObject(Harness.get(http, base + "/api/status").body()).getJsonObject("alerts")
-                .getInteger("pending");
+        return Harness.status(http, base).getJsonObject("alerts").getInteger("pending");
     }
 }

@@ -1,6 +1,8 @@
 package com.edgeinspect.appliance;
 
+import com.edgeinspect.appliance.config.ApplianceConfig;
 import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -9,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -43,6 +46,24 @@ final class Harness {
                   - {name: line1, url: "%s", loop: false, realtime: true}
                 """.formatted(port, REPO.resolve("models/default.vimodel"), REPO.resolve("models/demo-signing.pub"),
                 state, REPO.resolve("test-videos/" + clip + ".mp4"));
+    }
+
+    /** A configuration from YAML text, without environment overrides. */
+    static ApplianceConfig load(String yaml, String name) throws ApplianceConfig.Invalid {
+        return ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), name, Map.of());
+    }
+
+    /** {@code /api/status} of the appliance at {@code base}. */
+    static JsonObject status(HttpClient http, String base) throws Exception {
+        return new JsonObject(get(http, base + "/api/status").body());
+    }
+
+    /** Waits until the first stream's clip has ended and every alert it caused has left the spool. */
+    static void awaitClipDelivered(HttpClient http, String base) throws Exception {
+        // The clip plays at camera speed; then the publisher drains its spool.
+        await(() -> status(http, base).getJsonArray("streams").getJsonObject(0).getString("state").equals("ended"),
+                "end of the clip", 60);
+        await(() -> status(http, base).getJsonObject("alerts").getInteger("pending") == 0, "spool drained", 30);
     }
 
     static HttpResponse<String> get(HttpClient http, String url) throws Exception {

@@ -8,13 +8,10 @@ import com.edgeinspect.core.bundle.BundleException;
 import com.edgeinspect.core.bundle.Keys;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayInputStream;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -42,8 +39,7 @@ class HotSwapTest {
             String yaml = Harness.config("mixed-defects", port, tmp.resolve("state"))
                     .replace("loop: false", "loop: true")
                     .replace("trusted_keys: [", "trusted_keys: [" + tmp.resolve("fleet.pub") + ", ");
-            ApplianceConfig config = ApplianceConfig.load(
-                    new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "swap", Map.of());
+            ApplianceConfig config = Harness.load(yaml, "swap");
             BlockingQueue<Harness.Msg> got = new LinkedBlockingQueue<>();
             MqttClient sub = new MqttClient("tcp://127.0.0.1:" + port, "swap-consumer", new MemoryPersistence());
             sub.connect(new MqttConnectionOptions());
@@ -78,8 +74,7 @@ class HotSwapTest {
                         && m.json().getJsonObject("model") != null
                         && "0.2.0-next".equals(m.json().getJsonObject("model").getString("version"))),
                         "the status naming the new model", 10);
-                JsonObject stream = new JsonObject(Harness.get(http, base + "/api/status").body())
-                        .getJsonArray("streams").getJsonObject(0);
+                JsonObject stream = Harness.status(http, base).getJsonArray("streams").getJsonObject(0);
                 assertThat(stream.getLong("processed")).isGreaterThan(before);
                 assertThat(stream.getString("state")).isEqualTo("running");
                 assertThat(stream.getValue("lastError")).isIn(null, "");
@@ -99,7 +94,6 @@ class HotSwapTest {
     }
 
     private static long processed(HttpClient http, String base) throws Exception {
-        return new JsonObject(Harness.get(http, base + "/api/status").body()).getJsonArray("streams")
-                .getJsonObject(0).getLong("processed");
+        return Harness.status(http, base).getJsonArray("streams").getJsonObject(0).getLong("processed");
     }
 }

@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayInputStream;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -55,17 +52,13 @@ class RefusedMessageTest {
             sub.setCallback(new Harness.Collector(got));
             sub.subscribe(new String[] {"test/box-t/#"}, new int[] {1});
             String yaml = Harness.config("mixed-defects", port, tmp.resolve("state"));
-            ApplianceConfig config = ApplianceConfig.load(
-                    new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "acl", Map.of());
+            ApplianceConfig config = Harness.load(yaml, "refusing broker");
             HttpClient http = HttpClient.newHttpClient();
             JsonObject alerts;
             try (Appliance appliance = Appliance.start(config)) {
                 String base = "http://127.0.0.1:" + appliance.httpPort();
-                Harness.await(() -> new JsonObject(Harness.get(http, base + "/api/status").body())
-                        .getJsonArray("streams").getJsonObject(0).getString("state").equals("ended"), "clip end", 60);
-                Harness.await(() -> new JsonObject(Harness.get(http, base + "/api/status").body())
-                        .getJsonObject("alerts").getInteger("pending") == 0, "spool drained", 30);
-                alerts = new JsonObject(Harness.get(http, base + "/api/status").body()).getJsonObject("alerts");
+                Harness.awaitClipDelivered(http, base);
+                alerts = Harness.status(http, base).getJsonObject("alerts");
             }
             Thread.sleep(300);
             List<Harness.Msg> all = new ArrayList<>(got);
