@@ -40,10 +40,6 @@ public final class ModelLoader {
         this.trust = new Bundle.Trust(keys, config.allowUnsigned(), config.maxBundleMb() * 1024L * 1024L);
     }
 
-    public Bundle.Trust trust() {
-        return trust;
-    }
-
     public LoadedModel load(Path file) throws BundleException {
         if (!Files.isRegularFile(file)) {
             throw new BundleException(file.toAbsolutePath() + ": no such bundle");

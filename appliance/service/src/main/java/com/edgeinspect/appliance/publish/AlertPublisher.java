@@ -66,10 +66,6 @@ public final class AlertPublisher implements AutoCloseable {
         return delivered;
     }
 
-    public int pending() {
-        return spool.size();
-    }
-
     @Override
     public void close() throws InterruptedException {
         running = false;

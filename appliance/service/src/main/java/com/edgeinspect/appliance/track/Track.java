@@ -21,7 +21,6 @@ public final class Track {
     private double vy;
     private int hits;
     private float bestScore;
-    private Box bestBox;
 
     Track(long id, Detection d, long sequence, int classes) {
         this.id = id;
@@ -31,7 +30,6 @@ public final class Track {
         this.lastSeen = sequence;
         this.hits = 1;
         this.bestScore = d.score();
-        this.bestBox = d.box();
         classScore[d.classId()] += d.score();
     }
 
@@ -50,10 +48,7 @@ public final class Track {
         lastSeen = sequence;
         hits++;
         classScore[d.classId()] += d.score();
-        if (d.score() > bestScore) {
-            bestScore = d.score();
-            bestBox = d.box();
-        }
+        bestScore = Math.max(bestScore, d.score());
     }
 
     /** Where the box should be at {@code sequence}, moved by the estimated velocity. */
@@ -83,10 +78,6 @@ public final class Track {
 
     public Box box() {
         return box;
-    }
-
-    public Box bestBox() {
-        return bestBox;
     }
 
     public float bestScore() {
