@@ -4,6 +4,7 @@ import com.edgeinspect.appliance.broker.EmbeddedBroker;
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.appliance.events.EventStore;
 import com.edgeinspect.appliance.http.HttpApi;
+import com.edgeinspect.appliance.install.ModelManager;
 import com.edgeinspect.appliance.metrics.Metrics;
 import com.edgeinspect.appliance.model.ActiveModel;
 import com.edgeinspect.appliance.model.LoadedModel;
@@ -30,9 +31,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wires the appliance in one place, in the order a frame travels: the model, the alert path (event store, spool,
- * publisher, MQTT), the streams, then the HTTP API. Closing stops them in reverse.
+ * publisher, MQTT), the streams, the model manager (installs shipped models), then the HTTP API. Closing stops them
+ * in reverse.
  */
-public final class Appliance implements AutoCloseable, HttpApi.Backend {
+public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelManager.Host {
 
     private static final Logger LOG = LoggerFactory.getLogger(Appliance.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,6 +46,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
     private final List<StreamRunner> streams = new ArrayList<>();
     /** Spool sequence of each alert message sent since start, to its frame's decode time (alert latency). */
     private final Map<Long, Long> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong newAlerts = new java.util.concurrent.atomic.AtomicLong();
     /** Writes the event store; if the disk falls far behind, the oldest writes give way (MQTT still has them). */
     private final java.util.concurrent.ExecutorService recorder = new java.util.concurrent.ThreadPoolExecutor(1, 1,
             0, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(1000), r -> {
@@ -59,6 +62,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
     private Spool spool;
     private MqttLink mqtt;
     private AlertPublisher publisher;
+    private ModelManager manager;
     private Vertx vertx;
     private HttpServer http;
 
@@ -106,6 +110,9 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
         for (ApplianceConfig.Stream s : config.streams()) {
             streams.add(new StreamRunner(config, s, model, metrics, this::alert).start());
         }
+        manager = new ModelManager(config.install(), config.device().id(), config.device().groups(), config.topics(),
+                mqtt, loader, store, state.resolve("models"), this);
+        manager.start();
         vertx = Vertx.vertx();
         vertx.setPeriodic(config.mqtt().statsIntervalSeconds() * 1000L,
                 id -> mqtt.publish(config.topics().stats(), new JsonObject(stats()).encode(), 0, false));
@@ -138,6 +145,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
             LOG.error("alert {} could not be stored: {}", e.id(), x.toString());
         }
         if (e.type().equals(AlertEvent.NEW)) {
+            newAlerts.incrementAndGet();
             metrics.alert(e.stream(), e.className());
         }
         LOG.info("ALERT {} {} {} score {} at {}{} frame {} ({} defect(s)) id {}", e.type().toUpperCase(java.util.Locale.ROOT), e.stream(),
@@ -146,18 +154,49 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
     }
 
     /**
-     * Verifies, loads and smoke-tests a bundle, then makes it serve from the next frame on and keeps it as the
-     * active bundle on disk (the replaced one becomes the last known good); the replaced model finishes its frames
-     * and is closed. On any failure the serving model stays and the error says why.
+     * Installs a bundle file by hand, through the same steps as a shipped one: verified, staged, loaded, smoke-tested
+     * and warmed, then it serves from the next frame on and is kept as the active bundle on disk (the replaced one
+     * becomes the last known good). On any failure the serving model stays and the error says why.
      */
-    public void install(Path bundle) throws IOException {
-        byte[] bytes = java.nio.file.Files.readAllBytes(bundle);
-        LoadedModel next = loader.load(bytes, bundle.toString());
-        LoadedModel old = model.swap(next);
-        store.commit(bytes); // what was verified is what is kept
+    public void install(Path bundle) throws IOException, InterruptedException {
+        manager.install(java.nio.file.Files.readAllBytes(bundle), bundle.toString());
+    }
+
+    @Override
+    public LoadedModel serving() {
+        return model.peek();
+    }
+
+    @Override
+    public void serve(LoadedModel next) {
+        model.swap(next);
         metrics.model(next.name(), next.version());
         mqtt.publish(config.topics().status(), new JsonObject(statusMessage("online")).encode(), 1, true);
-        LOG.info("model {} {} serves now (was {} {})", next.name(), next.version(), old.name(), old.version());
+    }
+
+    @Override
+    public List<long[]> inputShapes() {
+        List<long[]> out = new ArrayList<>();
+        for (StreamRunner s : streams) {
+            long[] shape = s.inputShape();
+            if (shape != null && out.stream().noneMatch(o -> java.util.Arrays.equals(o, shape))) {
+                out.add(shape);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public ModelManager.Health health() {
+        List<String> failing = new ArrayList<>();
+        double slowest = 0;
+        for (StreamRunner s : streams) {
+            if (s.frameError() != null) {
+                failing.add(s.name() + ": " + s.frameError());
+            }
+            slowest = Math.max(slowest, s.lastInferenceMs());
+        }
+        return new ModelManager.Health(failing, slowest, newAlerts.get());
     }
 
     /** Ready when a model serves, every stream delivers frames and MQTT is connected. */
@@ -176,6 +215,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
         m.put("state", state);
         m.put("device", config.device().id());
         m.put("version", VERSION);
+        m.put("groups", config.device().groups());
         m.put("since", Instant.ofEpochMilli(startedMillis).toString());
         LoadedModel active = model == null ? null : model.peek();
         m.put("model", active == null ? null : Map.of("name", active.name(), "version", active.version()));
@@ -199,6 +239,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
         m.put("alerts", Map.of("delivered", publisher.delivered(), "pending", spool.size(), "dropped", spool.dropped(),
                 "refused", spool.refused(), "byClass", events.countsByClass()));
         m.put("streams", streams.stream().map(StreamRunner::status).toList());
+        m.put("install", manager == null ? null : manager.state());
         return m;
     }
 
@@ -268,6 +309,9 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend {
         }
         recorder.shutdown();
         recorder.awaitTermination(10, TimeUnit.SECONDS);
+        if (manager != null) {
+            manager.close();
+        }
         if (publisher != null) {
             publisher.close();
         }

@@ -5,6 +5,7 @@ import com.edgeinspect.appliance.alert.AlertSink;
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.appliance.detect.Zones;
 import com.edgeinspect.appliance.metrics.Metrics;
+import com.edgeinspect.appliance.metrics.RecentMax;
 import com.edgeinspect.appliance.model.ActiveModel;
 import com.edgeinspect.appliance.model.LoadedModel;
 import com.edgeinspect.appliance.publish.Jpeg;
@@ -17,6 +18,7 @@ import com.edgeinspect.core.alert.AlertEvent;
 import com.edgeinspect.core.bundle.Manifest;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.Detection;
+import com.edgeinspect.core.detect.Preprocessor;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,6 +58,10 @@ final class StreamRunner implements AutoCloseable {
     private volatile String lastError;
     private volatile int openAlerts;
     private volatile boolean running = true;
+    /** Longest pause between two processed frames over the last 10 s (a swap must not show here). */
+    private final RecentMax gaps = new RecentMax(10);
+    private long lastFrameNanos;
+    private volatile long[] inputShape;
     private CenterNetDecoder decoder;
     private float decoderThreshold = Float.NaN;
 
@@ -119,6 +125,7 @@ final class StreamRunner implements AutoCloseable {
             w = Math.min(config.roi().width(), f.width() - x0);
             h = Math.min(config.roi().height(), f.height() - y0);
         }
+        inputShape = shape(w, h);
         List<Detection> found = zones.filter(m.detector().detect(f.bgr(), f.width(), x0, y0, w, h, decoder(m)));
         long t1 = System.nanoTime();
         Tracker.Step step = tracker.update(f.sequence(), found);
@@ -136,6 +143,10 @@ final class StreamRunner implements AutoCloseable {
         meters.inference().record(t1 - t0, TimeUnit.NANOSECONDS);
         meters.endToEnd().record(t2 - f.decodedNanos(), TimeUnit.NANOSECONDS);
         meters.frames().increment();
+        if (lastFrameNanos != 0) {
+            gaps.record((t2 - lastFrameNanos) / 1e6, t2);
+        }
+        lastFrameNanos = t2;
         lastInferenceMs = (t1 - t0) / 1e6;
         lastLatencyMs = (t2 - f.decodedNanos()) / 1e6;
         openAlerts = policy.openAlerts();
@@ -143,6 +154,27 @@ final class StreamRunner implements AutoCloseable {
             lastView = t2;
             view = Jpeg.frame(f.bgr(), f.width(), f.height(), marks(m, f.sequence()), 0.5, 70);
         }
+    }
+
+    private long[] shape(int w, int h) {
+        long[] s = inputShape;
+        long pw = Preprocessor.aligned(w);
+        long ph = Preprocessor.aligned(h);
+        return s != null && s[2] == ph && s[3] == pw ? s : new long[] {1, 3, ph, pw};
+    }
+
+    /** The model input shape this stream's frames make, or null before the first frame. */
+    long[] inputShape() {
+        return inputShape;
+    }
+
+    /** The last frame's error while the source runs (a model that fails on live frames), else null. */
+    String frameError() {
+        return source.state() == StreamState.RUNNING ? lastError : null;
+    }
+
+    double lastInferenceMs() {
+        return lastInferenceMs;
     }
 
     /** The decoder at this stream's threshold, remade only when the model's default or the override changes. */
@@ -201,6 +233,7 @@ final class StreamRunner implements AutoCloseable {
         m.put("lastError", lastError != null ? lastError : source.lastError());
         m.put("inferenceMs", Math.round(lastInferenceMs * 10) / 10.0);
         m.put("latencyMs", Math.round(lastLatencyMs * 10) / 10.0);
+        m.put("maxGapMs", Math.round(gaps.get(System.nanoTime()) * 10) / 10.0);
         m.put("openAlerts", openAlerts);
         return m;
     }

@@ -78,7 +78,8 @@ public final class Bundle {
         if (manifestBytes == null) {
             throw new BundleException(where + ": no " + Manifest.FILE);
         }
-        String signer = checkSignature(entries.remove(Manifest.SIGNATURE), manifestBytes, where, trust);
+        byte[] sig = entries.remove(Manifest.SIGNATURE);
+        String signer = checkSignature(sig, manifestBytes, where, trust);
         Manifest m = Manifest.parse(manifestBytes, where);
         for (String name : entries.keySet()) {
             if (!m.files().containsKey(name)) {
@@ -95,6 +96,26 @@ public final class Bundle {
             }
         }
         return new Bundle(m, Map.copyOf(entries), signer, sha256(zip));
+    }
+
+    /**
+     * Checks a manifest and its signature alone, before the bundle they describe has arrived: a device refuses an
+     * untrusted or malformed offer without downloading it. {@code signature} is {@code manifest.sig}'s content or null.
+     */
+    public static Manifest verifyManifest(byte[] manifest, byte[] signature, String where, Trust trust)
+            throws BundleException {
+        checkSignature(signature, manifest, where, trust);
+        return Manifest.parse(manifest, where);
+    }
+
+    /** {@code manifest.json} and {@code manifest.sig} (null if unsigned) of a bundle file, unverified. */
+    public static byte[][] signedManifest(byte[] zip, String where, long maxBytes) throws BundleException {
+        Map<String, byte[]> entries = unzip(zip, where, maxBytes);
+        byte[] manifest = entries.get(Manifest.FILE);
+        if (manifest == null) {
+            throw new BundleException(where + ": no " + Manifest.FILE);
+        }
+        return new byte[][] {manifest, entries.get(Manifest.SIGNATURE)};
     }
 
     private static String checkSignature(byte[] sig, byte[] manifest, String where, Trust trust) throws BundleException {
@@ -180,7 +201,7 @@ public final class Bundle {
         return out.toByteArray();
     }
 
-    static String sha256(byte[] data) {
+    public static String sha256(byte[] data) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
         } catch (NoSuchAlgorithmException e) {

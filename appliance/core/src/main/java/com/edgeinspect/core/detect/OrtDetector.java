@@ -123,6 +123,15 @@ public final class OrtDetector implements AutoCloseable {
         }
     }
 
+    /** The graph's inputs by name, with element types and shapes (-1 for a dynamic dimension). */
+    public Map<String, ai.onnxruntime.NodeInfo> inputs() throws OrtException {
+        return session.getInputInfo();
+    }
+
+    public Map<String, ai.onnxruntime.NodeInfo> outputs() throws OrtException {
+        return session.getOutputInfo();
+    }
+
     /** Runs the graph on one raw input tensor; returns every output by name (smoke tests, golden data). */
     public Map<String, float[]> raw(float[] input, long[] shape) throws OrtException {
         try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);

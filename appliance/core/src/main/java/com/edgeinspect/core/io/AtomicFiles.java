@@ -74,7 +74,8 @@ public final class AtomicFiles {
         }
     }
 
-    private static void syncDirectory(Path dir) {
+    /** Makes renames in {@code dir} durable. */
+    public static void syncDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {

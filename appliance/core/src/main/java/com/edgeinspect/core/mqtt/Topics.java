@@ -35,6 +35,48 @@ public record Topics(String prefix) {
         return prefix + "/alerts/" + alertId + "/snapshot";
     }
 
+    /** The model offered to this device (retained by the shipper). */
+    public String modelOffer() {
+        return prefix + "/model/offer";
+    }
+
+    /** Chunks of the bundle with this SHA-256, sent on the device's request. */
+    public String modelChunk(String bundleSha256) {
+        return prefix + "/model/chunk/" + bundleSha256;
+    }
+
+    /** Every chunk topic of this device (a subscription filter). */
+    public String modelChunks() {
+        return prefix + "/model/chunk/+";
+    }
+
+    /** The installation state machine, retained. */
+    public String modelState() {
+        return prefix + "/model/state";
+    }
+
+    /** A command to this device (e.g. {@code rollback}); answers go to the request's MQTT 5 response topic. */
+    public String command(String name) {
+        return prefix + "/cmd/" + name;
+    }
+
+    public String commands() {
+        return prefix + "/cmd/+";
+    }
+
+    /** The model offered to every device of a fleet group (retained by the shipper). */
+    public static String fleetOffer(String group) {
+        if (!group.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw new IllegalArgumentException("fleet group '" + group + "' must be 1-64 of A-Z a-z 0-9 _ . -");
+        }
+        return "fleet/" + group + "/model/offer";
+    }
+
+    /** A subscription filter for {@code suffix} (e.g. {@code model/state}) of every device under a prefix template. */
+    public static String everyDevice(String prefixTemplate, String suffix) {
+        return prefixTemplate.replace("{deviceId}", "+") + "/" + suffix;
+    }
+
     /** Periodic per-stream fps, latency and drops. QoS 0. */
     public String stats() {
         return prefix + "/stats";

@@ -18,11 +18,12 @@ import java.util.stream.Collectors;
  * The appliance's configuration: one immutable record per YAML section, validated at load. Unknown keys are errors;
  * every error names the key path (e.g. {@code streams[1].url}). Runtime code receives these records, never maps.
  */
-public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, Tracking tracking, Alerts alerts,
-        Storage storage, List<Stream> streams) {
+public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, Install install, Tracking tracking,
+        Alerts alerts, Storage storage, List<Stream> streams) {
 
     public ApplianceConfig {
-        model = model != null ? model : new Model(null, null, null, null, null, null, null, null, null);
+        model = model != null ? model : new Model(null, null, null, null, null, null, null, null, null, null);
+        install = install != null ? install : new Install(null, null, null, null, null);
         tracking = tracking != null ? tracking : new Tracking(null, null, null);
         alerts = alerts != null ? alerts : new Alerts(null, null, null);
         storage = storage != null ? storage : new Storage(null, null, null);
@@ -43,8 +44,15 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
         }
     }
 
-    /** @param id this box's name, unique in the fleet; used in MQTT topics and client id */
-    public record Device(String id) {}
+    /**
+     * @param id this box's name, unique in the fleet; used in MQTT topics and client id
+     * @param groups fleet groups whose model offers this box follows (e.g. a line, a canary group)
+     */
+    public record Device(String id, List<String> groups) {
+        public Device {
+            groups = groups != null ? List.copyOf(groups) : List.of();
+        }
+    }
 
     /**
      * @param url broker, e.g. {@code tcp://broker:1883}
@@ -69,9 +77,11 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
      * @param fp16 let TensorRT build fp16 engines
      * @param engineCache directory for TensorRT engines (built once per model, ORT, TensorRT and device)
      * @param workspaceMb TensorRT's build workspace
+     * @param smokeMaxMs the slowest golden case a model may take in its smoke test
      */
     public record Model(String bundle, List<String> trustedKeys, Boolean allowUnsigned, Integer maxBundleMb,
-            List<String> providers, Integer threads, Boolean fp16, String engineCache, Integer workspaceMb) {
+            List<String> providers, Integer threads, Boolean fp16, String engineCache, Integer workspaceMb,
+            Integer smokeMaxMs) {
         public Model {
             bundle = bundle != null ? bundle : "models/default.vimodel";
             trustedKeys = trustedKeys != null ? List.copyOf(trustedKeys) : List.of();
@@ -82,6 +92,27 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
             fp16 = fp16 == null || fp16;
             engineCache = engineCache != null ? engineCache : "state/engines";
             workspaceMb = workspaceMb != null ? workspaceMb : 1024;
+            smokeMaxMs = smokeMaxMs != null ? smokeMaxMs : 2000;
+        }
+    }
+
+    /**
+     * How models shipped over MQTT are received and watched.
+     *
+     * @param requestIntervalSeconds ask again for missing chunks after this long without one
+     * @param transferTimeoutSeconds give up on a transfer that made no progress for this long
+     * @param probationSeconds after a swap, watch the new model this long before calling it healthy
+     * @param maxInferenceMs on probation: inference slower than this (on any stream) rolls the model back
+     * @param maxAlertsPerMinute on probation: more new alerts than this rolls the model back
+     */
+    public record Install(Integer requestIntervalSeconds, Integer transferTimeoutSeconds, Integer probationSeconds,
+            Integer maxInferenceMs, Integer maxAlertsPerMinute) {
+        public Install {
+            requestIntervalSeconds = requestIntervalSeconds != null ? requestIntervalSeconds : 5;
+            transferTimeoutSeconds = transferTimeoutSeconds != null ? transferTimeoutSeconds : 120;
+            probationSeconds = probationSeconds != null ? probationSeconds : 60;
+            maxInferenceMs = maxInferenceMs != null ? maxInferenceMs : 1000;
+            maxAlertsPerMinute = maxAlertsPerMinute != null ? maxAlertsPerMinute : 120;
         }
     }
 
@@ -215,6 +246,13 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
     private void validate(String source) throws Invalid {
         require(device != null && device.id() != null && device.id().matches("[A-Za-z0-9_.-]{1,64}"), source,
                 "device.id", "must be 1-64 of A-Z a-z 0-9 _ . -");
+        for (String g : device.groups()) {
+            try {
+                Topics.fleetOffer(g);
+            } catch (IllegalArgumentException e) {
+                throw new Invalid(source + ": device.groups: " + e.getMessage());
+            }
+        }
         require(mqtt != null && mqtt.url() != null && mqtt.url().matches("(tcp|ssl)://[^\\s]+:\\d+"), source,
                 "mqtt.url", "must look like tcp://host:port or ssl://host:port");
         require(mqtt.prefix() != null, source, "mqtt.prefix", "is required (default " + Topics.DEFAULT_PREFIX + ")");
@@ -260,6 +298,11 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
         require(model.maxBundleMb() >= 1, source, "model.max_bundle_mb", "must be at least 1");
         require(!model.trustedKeys().isEmpty() || model.allowUnsigned(), source, "model.trusted_keys",
                 "needs at least one public key (or allow_unsigned: true for development)");
+        require(model.smokeMaxMs() >= 1, source, "model.smoke_max_ms", "must be at least 1");
+        require(install.requestIntervalSeconds() >= 1 && install.transferTimeoutSeconds() > install.requestIntervalSeconds()
+                && install.probationSeconds() >= 0 && install.maxInferenceMs() >= 1 && install.maxAlertsPerMinute() >= 1,
+                source, "install", "request_interval_seconds >= 1, transfer_timeout_seconds above it, "
+                        + "probation_seconds >= 0, max_inference_ms and max_alerts_per_minute >= 1");
         require(tracking.maxSpeedPx() >= 0 && tracking.tolerancePx() >= 0 && tracking.lostAfterFrames() >= 1, source,
                 "tracking", "max_speed_px, tolerance_px >= 0 and lost_after_frames >= 1");
         require(alerts.confirmHits() >= 1 && alerts.groupRadiusPx() >= 0 && alerts.cooldownFrames() >= 0, source,

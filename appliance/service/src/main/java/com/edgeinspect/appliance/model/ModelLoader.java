@@ -5,6 +5,8 @@ import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.core.bundle.Bundle;
 import com.edgeinspect.core.bundle.BundleException;
 import com.edgeinspect.core.bundle.Keys;
+import com.edgeinspect.core.bundle.Manifest;
+import com.edgeinspect.core.bundle.ModelContract;
 import com.edgeinspect.core.bundle.SmokeTest;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.OrtDetector;
@@ -21,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns a bundle file into a model that may serve: verify (trusted signature, hashes, manifest), open an ONNX Runtime
- * session on the configured providers, then prove it with the bundle's golden cases. Anything short of that is a
- * {@link BundleException} naming the bundle and the reason; nothing half-loaded escapes.
+ * session on the configured providers, check the graph against the manifest, then prove it with the bundle's golden
+ * cases within the configured time. Anything short of that is a {@link BundleException} naming the bundle and the
+ * reason; nothing half-loaded escapes.
  */
 public final class ModelLoader {
 
@@ -47,9 +50,18 @@ public final class ModelLoader {
         return load(Bundle.read(file, trust));
     }
 
-    /** Loads a bundle's bytes; {@code where} names them in errors. */
-    public LoadedModel load(byte[] bundle, String where) throws BundleException {
-        return load(Bundle.read(bundle, where, trust));
+    /** Verifies a bundle's bytes without loading the model; {@code where} names them in errors. */
+    public Bundle verify(byte[] bundle, String where) throws BundleException {
+        return Bundle.read(bundle, where, trust);
+    }
+
+    /** Checks an offered manifest and its signature before any of the bundle is downloaded. */
+    public Manifest verifyOffer(byte[] manifest, byte[] signature, String where) throws BundleException {
+        return Bundle.verifyManifest(manifest, signature, where, trust);
+    }
+
+    public long maxBundleBytes() {
+        return trust.maxBytes();
     }
 
     public LoadedModel load(Bundle bundle) throws BundleException {
@@ -62,17 +74,41 @@ public final class ModelLoader {
             throw new BundleException(bundle + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
         }
         try {
+            ModelContract.check(bundle, detector.inputs(), detector.outputs());
             double ms = SmokeTest.run(bundle, detector);
+            if (ms > config.smokeMaxMs()) {
+                throw new BundleException(String.format(Locale.ROOT, "%s: a golden case took %.0f ms on %s, over the "
+                        + "bound of %d ms", bundle, ms, detector.provider(), config.smokeMaxMs()));
+            }
             LOG.info("model {} ({}) passed its smoke test on {} in {} ms", bundle, bundle.signer() == null
                     ? "unsigned" : "signed by " + bundle.signer(), detector.provider(), Math.round(ms));
             return new LoadedModel(bundle, detector);
-        } catch (BundleException | RuntimeException e) {
+        } catch (BundleException | OrtException | RuntimeException e) {
             try {
                 detector.close();
             } catch (OrtException ignored) {
                 // the smoke test's failure is the news
             }
             throw e instanceof BundleException b ? b : new BundleException(bundle + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs the model once per input shape the streams will feed it (e.g. {@code [1, 3, 1088, 1920]}), so that the
+     * first live frame does not pay for allocations or, on TensorRT, an engine build for a new shape.
+     */
+    public void warm(LoadedModel m, List<long[]> shapes) throws BundleException {
+        for (long[] shape : shapes) {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            try {
+                m.detector().raw(new float[(int) n], shape);
+            } catch (OrtException | RuntimeException e) {
+                throw new BundleException(m.bundle() + ": warm-up at " + java.util.Arrays.toString(shape)
+                        + " failed: " + e.getMessage(), e);
+            }
         }
     }
 

@@ -14,21 +14,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The installed models on disk: {@code active.vimodel} and the one before it, {@code previous.vimodel} (the last known
- * good). Installing is two atomic steps (active → previous by rename, then the new bundle written as active with
- * temp file, fsync and rename), so a power cut at any moment leaves at least one complete, verifiable bundle. At
- * start the appliance takes the first of active, previous and the configured factory bundle that verifies and
- * passes its smoke test.
+ * good), plus {@code staged.vimodel}, a verified bundle on its way in. A bundle is staged with temp file, fsync and
+ * rename; promoting it is two renames (active → previous, staged → active), so a power cut at any moment leaves at
+ * least one complete, verifiable bundle. At start the appliance takes the first of active, previous and the
+ * configured factory bundle that verifies and passes its smoke test.
  */
 public final class ModelStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelStore.class);
 
+    private final Path dir;
     private final Path active;
     private final Path previous;
+    private final Path staged;
 
     public ModelStore(Path dir) throws IOException {
         Files.createDirectories(dir);
+        this.dir = dir;
         this.active = dir.resolve("active.vimodel");
+        this.staged = dir.resolve("staged.vimodel");
         this.previous = dir.resolve("previous.vimodel");
     }
 
@@ -54,14 +58,42 @@ public final class ModelStore {
 
     /** Records a bundle that now serves; the one it replaced becomes the last known good. */
     public void commit(byte[] bundle) throws IOException {
+        stage(bundle);
+        promote();
+    }
+
+    /** Keeps a verified bundle durably before it is swapped in, so an interrupted install resumes from here. */
+    public void stage(byte[] bundle) throws IOException {
+        AtomicFiles.write(staged, bundle);
+    }
+
+    /** The staged bundle becomes active; the active one becomes the last known good. */
+    public void promote() throws IOException {
         if (Files.exists(active)) {
-            try {
-                Files.move(active, previous, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(active, previous, StandardCopyOption.REPLACE_EXISTING);
-            }
+            move(active, previous);
         }
-        AtomicFiles.write(active, bundle);
+        move(staged, active);
+    }
+
+    /** The last known good becomes active again and the bundle it replaces is kept as previous. */
+    public void rollback() throws IOException {
+        Path refused = dir.resolve("refused.vimodel");
+        move(active, refused);
+        move(previous, active);
+        move(refused, previous);
+    }
+
+    private void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+        AtomicFiles.syncDirectory(dir);
+    }
+
+    public Path staged() {
+        return staged;
     }
 
     public Path active() {

@@ -2,6 +2,7 @@ package com.edgeinspect.appliance.publish;
 
 import com.edgeinspect.core.mqtt.Topics;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.function.Supplier;
 import org.eclipse.paho.mqttv5.client.DisconnectedBufferOptions;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The appliance's MQTT 5 connection (Eclipse Paho). Announces the device retained on {@code status} with an
  * "offline" last will, so the fleet sees a box that vanished; reconnects by itself (Paho only honours
- * {@code setMaxReconnectDelay}) and re-announces itself in {@code connectComplete}.
+ * {@code setMaxReconnectDelay}) and re-announces itself and renews its subscriptions in {@code connectComplete}
+ * (a clean session forgets them; the broker then delivers the retained offers again).
  */
 public final class MqttLink implements AutoCloseable {
 
@@ -32,6 +34,14 @@ public final class MqttLink implements AutoCloseable {
     private volatile boolean connected;
     /** The broker's Maximum Packet Size from CONNACK; a larger PUBLISH would make it drop the connection. */
     private volatile long maxPacketSize = Long.MAX_VALUE;
+    private volatile String[] filters = new String[0];
+    private volatile Handler handler = (topic, message) -> { };
+
+    /** Receives the messages of the subscriptions; runs on Paho's thread, so it must hand work off quickly. */
+    @FunctionalInterface
+    public interface Handler {
+        void message(String topic, MqttMessage message);
+    }
 
     /**
      * @param onlineStatus the JSON published retained on every (re)connect
@@ -80,10 +90,51 @@ public final class MqttLink implements AutoCloseable {
 
     /** Publishes without blocking; while disconnected, messages wait in Paho's bounded buffer. */
     public void publish(String topic, String json, int qos, boolean retained) {
+        publish(topic, json.getBytes(StandardCharsets.UTF_8), qos, retained);
+    }
+
+    public void publish(String topic, byte[] payload, int qos, boolean retained) {
         try {
-            client.publish(topic, json.getBytes(StandardCharsets.UTF_8), qos, retained);
+            client.publish(topic, payload, qos, retained);
         } catch (MqttException e) {
             LOG.warn("MQTT publish to {} failed: {}", topic, e.getMessage());
+        }
+    }
+
+    /** Subscribes (QoS 1) now if connected and again on every reconnect. */
+    public void subscribe(List<String> topicFilters, Handler h) {
+        this.handler = h;
+        this.filters = topicFilters.toArray(String[]::new);
+        if (connected) {
+            renewSubscriptions();
+        }
+    }
+
+    private void renewSubscriptions() {
+        String[] f = filters;
+        if (f.length == 0) {
+            return;
+        }
+        try {
+            client.subscribe(f, java.util.Arrays.stream(f).mapToInt(x -> 1).toArray());
+        } catch (MqttException e) {
+            LOG.warn("MQTT subscribe to {} failed: {}", List.of(f), e.getMessage());
+        }
+    }
+
+    /** Answers a request on its MQTT 5 response topic, with its correlation data; no-op if it asked for none. */
+    public void reply(MqttMessage request, String json) {
+        MqttProperties in = request.getProperties();
+        if (in == null || in.getResponseTopic() == null) {
+            return;
+        }
+        MqttProperties out = new MqttProperties();
+        out.setCorrelationData(in.getCorrelationData());
+        MqttMessage m = new MqttMessage(json.getBytes(StandardCharsets.UTF_8), 1, false, out);
+        try {
+            client.publish(in.getResponseTopic(), m);
+        } catch (MqttException | IllegalArgumentException e) {
+            LOG.warn("MQTT reply to {} failed: {}", in.getResponseTopic(), e.getMessage());
         }
     }
 
@@ -140,6 +191,7 @@ public final class MqttLink implements AutoCloseable {
             connected = true;
             LOG.info("MQTT {} to {}", reconnect ? "reconnected" : "connected", serverURI);
             publish(topics.status(), onlineStatus.get(), 1, true);
+            renewSubscriptions();
         }
 
         @Override
@@ -155,7 +207,11 @@ public final class MqttLink implements AutoCloseable {
 
         @Override
         public void messageArrived(String topic, MqttMessage message) {
-            // The appliance subscribes to nothing yet.
+            try {
+                handler.message(topic, message);
+            } catch (RuntimeException e) {
+                LOG.warn("message on {} not handled: {}", topic, e.toString());
+            }
         }
 
         @Override
