@@ -84,8 +84,8 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     private void startAll() throws Exception {
         Path state = Path.of(config.storage().dir());
         loader = new ModelLoader(config.model());
-        store = new ModelStore(state.resolve("models"));
-        LoadedModel m = store.loadBest(loader, Path.of(config.model().bundle()));
+        store = new ModelStore(state.resolve("models"), Path.of(config.model().bundle()));
+        LoadedModel m = store.loadBest(loader);
         model = new ActiveModel(m);
         metrics.model(m.name(), m.version());
         events = new EventStore(state.resolve("events"), config.storage().eventsMax());

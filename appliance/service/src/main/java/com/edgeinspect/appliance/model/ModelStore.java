@@ -28,16 +28,20 @@ public final class ModelStore {
     private final Path previous;
     private final Path staged;
 
-    public ModelStore(Path dir) throws IOException {
+    private final Path factory;
+
+    /** @param factory the bundle shipped with the appliance: the last known good before any install */
+    public ModelStore(Path dir, Path factory) throws IOException {
         Files.createDirectories(dir);
         this.dir = dir;
+        this.factory = factory;
         this.active = dir.resolve("active.vimodel");
         this.staged = dir.resolve("staged.vimodel");
         this.previous = dir.resolve("previous.vimodel");
     }
 
     /** Loads the best model there is: active, else previous, else the factory bundle. */
-    public LoadedModel loadBest(ModelLoader loader, Path factory) throws BundleException {
+    public LoadedModel loadBest(ModelLoader loader) throws BundleException {
         List<String> refused = new ArrayList<>();
         for (Path p : List.of(active, previous, factory)) {
             if (!Files.exists(p)) {
@@ -67,10 +71,15 @@ public final class ModelStore {
         AtomicFiles.write(staged, bundle);
     }
 
-    /** The staged bundle becomes active; the active one becomes the last known good. */
+    /**
+     * The staged bundle becomes active; the active one (or, on the first install, the factory bundle) becomes the
+     * last known good.
+     */
     public void promote() throws IOException {
         if (Files.exists(active)) {
             move(active, previous);
+        } else if (Files.isRegularFile(factory)) {
+            AtomicFiles.write(previous, Files.readAllBytes(factory));
         }
         move(staged, active);
     }

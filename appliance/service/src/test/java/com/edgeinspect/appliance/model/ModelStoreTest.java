@@ -34,13 +34,13 @@ class ModelStoreTest {
         loader = new ModelLoader(new ApplianceConfig.Model(null, List.of(tmp.resolve("fleet.pub").toString(),
                 TestBundles.DEMO_KEY.toString()), null, null, List.of("cpu"), 1,
                 null, null, null, null));
-        store = new ModelStore(tmp.resolve("models"));
+        store = new ModelStore(tmp.resolve("models"), TestBundles.FACTORY);
         v3 = TestBundles.factoryAs("0.3.0", key);
         v4 = TestBundles.factoryAs("0.4.0", key);
     }
 
     String startVersion() throws Exception {
-        try (LoadedModel m = store.loadBest(loader, TestBundles.FACTORY)) {
+        try (LoadedModel m = store.loadBest(loader)) {
             return m.version();
         }
     }
@@ -50,9 +50,20 @@ class ModelStoreTest {
         assertThat(startVersion()).isEqualTo("0.2.0");
         store.commit(v3);
         assertThat(startVersion()).isEqualTo("0.3.0");
+        assertThat(Files.readAllBytes(store.previous())).isEqualTo(Files.readAllBytes(TestBundles.FACTORY));
         store.commit(v4);
         assertThat(startVersion()).isEqualTo("0.4.0");
         assertThat(Files.readAllBytes(store.previous())).isEqualTo(v3);
+    }
+
+    @Test
+    void rollbackSwapsTheActiveAndTheLastKnownGood() throws Exception {
+        store.commit(v3);
+        store.commit(v4);
+        store.rollback();
+        assertThat(startVersion()).isEqualTo("0.3.0");
+        assertThat(Files.readAllBytes(store.previous())).isEqualTo(v4);
+        assertThat(tmp.resolve("models")).isDirectoryNotContaining("glob:**/refused.vimodel");
     }
 
     @Test
@@ -66,7 +77,7 @@ class ModelStoreTest {
         assertThat(startVersion()).isEqualTo("0.3.0");
         Files.write(store.previous(), new byte[] {'P', 'K', 3, 4});
         assertThat(startVersion()).isEqualTo("0.2.0");
-        assertThatThrownBy(() -> store.loadBest(loader, tmp.resolve("none.vimodel")))
+        assertThatThrownBy(() -> new ModelStore(tmp.resolve("models"), tmp.resolve("none.vimodel")).loadBest(loader))
                 .hasMessageStartingWith("no usable model").hasMessageContaining("previous.vimodel");
     }
 }
