@@ -16,6 +16,7 @@ import com.edgeinspect.core.ship.ModelState.Step;
 import com.edgeinspect.core.ship.Offer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -462,16 +463,18 @@ public final class ModelManager implements AutoCloseable {
 
     private void onCommand(String name, MqttMessage message) {
         JsonObject answer = new JsonObject().put("command", name).put("device", device);
+        JsonObject args;
+        try {
+            byte[] p = message.getPayload();
+            args = p.length == 0 ? new JsonObject() : new JsonObject(new String(p, StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            LOG.warn("ignored command {}: its payload is not a JSON object", name);
+            mqtt.reply(message, answer.put("ok", false).put("error", "payload is not a JSON object").encode());
+            return;
+        }
         if (name.equals("rollback")) {
             try {
-                String why = "by command";
-                try {
-                    why = new JsonObject(new String(message.getPayload(), java.nio.charset.StandardCharsets.UTF_8))
-                            .getString("reason", why);
-                } catch (RuntimeException e) {
-                    // no or malformed payload: the command needs none
-                }
-                rollbackNow(why);
+                rollbackNow(String.valueOf(args.getValue("reason", "by command")));
                 answer.put("ok", true).put("serving", host.serving().version());
             } catch (BundleException e) {
                 answer.put("ok", false).put("error", e.getMessage());
