@@ -61,6 +61,7 @@ public final class Shipper implements AutoCloseable {
 
     /** Progress reports, for a CLI or a test. */
     public interface Listener {
+        /** Every state message a device publishes (repeats included: a restarted device says where it stands). */
         void state(String device, ModelState state);
 
         void sent(String device, int chunks, int count);
@@ -318,10 +319,8 @@ public final class Shipper implements AutoCloseable {
                 if (s == null) {
                     return;
                 }
-                ModelState before = states.put(device, s);
-                if (before == null || !before.state().equals(s.state()) || !equal(before, s)) {
-                    listener.state(device, s);
-                }
+                states.put(device, s);
+                listener.state(device, s);
                 serve(device, s);
             } else if (message.getPayload().length > 0) {
                 try {
@@ -330,11 +329,6 @@ public final class Shipper implements AutoCloseable {
                     // not a status message: not ours to judge
                 }
             }
-        }
-
-        private boolean equal(ModelState a, ModelState b) {
-            return java.util.Objects.equals(a.sha256(), b.sha256()) && java.util.Objects.equals(a.healthy(), b.healthy())
-                    && java.util.Objects.equals(a.received(), b.received());
         }
 
         @Override

@@ -132,6 +132,7 @@ public final class ModelManager implements AutoCloseable {
         worker.execute(this::resume);
         List<String> filters = new ArrayList<>(List.of(topics.modelOffer(), topics.modelChunks(), topics.commands()));
         groups.forEach(g -> filters.add(Topics.fleetOffer(g)));
+        mqtt.onConnect(() -> worker.execute(this::publish));
         mqtt.subscribe(filters, (topic, message) -> worker.execute(() -> handle(topic, message)));
         clock.scheduleWithFixedDelay(() -> {
             if (worker.getQueue().isEmpty()) {

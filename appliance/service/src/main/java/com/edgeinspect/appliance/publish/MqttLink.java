@@ -36,6 +36,7 @@ public final class MqttLink implements AutoCloseable {
     private volatile long maxPacketSize = Long.MAX_VALUE;
     private volatile String[] filters = new String[0];
     private volatile Handler handler = (topic, message) -> { };
+    private final List<Runnable> onConnect = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Receives the messages of the subscriptions; runs on Paho's thread, so it must hand work off quickly. */
     @FunctionalInterface
@@ -122,6 +123,17 @@ public final class MqttLink implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code r} on every (re)connect, e.g. to republish a retained state that a publish before the first
+     * connection could not deliver.
+     */
+    public void onConnect(Runnable r) {
+        onConnect.add(r);
+        if (connected) {
+            r.run();
+        }
+    }
+
     /** Answers a request on its MQTT 5 response topic, with its correlation data; no-op if it asked for none. */
     public void reply(MqttMessage request, String json) {
         MqttProperties in = request.getProperties();
@@ -192,6 +204,7 @@ public final class MqttLink implements AutoCloseable {
             LOG.info("MQTT {} to {}", reconnect ? "reconnected" : "connected", serverURI);
             publish(topics.status(), onlineStatus.get(), 1, true);
             renewSubscriptions();
+            onConnect.forEach(Runnable::run);
         }
 
         @Override
