@@ -91,9 +91,9 @@ class AlertsEndToEndTest {
         sub.disconnect();
         sub.close();
 
-        Validator alertSchema = schema("alert");
-        Validator statusSchema = schema("status");
-        Validator statsSchema = schema("stats");
+        Validator alertSchema = Harness.schema("alert");
+        Validator statusSchema = Harness.schema("status");
+        Validator statsSchema = Harness.schema("stats");
         EventEvaluator eval = new EventEvaluator(VideoAnnotations.readBeside(Harness.REPO.resolve("test-videos/" + clip + ".mp4")));
         Set<String> seen = new HashSet<>();
         Set<String> snapshots = new HashSet<>();
@@ -101,7 +101,7 @@ class AlertsEndToEndTest {
         ObjectMapper json = new ObjectMapper();
         for (Harness.Msg m : all) {
             if (m.topic().equals("test/box-t/alerts")) {
-                valid(alertSchema, m);
+                Harness.valid(alertSchema, m);
                 AlertEvent e = json.readValue(m.payload(), AlertEvent.class);
                 assertThat(seen.add(e.id() + "/" + e.sequence())).as("duplicate alert message").isTrue();
                 if (e.type().equals(AlertEvent.NEW)) {
@@ -111,12 +111,12 @@ class AlertsEndToEndTest {
                 assertThat(m.payload()).startsWith(0xff, 0xd8); // JPEG
                 snapshots.add(m.topic().split("/")[3]);
             } else if (m.topic().equals("test/box-t/status")) {
-                valid(statusSchema, m);
+                Harness.valid(statusSchema, m);
                 if (!m.retained()) { // a retained one is the previous run's goodbye
                     online.add(m.json().getString("state"));
                 }
             } else if (m.topic().equals("test/box-t/stats")) {
-                valid(statsSchema, m);
+                Harness.valid(statsSchema, m);
             }
         }
         System.out.printf("%s via port %d: %s%n", clip, port, eval);
@@ -154,15 +154,5 @@ class AlertsEndToEndTest {
         assertThat(jpeg.body()).startsWith(0xff, 0xd8);
     }
 
-    private static Validator schema(String name) throws Exception {
-        JsonObject s = new JsonObject(Files.readString(Harness.REPO.resolve("schemas/" + name + ".schema.json")));
-        return Validator.create(JsonSchema.of(s), new JsonSchemaOptions().setDraft(Draft.DRAFT202012)
-                .setBaseUri("https://edgeinspect.local/"));
-    }
-
-    private static void valid(Validator v, Harness.Msg m) {
-        OutputUnit r = v.validate(m.json());
-        assertThat(r.getValid()).as(m.topic() + " " + m.json().encode() + ": " + r.getErrors()).isTrue();
-    }
 
 }

@@ -2,6 +2,11 @@ package com.edgeinspect.appliance;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import io.vertx.core.json.JsonObject;
+import io.vertx.json.schema.Draft;
+import io.vertx.json.schema.JsonSchema;
+import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.json.schema.Validator;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -105,6 +110,24 @@ final class Harness {
 
         @Override
         public void authPacketArrived(int code, MqttProperties p) {}
+    }
+
+    /** A validator for {@code schemas/NAME.schema.json}. */
+    static Validator schema(String name) throws Exception {
+        JsonObject s = new JsonObject(Files.readString(REPO.resolve("schemas/" + name + ".schema.json")));
+        return Validator.create(JsonSchema.of(s), new JsonSchemaOptions().setDraft(Draft.DRAFT202012)
+                .setBaseUri("https://edgeinspect.local/"));
+    }
+
+    /** Asserts that a message's JSON is valid against a schema, naming the topic and the errors if not. */
+    static void valid(Validator v, String topic, JsonObject json) {
+        OutputUnit r = v.validate(json);
+        org.assertj.core.api.Assertions.assertThat(r.getValid()).as(topic + " " + json.encode() + ": "
+                + r.getErrors()).isTrue();
+    }
+
+    static void valid(Validator v, Msg m) {
+        valid(v, m.topic(), m.json());
     }
 
     /** The bundled model's files under another version, signed with {@code key}, written to {@code out}. */

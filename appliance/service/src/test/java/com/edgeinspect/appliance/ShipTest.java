@@ -55,18 +55,29 @@ class ShipTest {
                 // Past start-up: the first frames pay for JIT and allocation, not for the swap.
                 Harness.await(() -> Fleet.stream(http, base).getLong("processed") > 3 * FPS, "warm frames", 30);
             }
+            LinkedBlockingQueue<Harness.Msg> raw = new LinkedBlockingQueue<>();
+            MqttClient watcher = new MqttClient("tcp://127.0.0.1:" + broker.port, "watcher", new MemoryPersistence());
+            watcher.connect(new MqttConnectionOptions());
+            watcher.setCallback(new Harness.Collector(raw));
+            watcher.subscribe(new String[] {"test/+/model/state"}, new int[] {1});
             JsonObject beforeA = Fleet.stream(http, baseA);
             JsonObject beforeB = Fleet.stream(http, baseB);
 
             Fleet.Log log = new Fleet.Log();
             Shipper.Result r;
+            Offer offer = Offer.of(bundle, 64 * 1024, false);
+            Harness.valid(Harness.schema("offer"), "offer", new JsonObject(new String(offer.toJson(),
+                    StandardCharsets.UTF_8)));
             try (Shipper s = Fleet.shipper(broker.port, log)) {
-                r = s.ship(bundle, Offer.of(bundle, 64 * 1024, false), List.of(
+                r = s.ship(bundle, offer, List.of(
                         List.of(Shipper.Target.group("canary")), List.of(Shipper.Target.group("line-1"))),
                         Duration.ofSeconds(90), Duration.ofSeconds(1));
             }
             assertThat(r.ok()).as(r.failure()).isTrue();
             assertThat(r.active()).containsExactly("box-a", "box-b"); // the canary first
+            var stateSchema = Harness.schema("model-state");
+            assertThat(raw).isNotEmpty();
+            raw.forEach(m -> Harness.valid(stateSchema, m));
             for (String[] box : new String[][] {{"box-a", baseA}, {"box-b", baseB}}) {
                 assertThat(Fleet.servingVersion(http, box[1])).isEqualTo("0.3.0");
                 List<String> steps = log.states.get(box[0]).stream().map(ModelState::state).distinct().toList();
@@ -85,6 +96,8 @@ class ShipTest {
                 assertThat(ab[1].getLong("processed")).isGreaterThan(ab[0].getLong("processed"));
                 assertThat(ab[1].getDouble("maxGapMs")).isLessThanOrEqualTo(2 * interval);
             }
+            watcher.disconnect();
+            watcher.close();
         }
     }
 

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Makes data, trains, compresses and ships defect detectors for the inspection appliance.",
         subcommands = {SynthCommand.class, ConvertCommand.class, StatsCommand.class,
             TrainTeacherCommand.class, DistillCommand.class, ExportCommand.class, EvalCommand.class,
-            KeysCommand.class, BundleCommand.class})
+            KeysCommand.class, BundleCommand.class, ShipCommand.class, StatusCommand.class})
 public final class TrainerCli {
 
     public static void main(String[] args) {
