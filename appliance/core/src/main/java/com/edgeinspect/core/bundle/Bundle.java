@@ -217,6 +217,11 @@ public final class Bundle {
         return files.get(manifest.model().file());
     }
 
+    /** Every file but the manifest and its signature, by bundle path. */
+    public Map<String, byte[]> files() {
+        return files;
+    }
+
     /** The id of the key that signed it, or null for an unsigned bundle that was allowed. */
     public String signer() {
         return signer;

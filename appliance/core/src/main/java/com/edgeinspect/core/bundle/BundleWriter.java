@@ -45,6 +45,16 @@ public final class BundleWriter {
         return m;
     }
 
+    /**
+     * A verified bundle's model and golden data under another version, signed with {@code key}: promoting a
+     * staging model to the production key, or rehearsing a rollout with a known-good model.
+     */
+    public static Manifest rewrite(Path out, Bundle source, String version, KeyPair key) throws IOException {
+        Manifest m = source.manifest();
+        return write(out, new Manifest(m.format(), m.name(), version, m.created(), m.model(), m.classes(),
+                m.thresholds(), null, m.golden(), m.metrics(), m.provenance()), source.files(), key);
+    }
+
     private static void entry(ZipOutputStream zip, String name, byte[] content) throws IOException {
         ZipEntry e = new ZipEntry(name);
         e.setTime(0);

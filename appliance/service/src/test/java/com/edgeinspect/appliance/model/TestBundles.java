@@ -41,8 +41,7 @@ public final class TestBundles {
     public static byte[] factoryWith(String version, KeyPair key, UnaryOperator<Manifest> manifest,
             Consumer<Map<String, byte[]>> files) throws Exception {
         Bundle b = Bundle.read(FACTORY, new Bundle.Trust(List.of(Keys.readPublic(DEMO_KEY)), false, 64 << 20));
-        Map<String, byte[]> content = entries(Files.readAllBytes(FACTORY));
-        content.keySet().retainAll(b.manifest().files().keySet());
+        Map<String, byte[]> content = new LinkedHashMap<>(b.files());
         files.accept(content);
         Manifest m = b.manifest();
         m = manifest.apply(new Manifest(m.format(), m.name(), version, m.created(), m.model(), m.classes(),

@@ -1,0 +1,120 @@
+package com.edgeinspect.appliance.bench;
+
+import com.edgeinspect.appliance.Appliance;
+import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.core.bundle.Bundle;
+import com.edgeinspect.core.bundle.BundleWriter;
+import com.edgeinspect.core.bundle.Keys;
+import com.edgeinspect.core.ship.ModelState;
+import com.edgeinspect.core.ship.Offer;
+import com.edgeinspect.core.ship.Shipper;
+import java.io.ByteArrayInputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.bytedeco.ffmpeg.global.avutil;
+
+/**
+ * What a model swap costs the line: the appliance runs a clip paced like a camera (embedded broker) and the
+ * bundled model is shipped to it again and again over MQTT under new versions (the real path: offer, chunks,
+ * verify, stage, load, smoke test, warm-up, swap). For each swap it compares the 10 s before (largest pause between
+ * processed frames, drops) with the 10 s that hold the swap.
+ *
+ * <p>Usage: {@code SwapBenchmark CLIP SWAPS}; prints one line per swap and a {@code RESULT} line.
+ */
+public final class SwapBenchmark {
+
+    private SwapBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+        Path clip = Path.of(args[0]);
+        int swaps = Integer.parseInt(args[1]);
+        Path state = Files.createTempDirectory("edgeinspect-swap");
+        KeyPair key = Keys.generate();
+        Keys.writePublic(key.getPublic(), state.resolve("bench.pub"));
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String yaml = """
+                device: {id: swap}
+                mqtt: {url: "tcp://127.0.0.1:%d", prefix: "bench/{deviceId}", stats_interval_seconds: 5,
+                       embedded_broker: {enabled: true, bind_address: 127.0.0.1, port: %d}}
+                http: {bind_address: 127.0.0.1, port: 0}
+                model: {bundle: models/default.vimodel, trusted_keys: [models/demo-signing.pub, %s], providers: [cpu]}
+                install: {probation_seconds: 1}
+                storage: {dir: "%s"}
+                streams:
+                  - {name: line1, url: "%s", loop: true, realtime: true}
+                """.formatted(port, port, state.resolve("bench.pub"), state, clip);
+        ApplianceConfig config = ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)),
+                "benchmark", Map.of());
+        Bundle factory = Bundle.read(Path.of("models/default.vimodel"),
+                new Bundle.Trust(List.of(Keys.readPublic(Path.of("models/demo-signing.pub"))), false, 1L << 30));
+        double worstBefore = 0;
+        double worstSwap = 0;
+        long dropsBefore = 0;
+        long dropsSwap = 0;
+        double installSeconds = 0;
+        try (Appliance a = Appliance.start(config);
+                Shipper shipper = new Shipper("tcp://127.0.0.1:" + port, "bench-shipper", "bench/{deviceId}", 16,
+                        new Silent())) {
+            Thread.sleep(15_000); // past start-up: JIT and first allocations are not the swap's
+            for (int i = 1; i <= swaps; i++) {
+                Map<String, Object> before = stream(a);
+                Thread.sleep(10_000);
+                Map<String, Object> quiet = stream(a);
+                Path bundle = state.resolve("v" + i + ".vimodel");
+                BundleWriter.rewrite(bundle, factory, "1." + i + ".0", key);
+                byte[] bytes = Files.readAllBytes(bundle);
+                long t0 = System.nanoTime();
+                Shipper.Result r = shipper.ship(bytes, Offer.of(bytes, Offer.DEFAULT_CHUNK, false),
+                        List.of(List.of(Shipper.Target.device("swap"))), Duration.ofMinutes(2), Duration.ZERO);
+                double took = (System.nanoTime() - t0) / 1e9;
+                if (!r.ok()) {
+                    throw new IllegalStateException("swap " + i + " failed: " + r.failure());
+                }
+                Thread.sleep(Math.max(0, 9_000 - (long) (took * 1000))); // the 10 s window still holds the swap
+                Map<String, Object> after = stream(a);
+                double gapBefore = ((Number) quiet.get("maxGapMs")).doubleValue();
+                double gapSwap = ((Number) after.get("maxGapMs")).doubleValue();
+                long dq = (long) quiet.get("dropped") - (long) before.get("dropped");
+                long ds = (long) after.get("dropped") - (long) quiet.get("dropped");
+                System.out.printf(Locale.ROOT, "swap %d: rollout %.2f s; largest gap %.0f ms before, %.0f ms with the"
+                        + " swap; drops %d before, %d with the swap (10 s each)%n", i, took, gapBefore, gapSwap, dq, ds);
+                worstBefore = Math.max(worstBefore, gapBefore);
+                worstSwap = Math.max(worstSwap, gapSwap);
+                dropsBefore += dq;
+                dropsSwap += ds;
+                installSeconds += took;
+            }
+            Map<String, Object> last = stream(a);
+            System.out.printf(Locale.ROOT, "RESULT swaps=%d source_fps=%s processed=%s rollout_s=%.2f gap_before_ms=%.0f"
+                    + " gap_swap_ms=%.0f drops_before=%d drops_swap=%d%n", swaps, last.get("sourceFps"),
+                    last.get("processed"), installSeconds / swaps, worstBefore, worstSwap, dropsBefore, dropsSwap);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> stream(Appliance a) {
+        return ((List<Map<String, Object>>) a.status().get("streams")).get(0);
+    }
+
+    private static final class Silent implements Shipper.Listener {
+        @Override
+        public void state(String device, ModelState state) {}
+
+        @Override
+        public void sent(String device, int chunks, int count) {}
+
+        @Override
+        public void info(String message) {}
+    }
+}
