@@ -22,7 +22,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, Shipper.Device> devices;
-        try (Shipper s = new Shipper(fleet.broker, fleet.clientId("status"), fleet.prefix, 1, new Quiet())) {
+        try (Shipper s = new Shipper(fleet.broker, fleet.clientId("status"), fleet.prefix, 1, new Shipper.Listener() {})) {
             Thread.sleep(listenSeconds * 1000L);
             devices = s.devices();
         }
@@ -34,16 +34,5 @@ final class StatusCommand implements Callable<Integer> {
         }
         System.out.printf("%d device(s)%n", devices.size());
         return 0;
-    }
-
-    private static final class Quiet implements Shipper.Listener {
-        @Override
-        public void state(String device, com.edgeinspect.core.ship.ModelState state) {}
-
-        @Override
-        public void sent(String device, int chunks, int count) {}
-
-        @Override
-        public void info(String message) {}
     }
 }

@@ -59,14 +59,15 @@ public final class Shipper implements AutoCloseable {
     /** What the shipper knows of a device from its retained messages. */
     public record Device(String id, boolean online, List<String> groups, String model, ModelState state) {}
 
-    /** Progress reports, for a CLI or a test. */
+    /** Progress reports, for a CLI or a test; each defaults to ignoring. */
     public interface Listener {
         /** Every state message a device publishes (repeats included: a restarted device says where it stands). */
-        void state(String device, ModelState state);
+        default void state(String device, ModelState state) {}
 
-        void sent(String device, int chunks, int count);
+        /** {@code chunks} of {@code count} acknowledged by the broker on their way to {@code device}. */
+        default void sent(String device, int chunks, int count) {}
 
-        void info(String message);
+        default void info(String message) {}
     }
 
     /** How a rollout ended: the devices that made it and, if it failed, why. */

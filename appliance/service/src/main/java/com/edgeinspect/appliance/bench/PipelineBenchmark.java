@@ -6,9 +6,6 @@ import com.edgeinspect.appliance.model.LoadedModel;
 import com.edgeinspect.appliance.model.ModelLoader;
 import com.edgeinspect.appliance.source.FfmpegSource;
 import com.edgeinspect.core.detect.Preprocessor;
-import java.io.ByteArrayInputStream;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,22 +34,9 @@ public final class PipelineBenchmark {
         Path clip = Path.of(args[0]);
         int seconds = Integer.parseInt(args[1]);
         Path state = Files.createTempDirectory("edgeinspect-bench");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        String yaml = """
-                device: {id: bench}
-                mqtt: {url: "tcp://127.0.0.1:%d", prefix: "bench/{deviceId}", stats_interval_seconds: 5,
-                       embedded_broker: {enabled: true, bind_address: 127.0.0.1, port: %d}}
-                http: {bind_address: 127.0.0.1, port: 0}
-                model: {bundle: models/default.vimodel, trusted_keys: [models/demo-signing.pub], providers: [cpu]}
-                storage: {dir: "%s"}
-                streams:
-                  - {name: line1, url: "%s", loop: true, realtime: true}
-                """.formatted(port, port, state, clip);
-        ApplianceConfig config = ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)),
-                "benchmark", Map.of());
+        int port = BenchSetup.freePort();
+        ApplianceConfig config = BenchSetup.config("bench", clip, state, port, List.of("models/demo-signing.pub"),
+                "{}");
 
         List<byte[]> frames = new ArrayList<>();
         int w;

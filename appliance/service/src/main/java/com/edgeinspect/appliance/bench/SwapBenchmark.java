@@ -5,12 +5,8 @@ import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.core.bundle.Bundle;
 import com.edgeinspect.core.bundle.BundleWriter;
 import com.edgeinspect.core.bundle.Keys;
-import com.edgeinspect.core.ship.ModelState;
 import com.edgeinspect.core.ship.Offer;
 import com.edgeinspect.core.ship.Shipper;
-import java.io.ByteArrayInputStream;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -39,23 +35,9 @@ public final class SwapBenchmark {
         Path state = Files.createTempDirectory("edgeinspect-swap");
         KeyPair key = Keys.generate();
         Keys.writePublic(key.getPublic(), state.resolve("bench.pub"));
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        String yaml = """
-                device: {id: swap}
-                mqtt: {url: "tcp://127.0.0.1:%d", prefix: "bench/{deviceId}", stats_interval_seconds: 5,
-                       embedded_broker: {enabled: true, bind_address: 127.0.0.1, port: %d}}
-                http: {bind_address: 127.0.0.1, port: 0}
-                model: {bundle: models/default.vimodel, trusted_keys: [models/demo-signing.pub, %s], providers: [cpu]}
-                install: {probation_seconds: 1}
-                storage: {dir: "%s"}
-                streams:
-                  - {name: line1, url: "%s", loop: true, realtime: true}
-                """.formatted(port, port, state.resolve("bench.pub"), state, clip);
-        ApplianceConfig config = ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)),
-                "benchmark", Map.of());
+        int port = BenchSetup.freePort();
+        ApplianceConfig config = BenchSetup.config("swap", clip, state, port,
+                List.of("models/demo-signing.pub", state.resolve("bench.pub").toString()), "{probation_seconds: 1}");
         Bundle factory = Bundle.read(Path.of("models/default.vimodel"),
                 new Bundle.Trust(List.of(Keys.readPublic(Path.of("models/demo-signing.pub"))), false, 1L << 30));
         double worstBefore = 0;
@@ -65,7 +47,7 @@ public final class SwapBenchmark {
         double installSeconds = 0;
         try (Appliance a = Appliance.start(config);
                 Shipper shipper = new Shipper("tcp://127.0.0.1:" + port, "bench-shipper", "bench/{deviceId}", 16,
-                        new Silent())) {
+                        new Shipper.Listener() {})) {
             Thread.sleep(15_000); // past start-up: JIT and first allocations are not the swap's
             for (int i = 1; i <= swaps; i++) {
                 Map<String, Object> before = stream(a);
@@ -105,16 +87,5 @@ public final class SwapBenchmark {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> stream(Appliance a) {
         return ((List<Map<String, Object>>) a.status().get("streams")).get(0);
-    }
-
-    private static final class Silent implements Shipper.Listener {
-        @Override
-        public void state(String device, ModelState state) {}
-
-        @Override
-        public void sent(String device, int chunks, int count) {}
-
-        @Override
-        public void info(String message) {}
     }
 }

@@ -1,0 +1,40 @@
+package com.edgeinspect.appliance.bench;
+
+import com.edgeinspect.appliance.config.ApplianceConfig;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** The appliance as the benchmarks run it: one clip looping at camera pace, an embedded broker, the CPU provider. */
+final class BenchSetup {
+
+    private BenchSetup() {}
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** @param install the {@code install} section as YAML flow, e.g. {@code {probation_seconds: 1}} */
+    static ApplianceConfig config(String device, Path clip, Path state, int brokerPort, List<String> trustedKeys,
+            String install) throws ApplianceConfig.Invalid {
+        String yaml = """
+                device: {id: %s}
+                mqtt: {url: "tcp://127.0.0.1:%d", prefix: "bench/{deviceId}", stats_interval_seconds: 5,
+                       embedded_broker: {enabled: true, bind_address: 127.0.0.1, port: %d}}
+                http: {bind_address: 127.0.0.1, port: 0}
+                model: {bundle: models/default.vimodel, trusted_keys: %s, providers: [cpu]}
+                install: %s
+                storage: {dir: "%s"}
+                streams:
+                  - {name: line1, url: "%s", loop: true, realtime: true}
+                """.formatted(device, brokerPort, brokerPort, trustedKeys, install, state, clip);
+        return ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "benchmark",
+                Map.of());
+    }
+}
