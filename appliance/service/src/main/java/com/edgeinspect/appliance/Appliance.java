@@ -13,12 +13,15 @@ import com.edgeinspect.appliance.model.ModelStore;
 import com.edgeinspect.appliance.publish.AlertPublisher;
 import com.edgeinspect.appliance.publish.MqttLink;
 import com.edgeinspect.appliance.publish.Spool;
+import com.edgeinspect.appliance.security.Secrets;
+import com.edgeinspect.appliance.security.Tls;
 import com.edgeinspect.core.alert.AlertEvent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -96,7 +99,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
             LOG.info("embedded MQTT broker on {}:{}", config.mqtt().embeddedBroker().bindAddress(),
                     config.mqtt().embeddedBroker().port());
         }
-        mqtt = new MqttLink(config.mqtt().url(), "appliance-" + config.device().id(), config.topics(),
+        mqtt = new MqttLink(config.mqtt().url(), "appliance-" + config.device().id(), config.topics(), mqttAuth(),
                 () -> new JsonObject(statusMessage("online")).encode(),
                 new JsonObject(Map.of("state", "offline", "device", config.device().id())).encode());
         publisher = new AlertPublisher(spool, mqtt, seq -> {
@@ -116,9 +119,19 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         vertx = Vertx.vertx();
         vertx.setPeriodic(config.mqtt().statsIntervalSeconds() * 1000L,
                 id -> mqtt.publish(config.topics().stats(), new JsonObject(stats()).encode(), 0, false));
-        http = HttpApi.start(vertx, config.http().bindAddress(), config.http().port(), this)
+        String token = config.http().tokenFile() == null ? null
+                : Secrets.line(Path.of(config.http().tokenFile()), "HTTP token file");
+        http = HttpApi.start(vertx, config.http().bindAddress(), config.http().port(), token, this)
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("web page on http://{}:{}/", config.http().bindAddress(), http.actualPort());
+    }
+
+    /** Credentials and TLS from the configuration; secrets come from owner-only files and are never logged. */
+    private MqttLink.Auth mqttAuth() throws IOException {
+        ApplianceConfig.Mqtt m = config.mqtt();
+        byte[] password = m.passwordFile() == null ? null
+                : Secrets.line(Path.of(m.passwordFile()), "MQTT password file").getBytes(StandardCharsets.UTF_8);
+        return new MqttLink.Auth(m.username(), password, m.tls() == null ? null : Tls.socketFactory(m.tls()));
     }
 
     /**

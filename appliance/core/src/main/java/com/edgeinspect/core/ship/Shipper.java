@@ -89,6 +89,7 @@ public final class Shipper implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** By device and bundle: when each chunk was last sent, and which the broker acknowledged. */
     private final Map<String, Map<Integer, Long>> sentAt = new ConcurrentHashMap<>();
     private final Map<String, Set<Integer>> acked = new ConcurrentHashMap<>();
     private volatile Offer offer;
@@ -249,8 +250,10 @@ public final class Shipper implements AutoCloseable {
     }
 
     private void send(String device, Offer o, List<Integer> wanted) {
-        Map<Integer, Long> sent = sentAt.computeIfAbsent(device, d -> new ConcurrentHashMap<>());
-        Set<Integer> done = acked.computeIfAbsent(device, d -> ConcurrentHashMap.newKeySet());
+        // Per device and bundle: chunk i of the last bundle shipped is not chunk i of this one.
+        String key = device + "/" + o.sha256();
+        Map<Integer, Long> sent = sentAt.computeIfAbsent(key, d -> new ConcurrentHashMap<>());
+        Set<Integer> done = acked.computeIfAbsent(key, d -> ConcurrentHashMap.newKeySet());
         String topic = Topics.of(prefixTemplate, device).modelChunk(o.sha256());
         for (int i : wanted) {
             Long last = sent.get(i);

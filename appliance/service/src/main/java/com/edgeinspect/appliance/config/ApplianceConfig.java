@@ -47,10 +47,13 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
     /**
      * @param id this box's name, unique in the fleet; used in MQTT topics and client id
      * @param groups fleet groups whose model offers this box follows (e.g. a line, a canary group)
+     * @param production refuse what is only fit for a bench: plain-TCP MQTT, unsigned bundles, an HTTP API without a
+     *     token, an embedded broker
      */
-    public record Device(String id, List<String> groups) {
+    public record Device(String id, List<String> groups, Boolean production) {
         public Device {
             groups = groups != null ? List.copyOf(groups) : List.of();
+            production = production != null && production;
         }
     }
 
@@ -59,12 +62,23 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
      * @param prefix topic prefix template; {@code {deviceId}} is replaced
      * @param embeddedBroker run a broker inside the appliance (demo and tests)
      */
-    public record Mqtt(String url, String prefix, EmbeddedBroker embeddedBroker, int statsIntervalSeconds) {}
+    public record Mqtt(String url, String prefix, EmbeddedBroker embeddedBroker, int statsIntervalSeconds,
+            String username, String passwordFile, Tls tls) {}
+
+    /**
+     * TLS for {@code ssl://} brokers.
+     *
+     * @param caFile PEM certificates of the CAs that may sign the broker's certificate
+     * @param certFile this box's PEM certificate chain, for brokers that require client certificates
+     * @param keyFile its PKCS#8 PEM private key (owner-only)
+     */
+    public record Tls(String caFile, String certFile, String keyFile) {}
 
     /** @param port 0 disables it */
     public record EmbeddedBroker(boolean enabled, String bindAddress, int port) {}
 
-    public record Http(String bindAddress, int port) {}
+    /** @param tokenFile a file holding the bearer token every endpoint but {@code /health} requires (owner-only) */
+    public record Http(String bindAddress, int port, String tokenFile) {}
 
     /**
      * The model the appliance starts with and how it runs.
@@ -266,7 +280,24 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
         if (mqtt.embeddedBroker() != null && mqtt.embeddedBroker().enabled()) {
             port(mqtt.embeddedBroker().port(), source, "mqtt.embedded_broker.port");
         }
+        if (mqtt.tls() != null) {
+            require(mqtt.url().startsWith("ssl://"), source, "mqtt.tls", "needs an ssl:// url");
+            require(mqtt.tls().caFile() != null, source, "mqtt.tls.ca_file", "is required");
+            require((mqtt.tls().certFile() == null) == (mqtt.tls().keyFile() == null), source, "mqtt.tls",
+                    "cert_file and key_file go together");
+        }
+        require((mqtt.username() == null) == (mqtt.passwordFile() == null), source, "mqtt",
+                "username and password_file go together");
         require(http != null, source, "http", "is required");
+        if (device.production()) {
+            require(mqtt.url().startsWith("ssl://") && mqtt.tls() != null, source, "mqtt.url",
+                    "production needs ssl:// with mqtt.tls (plain TCP would expose alerts and models)");
+            require(mqtt.username() != null || mqtt.tls().certFile() != null, source, "mqtt",
+                    "production needs credentials: username/password_file or a client certificate");
+            require(mqtt.embeddedBroker() == null || !mqtt.embeddedBroker().enabled(), source,
+                    "mqtt.embedded_broker", "is for demos and tests, not production");
+            require(http.tokenFile() != null, source, "http.token_file", "production needs an API token");
+        }
         port(http.port(), source, "http.port");
         require(streams != null && !streams.isEmpty(), source, "streams", "needs at least one stream");
         Set<String> names = new HashSet<>();
@@ -298,6 +329,8 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
         require(model.maxBundleMb() >= 1, source, "model.max_bundle_mb", "must be at least 1");
         require(!model.trustedKeys().isEmpty() || model.allowUnsigned(), source, "model.trusted_keys",
                 "needs at least one public key (or allow_unsigned: true for development)");
+        require(!(device.production() && model.allowUnsigned()), source, "model.allow_unsigned",
+                "production accepts signed bundles only");
         require(model.smokeMaxMs() >= 1, source, "model.smoke_max_ms", "must be at least 1");
         require(install.requestIntervalSeconds() >= 1 && install.transferTimeoutSeconds() > install.requestIntervalSeconds()
                 && install.probationSeconds() >= 0 && install.maxInferenceMs() >= 1 && install.maxAlertsPerMinute() >= 1,

@@ -6,12 +6,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
 
@@ -20,6 +26,10 @@ import java.util.Map;
  * loaded, MQTT connected; 503 otherwise), {@code /metrics} (Prometheus), {@code /api/status}, {@code /api/model},
  * {@code /api/events} with each alert's snapshot, {@code /stream/NAME.mjpg} (live view with boxes) and the web page
  * at {@code /}. Handlers read snapshots; file reads run off the event loop.
+ *
+ * <p>With a token, everything but {@code /health} needs it: {@code Authorization: Bearer TOKEN}, or the cookie a
+ * browser gets by opening {@code /?token=TOKEN} once (HttpOnly, SameSite=Strict). Only GET and HEAD are served, no
+ * CORS headers are sent (other origins cannot read the API), and request lines and headers are size-limited.
  */
 public final class HttpApi {
 
@@ -56,9 +66,23 @@ public final class HttpApi {
 
     private HttpApi() {}
 
-    public static Future<HttpServer> start(Vertx vertx, String host, int port, Backend backend) {
+    /** @param token required on every endpoint but {@code /health}; null for none (development) */
+    public static Future<HttpServer> start(Vertx vertx, String host, int port, String token, Backend backend) {
         Router router = Router.router(vertx);
+        router.route().handler(ctx -> {
+            ctx.response().putHeader("x-content-type-options", "nosniff").putHeader("x-frame-options", "DENY");
+            HttpMethod m = ctx.request().method();
+            if (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD)) {
+                ctx.next();
+            } else {
+                ctx.response().putHeader("allow", "GET, HEAD");
+                text(ctx, 405, "only GET and HEAD\n");
+            }
+        });
         router.get("/health").handler(ctx -> text(ctx, 200, "ok\n"));
+        if (token != null) {
+            router.route().handler(ctx -> authorize(ctx, token));
+        }
         router.get("/ready").handler(ctx -> {
             boolean ok = backend.ready();
             text(ctx, ok ? 200 : 503, ok ? "ready\n" : "not ready\n");
@@ -89,7 +113,35 @@ public final class HttpApi {
                 }));
         router.get("/stream/:name").handler(ctx -> mjpeg(vertx, ctx, backend));
         router.route("/*").handler(StaticHandler.create("web").setCachingEnabled(false));
-        return vertx.createHttpServer().requestHandler(router).listen(port, host);
+        HttpServerOptions limits = new HttpServerOptions().setMaxInitialLineLength(2048).setMaxHeaderSize(8192)
+                .setMaxFormAttributeSize(0);
+        return vertx.createHttpServer(limits).requestHandler(router).listen(port, host);
+    }
+
+    private static final String COOKIE = "edgeinspect_token";
+
+    private static void authorize(RoutingContext ctx, String token) {
+        String header = ctx.request().getHeader("authorization");
+        String query = ctx.request().getParam("token");
+        Cookie cookie = ctx.request().getCookie(COOKIE);
+        if (same(query, token)) {
+            // Once per browser: keep it in a cookie and take it out of the address bar (and the history).
+            ctx.response().addCookie(Cookie.cookie(COOKIE, token).setHttpOnly(true).setPath("/")
+                    .setSameSite(CookieSameSite.STRICT)).setStatusCode(303).putHeader("location", ctx.request().path())
+                    .end();
+        } else if ((header != null && header.startsWith("Bearer ") && same(header.substring(7), token))
+                || (cookie != null && same(cookie.getValue(), token))) {
+            ctx.next();
+        } else {
+            ctx.response().putHeader("www-authenticate", "Bearer realm=\"edgeinspect\"");
+            text(ctx, 401, "a token is required: Authorization: Bearer TOKEN, or open /?token=TOKEN once\n");
+        }
+    }
+
+    /** Constant-time comparison: the time taken says nothing about how much of a guess was right. */
+    private static boolean same(String given, String token) {
+        return given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
+                token.getBytes(StandardCharsets.UTF_8));
     }
 
     /** {@code multipart/x-mixed-replace}: browsers show it as a live image; a slow client skips pictures. */
