@@ -13,15 +13,14 @@ import com.edgeinspect.appliance.model.ModelStore;
 import com.edgeinspect.appliance.publish.AlertPublisher;
 import com.edgeinspect.appliance.publish.MqttLink;
 import com.edgeinspect.appliance.publish.Spool;
-import com.edgeinspect.appliance.security.Secrets;
-import com.edgeinspect.appliance.security.Tls;
 import com.edgeinspect.core.alert.AlertEvent;
+import com.edgeinspect.core.mqtt.MqttAuth;
+import com.edgeinspect.core.security.Secrets;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -127,11 +126,11 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     }
 
     /** Credentials and TLS from the configuration; secrets come from owner-only files and are never logged. */
-    private MqttLink.Auth mqttAuth() throws IOException {
+    private MqttAuth mqttAuth() throws IOException {
         ApplianceConfig.Mqtt m = config.mqtt();
-        byte[] password = m.passwordFile() == null ? null
-                : Secrets.line(Path.of(m.passwordFile()), "MQTT password file").getBytes(StandardCharsets.UTF_8);
-        return new MqttLink.Auth(m.username(), password, m.tls() == null ? null : Tls.socketFactory(m.tls()));
+        ApplianceConfig.Tls t = m.tls();
+        return MqttAuth.of(m.username(), m.passwordFile(), t == null ? null : t.caFile(),
+                t == null ? null : t.certFile(), t == null ? null : t.keyFile());
     }
 
     /**

@@ -2,6 +2,7 @@ package com.edgeinspect.appliance;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.core.ship.ModelState;
+import com.edgeinspect.core.mqtt.MqttAuth;
 import com.edgeinspect.core.ship.Shipper;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpClient;
@@ -95,7 +96,7 @@ final class Fleet {
     }
 
     static Shipper shipper(int port, Log log) throws Exception {
-        return new Shipper("tcp://127.0.0.1:" + port, "shipper-" + System.nanoTime(), PREFIX, 10, log);
+        return new Shipper("tcp://127.0.0.1:" + port, "shipper-" + System.nanoTime(), MqttAuth.NONE, PREFIX, 10, log);
     }
 
     /** The first stream's status of the appliance at {@code base}. */

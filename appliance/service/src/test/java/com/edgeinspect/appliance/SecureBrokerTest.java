@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.core.security.Tls;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -188,9 +189,8 @@ class SecureBrokerTest {
         MqttConnectionOptions o = new MqttConnectionOptions();
         o.setUserName(user);
         o.setPassword(password.getBytes(StandardCharsets.UTF_8));
-        o.setSocketFactory(com.edgeinspect.appliance.security.Tls.socketFactory(new ApplianceConfig.Tls(
-                tls.resolve("ca.pem").toString(), tls.resolve(user + ".pem").toString(),
-                tls.resolve(user + ".key").toString())));
+        o.setSocketFactory(Tls.socketFactory(tls.resolve("ca.pem").toString(), tls.resolve(user + ".pem").toString(),
+                tls.resolve(user + ".key").toString()));
         c.connect(o).waitForCompletion(10_000);
         return c;
     }

@@ -86,7 +86,8 @@ final class ShipCommand implements Callable<Integer> {
                 offer.version(), offer.size(), offer.chunks().size(), chunkKib, offer.sha256().substring(0, 16),
                 stages.size());
         Shipper.Result r;
-        try (Shipper s = new Shipper(fleet.broker, fleet.clientId("ship"), fleet.prefix, inFlight, new Printer())) {
+        try (Shipper s = new Shipper(fleet.broker, fleet.clientId("ship"), fleet.auth(),
+                fleet.prefix, inFlight, new Printer())) {
             r = s.ship(bytes, offer, stages, Duration.ofMinutes(timeoutMinutes), Duration.ofSeconds(2));
         }
         if (r.ok()) {

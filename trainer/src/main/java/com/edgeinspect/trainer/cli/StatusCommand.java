@@ -22,7 +22,8 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, Shipper.Device> devices;
-        try (Shipper s = new Shipper(fleet.broker, fleet.clientId("status"), fleet.prefix, 1, new Shipper.Listener() {})) {
+        try (Shipper s = new Shipper(fleet.broker, fleet.clientId("status"), fleet.auth(),
+                fleet.prefix, 1, new Shipper.Listener() {})) {
             Thread.sleep(listenSeconds * 1000L);
             devices = s.devices();
         }

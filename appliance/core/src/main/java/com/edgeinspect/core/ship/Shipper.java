@@ -1,5 +1,6 @@
 package com.edgeinspect.core.ship;
 
+import com.edgeinspect.core.mqtt.MqttAuth;
 import com.edgeinspect.core.mqtt.Topics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -100,7 +101,7 @@ public final class Shipper implements AutoCloseable {
      *
      * @param maxInFlight chunks in flight at most (lowered to the broker's Receive Maximum)
      */
-    public Shipper(String url, String clientId, String prefixTemplate, int maxInFlight, Listener listener)
+    public Shipper(String url, String clientId, MqttAuth auth, String prefixTemplate, int maxInFlight, Listener listener)
             throws MqttException {
         this.prefixTemplate = prefixTemplate;
         this.listener = listener;
@@ -111,6 +112,7 @@ public final class Shipper implements AutoCloseable {
         o.setMaxReconnectDelay(5000);
         o.setCleanStart(true);
         o.setConnectionTimeout(10);
+        auth.applyTo(o);
         IMqttToken t = client.connect(o);
         t.waitForCompletion(15_000);
         Integer receiveMax = t.getResponseProperties() == null ? null

@@ -6,6 +6,7 @@ import com.edgeinspect.core.bundle.Bundle;
 import com.edgeinspect.core.bundle.BundleWriter;
 import com.edgeinspect.core.bundle.Keys;
 import com.edgeinspect.core.ship.Offer;
+import com.edgeinspect.core.mqtt.MqttAuth;
 import com.edgeinspect.core.ship.Shipper;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ public final class SwapBenchmark {
         long dropsSwap = 0;
         double installSeconds = 0;
         try (Appliance a = Appliance.start(config);
-                Shipper shipper = new Shipper("tcp://127.0.0.1:" + port, "bench-shipper", "bench/{deviceId}", 16,
+                Shipper shipper = new Shipper("tcp://127.0.0.1:" + port, "bench-shipper", MqttAuth.NONE, "bench/{deviceId}", 16,
                         new Shipper.Listener() {})) {
             Thread.sleep(15_000); // past start-up: JIT and first allocations are not the swap's
             for (int i = 1; i <= swaps; i++) {

@@ -1,5 +1,6 @@
 package com.edgeinspect.appliance.publish;
 
+import com.edgeinspect.core.mqtt.MqttAuth;
 import com.edgeinspect.core.mqtt.Topics;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -45,18 +46,10 @@ public final class MqttLink implements AutoCloseable {
     }
 
     /**
-     * How the box proves who it is: a username and password and/or, over {@code ssl://}, TLS with the broker's CA
-     * (and a client certificate inside {@code tls}, if the broker asks for one).
-     */
-    public record Auth(String username, byte[] password, javax.net.ssl.SSLSocketFactory tls) {
-        public static final Auth NONE = new Auth(null, null, null);
-    }
-
-    /**
      * @param onlineStatus the JSON published retained on every (re)connect
      * @param offlineStatus the JSON the broker publishes if this connection dies
      */
-    public MqttLink(String url, String clientId, Topics topics, Auth auth, Supplier<String> onlineStatus,
+    public MqttLink(String url, String clientId, Topics topics, MqttAuth auth, Supplier<String> onlineStatus,
             String offlineStatus) throws MqttException {
         this.topics = topics;
         this.onlineStatus = onlineStatus;
@@ -73,14 +66,7 @@ public final class MqttLink implements AutoCloseable {
         o.setConnectionTimeout(10);
         o.setKeepAliveInterval(15);
         o.setCleanStart(true);
-        if (auth.username() != null) {
-            o.setUserName(auth.username());
-            o.setPassword(auth.password());
-        }
-        if (auth.tls() != null) {
-            o.setSocketFactory(auth.tls());
-            o.setHttpsHostnameVerificationEnabled(true);
-        }
+        auth.applyTo(o);
         MqttMessage will = new MqttMessage(offlineStatus.getBytes(StandardCharsets.UTF_8), 1, true, new MqttProperties());
         o.setWill(topics.status(), will);
         client.connect(o, null, new MqttActionListener() {

@@ -1,4 +1,4 @@
-package com.edgeinspect.appliance.security;
+package com.edgeinspect.core.security;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,5 @@
-package com.edgeinspect.appliance.security;
+package com.edgeinspect.core.security;
 
-import com.edgeinspect.appliance.config.ApplianceConfig;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,31 +20,37 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The TLS side of the MQTT connection from PEM files, as brokers hand them out: the CAs to trust, and optionally this
- * box's certificate chain and PKCS#8 key (RSA or EC) for brokers that authenticate devices by certificate. Only
- * TLS 1.2 and 1.3; the broker's host name is checked against its certificate.
+ * The TLS side of an MQTT connection (the appliance's, the trainer's) from PEM files, as brokers hand them out:
+ * the CAs to trust, and optionally the client's certificate chain and PKCS#8 key (RSA, EC or Ed25519) for brokers
+ * that authenticate clients by certificate. Only TLS 1.2 and 1.3; the broker's host name is checked against its
+ * certificate (see {@code MqttAuth}).
  */
 public final class Tls {
 
     private Tls() {}
 
-    public static SSLSocketFactory socketFactory(ApplianceConfig.Tls tls) throws IOException {
+    /**
+     * @param caFile PEM certificates of the CAs that may sign the broker's certificate
+     * @param certFile this client's PEM certificate chain, or null
+     * @param keyFile its PKCS#8 PEM private key (owner-only), or null
+     */
+    public static SSLSocketFactory socketFactory(String caFile, String certFile, String keyFile) throws IOException {
         try {
             KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
             trust.load(null, null);
             int i = 0;
-            for (Certificate c : certificates(Path.of(tls.caFile()))) {
+            for (Certificate c : certificates(Path.of(caFile))) {
                 trust.setCertificateEntry("ca" + i++, c);
             }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
             KeyManagerFactory kmf = null;
-            if (tls.certFile() != null) {
+            if (certFile != null) {
                 KeyStore keys = KeyStore.getInstance(KeyStore.getDefaultType());
                 keys.load(null, null);
                 char[] none = new char[0];
-                keys.setKeyEntry("device", privateKey(Path.of(tls.keyFile())), none,
-                        certificates(Path.of(tls.certFile())).toArray(Certificate[]::new));
+                keys.setKeyEntry("device", privateKey(Path.of(keyFile)), none,
+                        certificates(Path.of(certFile)).toArray(Certificate[]::new));
                 kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(keys, none);
             }
