@@ -252,6 +252,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
                 "refused", spool.refused(), "byClass", events.countsByClass()));
         m.put("streams", streams.stream().map(StreamRunner::status).toList());
         m.put("install", manager == null ? null : manager.state());
+        m.put("modelMessages", manager == null ? null : manager.messages());
         return m;
     }
 

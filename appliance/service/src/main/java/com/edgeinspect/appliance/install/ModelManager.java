@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -69,6 +70,8 @@ public final class ModelManager implements AutoCloseable {
     private static final long SECOND = 1_000_000_000L;
     /** Consecutive unhealthy probation checks (one a second) before a rollback: one slow frame is not a trend. */
     private static final int STRIKES = 3;
+    /** Offers dated further ahead than this are refused: a far-future one would make every real offer stale. */
+    private static final java.time.Duration MAX_CLOCK_SKEW = java.time.Duration.ofMinutes(10);
 
     private final ApplianceConfig.Install settings;
     private final String device;
@@ -106,6 +109,10 @@ public final class ModelManager implements AutoCloseable {
     private long probationAlerts;
     private int strikes;
     private volatile ModelState published;
+    private Long lastIgnoredLog;
+    private long ignoredSilently;
+    private volatile long handled;
+    private volatile long ignoredTotal;
 
     public ModelManager(ApplianceConfig.Install settings, String device, List<String> groups, Topics topics,
             MqttLink mqtt, ModelLoader loader, ModelStore store, Path dir, Host host) {
@@ -197,6 +204,7 @@ public final class ModelManager implements AutoCloseable {
     }
 
     private void handle(String topic, MqttMessage message) {
+        handled++;
         try {
             if (topic.startsWith(topics.modelChunks().replace("+", ""))) {
                 onChunk(topic, message.getPayload());
@@ -221,7 +229,11 @@ public final class ModelManager implements AutoCloseable {
         try {
             o = Offer.parse(payload, topic);
         } catch (BundleException e) {
-            LOG.warn("ignored: {}", e.getMessage());
+            ignored(e.getMessage());
+            return;
+        }
+        if (o.issued().isAfter(Instant.now().plus(MAX_CLOCK_SKEW))) {
+            ignored(topic + ": offer " + o.id() + " is dated " + o.time() + ", in the future");
             return;
         }
         if (current != null && o.id().equals(current.offerId())) {
@@ -245,6 +257,7 @@ public final class ModelManager implements AutoCloseable {
     private void begin(Offer o, String topic) {
         offer = o;
         offerTopic = topic;
+        String lastTime = current == null ? null : current.offerTime();
         current = new InstallRecord(o.id(), o.time(), o.sha256(), o.name(), o.version(), Step.OFFERED.wire(), null,
                 false);
         LoadedModel serving = host.serving();
@@ -269,7 +282,13 @@ public final class ModelManager implements AutoCloseable {
                         + serving.version() + " (ship with force to downgrade)");
             }
         } catch (BundleException e) {
-            decide(Step.REJECTED, e.getMessage());
+            // The offer's time is not signed: a refused offer must not move the clock that makes others stale. Nor
+            // is it written to disk: a flood of forged offers costs no fsyncs, and after a restart it is refused again.
+            current = new InstallRecord(o.id(), lastTime, o.sha256(), o.name(), o.version(), Step.REJECTED.wire(),
+                    e.getMessage(), false);
+            offer = null;
+            LOG.warn("model {} {}: rejected ({})", o.name(), o.version(), e.getMessage());
+            publish();
             return;
         }
         LOG.info("model {} {} offered on {} ({} bytes in {} chunks)", o.name(), o.version(), topic, o.size(),
@@ -300,7 +319,7 @@ public final class ModelManager implements AutoCloseable {
         try {
             c = Chunk.decode(payload, topic);
         } catch (BundleException e) {
-            LOG.warn("ignored: {}", e.getMessage());
+            ignored(e.getMessage());
             return;
         }
         if (download == null || !c.bundle().equals(offer.sha256())) {
@@ -308,7 +327,7 @@ public final class ModelManager implements AutoCloseable {
             return;
         }
         if (c.count() != offer.chunks().size() || !c.sha256().equals(offer.chunks().get(c.index()))) {
-            LOG.warn("ignored chunk {} on {}: it does not match the offer's chunk plan", c.index(), topic);
+            ignored("chunk " + c.index() + " on " + topic + " does not match the offer's chunk plan");
             return;
         }
         try {
@@ -469,7 +488,7 @@ public final class ModelManager implements AutoCloseable {
             byte[] p = message.getPayload();
             args = p.length == 0 ? new JsonObject() : new JsonObject(new String(p, StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
-            LOG.warn("ignored command {}: its payload is not a JSON object", name);
+            ignored("command " + name + ": its payload is not a JSON object");
             mqtt.reply(message, answer.put("ok", false).put("error", "payload is not a JSON object").encode());
             return;
         }
@@ -484,6 +503,23 @@ public final class ModelManager implements AutoCloseable {
             answer.put("ok", false).put("error", "unknown command '" + name + "'");
         }
         mqtt.reply(message, answer.encode());
+    }
+
+    /**
+     * Logs a malformed or foreign message, at most one line every 10 s with the count of those not shown: a flood of
+     * garbage must not flood the journal.
+     */
+    private void ignored(String why) {
+        ignoredTotal++;
+        long now = System.nanoTime();
+        if (lastIgnoredLog == null || now - lastIgnoredLog > 10 * SECOND) {
+            LOG.warn("ignored: {}{}", why, ignoredSilently == 0 ? "" : " (and " + ignoredSilently
+                    + " other malformed or foreign model message(s) since the last such line)");
+            lastIgnoredLog = now;
+            ignoredSilently = 0;
+        } else {
+            ignoredSilently++;
+        }
     }
 
     private boolean inTransfer() {
@@ -603,6 +639,11 @@ public final class ModelManager implements AutoCloseable {
                 LOG.warn("closing model {}: {}", m.version(), e.toString());
             }
         }
+    }
+
+    /** Model messages (offers, chunks, commands) handled, and how many of them were malformed or foreign. */
+    public Map<String, Long> messages() {
+        return Map.of("handled", handled, "ignored", ignoredTotal);
     }
 
     /** The install state as last published (for the status page). */
