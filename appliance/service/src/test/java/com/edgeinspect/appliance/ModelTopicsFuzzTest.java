@@ -15,7 +15,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Random;
-import org.eclipse.paho.mqttv5.client.MqttClient;
+import java.util.ArrayList;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
@@ -48,8 +50,10 @@ class ModelTopicsFuzzTest {
                         "{probation_seconds: 1, request_interval_seconds: 1, transfer_timeout_seconds: 3}"), "f")) {
             String base = "http://127.0.0.1:" + box.httpPort();
             Harness.await(() -> Harness.get(http, base + "/ready").statusCode() == 200, "ready", 30);
-            MqttClient c = new MqttClient("tcp://127.0.0.1:" + broker.port, "fuzzer", new MemoryPersistence());
-            c.connect(new MqttConnectionOptions());
+            MqttAsyncClient c = new MqttAsyncClient("tcp://127.0.0.1:" + broker.port, "fuzzer",
+                    new MemoryPersistence());
+            c.connect(new MqttConnectionOptions()).waitForCompletion(10_000);
+            List<IMqttToken> window = new ArrayList<>();
             String[] topics = {"test/box-f/model/offer", "fleet/line-f/model/offer",
                 "test/box-f/model/chunk/" + decoyOffer.sha256(), "test/box-f/model/chunk/zzz",
                 "test/box-f/cmd/rollback", "test/box-f/cmd/benchmark"};
@@ -59,8 +63,14 @@ class ModelTopicsFuzzTest {
             for (int i = 0; i < 2000; i++) {
                 for (String t : topics) {
                     byte[] base2 = t.contains("/chunk/") ? chunk : offerJson;
-                    c.publish(t, payload(base2, r), 1, false);
+                    window.add(c.publish(t, payload(base2, r), 1, false));
                     sent++;
+                    if (window.size() == 10) { // within the broker's Receive Maximum
+                        for (IMqttToken k : window) {
+                            k.waitForCompletion(10_000);
+                        }
+                        window.clear();
+                    }
                 }
             }
             assertThat(sent).isGreaterThanOrEqualTo(12_000);
@@ -74,7 +84,7 @@ class ModelTopicsFuzzTest {
             assertThat(Fleet.servingVersion(http, base)).isEqualTo("0.2.0");
             long processed = Fleet.stream(http, base).getLong("processed");
             Harness.await(() -> Fleet.stream(http, base).getLong("processed") > processed, "frames flowing", 10);
-            c.disconnect();
+            c.disconnect().waitForCompletion(5000);
             c.close();
 
             try (Shipper s = Fleet.shipper(broker.port, new Fleet.Log())) {
