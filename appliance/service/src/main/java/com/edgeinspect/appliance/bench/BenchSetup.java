@@ -5,6 +5,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,16 @@ import java.util.Map;
 final class BenchSetup {
 
     private BenchSetup() {}
+
+    /** This process's resident memory, kB. */
+    static long rssKb() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return 0;
+    }
 
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
@@ -23,6 +34,17 @@ final class BenchSetup {
     /** @param install the {@code install} section as YAML flow, e.g. {@code {probation_seconds: 1}} */
     static ApplianceConfig config(String device, Path clip, Path state, int brokerPort, List<String> trustedKeys,
             String install) throws ApplianceConfig.Invalid {
+        return config(device, List.of(clip), state, brokerPort, trustedKeys, install);
+    }
+
+    /** One stream per clip, named line1, line2, ... */
+    static ApplianceConfig config(String device, List<Path> clips, Path state, int brokerPort,
+            List<String> trustedKeys, String install) throws ApplianceConfig.Invalid {
+        StringBuilder streams = new StringBuilder();
+        for (int i = 0; i < clips.size(); i++) {
+            streams.append("  - {name: line").append(i + 1).append(", url: \"").append(clips.get(i))
+                    .append("\", loop: true, realtime: true}\n");
+        }
         String yaml = """
                 device: {id: %s}
                 mqtt: {url: "tcp://127.0.0.1:%d", prefix: "bench/{deviceId}", stats_interval_seconds: 5,
@@ -32,8 +54,7 @@ final class BenchSetup {
                 install: %s
                 storage: {dir: "%s"}
                 streams:
-                  - {name: line1, url: "%s", loop: true, realtime: true}
-                """.formatted(device, brokerPort, brokerPort, trustedKeys, install, state, clip);
+                """.formatted(device, brokerPort, brokerPort, trustedKeys, install, state) + streams;
         return ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "benchmark",
                 Map.of());
     }

@@ -79,12 +79,12 @@ public final class PipelineBenchmark {
         try (Appliance a = Appliance.start(config)) {
             Thread.sleep(10_000); // warm-up: JIT, first alerts, allocator settled
             long[] start = counters(a);
-            long rss0 = rssKb();
+            long rss0 = BenchSetup.rssKb();
             long rssMax = rss0;
             long t0 = System.nanoTime();
             for (int s = 0; s < seconds; s += 10) {
                 Thread.sleep(10_000);
-                long rss = rssKb();
+                long rss = BenchSetup.rssKb();
                 rssMax = Math.max(rssMax, rss);
                 long[] now = counters(a);
                 System.out.printf(Locale.ROOT, "  %4d s: decoded %d, processed %d, dropped %d, RSS %.0f MB%n",
@@ -92,7 +92,7 @@ public final class PipelineBenchmark {
             }
             double elapsed = (System.nanoTime() - t0) / 1e9;
             long[] end = counters(a);
-            long rss1 = rssKb();
+            long rss1 = BenchSetup.rssKb();
             String metrics = a.metrics();
             System.out.printf(Locale.ROOT, "RESULT decoded_fps=%.2f e2e_fps=%.2f dropped=%d alert_p50_ms=%.1f "
                     + "alert_p99_ms=%.1f alerts=%s rss_start_mb=%.0f rss_end_mb=%.0f rss_max_mb=%.0f ort_fps=%.2f "
@@ -143,14 +143,5 @@ public final class PipelineBenchmark {
             }
         }
         return "0";
-    }
-
-    private static long rssKb() throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        return 0;
     }
 }
