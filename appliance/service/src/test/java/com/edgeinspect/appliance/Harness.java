@@ -112,6 +112,40 @@ final class Harness {
         public void authPacketArrived(int code, MqttProperties p) {}
     }
 
+    /**
+     * Checks that the alert messages a consumer got hold every alert in the box's event store, each (id, sequence)
+     * at least once, in order per alert, with at most one redelivery (a PUBACK lost at the moment the link broke);
+     * returns a summary line.
+     */
+    static String assertEveryAlertOnce(HttpClient http, String base, java.util.List<Msg> got) throws Exception {
+        io.vertx.core.json.JsonArray events = new io.vertx.core.json.JsonArray(
+                get(http, base + "/api/events?limit=1000").body());
+        java.util.Set<String> expected = new java.util.HashSet<>();
+        for (Object e : events) {
+            JsonObject a = (JsonObject) e;
+            for (int s = 0; s <= a.getInteger("sequence"); s++) {
+                expected.add(a.getString("id") + "/" + s);
+            }
+        }
+        java.util.List<String> received = new java.util.ArrayList<>();
+        java.util.Map<String, Integer> last = new java.util.HashMap<>();
+        for (Msg m : got) {
+            JsonObject a = m.json();
+            String id = a.getString("id");
+            int seq = a.getInteger("sequence");
+            received.add(id + "/" + seq);
+            org.assertj.core.api.Assertions.assertThat(seq).as("order of " + id)
+                    .isGreaterThanOrEqualTo(last.getOrDefault(id, -1));
+            last.put(id, seq);
+        }
+        java.util.Set<String> distinct = new java.util.HashSet<>(received);
+        org.assertj.core.api.Assertions.assertThat(distinct).containsAll(expected);
+        org.assertj.core.api.Assertions.assertThat(received.size() - distinct.size())
+                .as("redeliveries (deduplicated by id)").isLessThanOrEqualTo(1);
+        return expected.size() + " messages expected, " + received.size() + " received, " + distinct.size()
+                + " distinct";
+    }
+
     /** A validator for {@code schemas/NAME.schema.json}. */
     static Validator schema(String name) throws Exception {
         JsonObject s = new JsonObject(Files.readString(REPO.resolve("schemas/" + name + ".schema.json")));
