@@ -5,6 +5,7 @@ import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.appliance.events.EventStore;
 import com.edgeinspect.appliance.http.HttpApi;
 import com.edgeinspect.appliance.install.ModelManager;
+import com.edgeinspect.appliance.install.Shadow;
 import com.edgeinspect.appliance.metrics.Metrics;
 import com.edgeinspect.appliance.model.ActiveModel;
 import com.edgeinspect.appliance.model.LoadedModel;
@@ -196,6 +197,11 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
             }
         }
         return out;
+    }
+
+    @Override
+    public void shadow(Shadow shadow) {
+        streams.forEach(s -> s.shadow(shadow));
     }
 
     @Override

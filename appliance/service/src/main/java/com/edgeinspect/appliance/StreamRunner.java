@@ -4,6 +4,7 @@ import com.edgeinspect.appliance.alert.AlertPolicy;
 import com.edgeinspect.appliance.alert.AlertSink;
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.appliance.detect.Zones;
+import com.edgeinspect.appliance.install.Shadow;
 import com.edgeinspect.appliance.metrics.Metrics;
 import com.edgeinspect.appliance.metrics.RecentMax;
 import com.edgeinspect.appliance.model.ActiveModel;
@@ -62,6 +63,7 @@ final class StreamRunner implements AutoCloseable {
     private final RecentMax gaps = new RecentMax(10);
     private long lastFrameNanos;
     private volatile long[] inputShape;
+    private volatile Shadow shadow;
     private CenterNetDecoder decoder;
     private float decoderThreshold = Float.NaN;
 
@@ -126,7 +128,12 @@ final class StreamRunner implements AutoCloseable {
             h = Math.min(config.roi().height(), f.height() - y0);
         }
         inputShape = shape(w, h);
-        List<Detection> found = zones.filter(m.detector().detect(f.bgr(), f.width(), x0, y0, w, h, decoder(m)));
+        List<Detection> raw = m.detector().detect(f.bgr(), f.width(), x0, y0, w, h, decoder(m));
+        Shadow s = shadow;
+        if (s != null && s.wants(f.sequence())) {
+            s.offer(f.bgr().clone(), f.width(), x0, y0, w, h, raw);
+        }
+        List<Detection> found = zones.filter(raw);
         long t1 = System.nanoTime();
         Tracker.Step step = tracker.update(f.sequence(), found);
         double alertThreshold = config.alertThreshold() != null ? config.alertThreshold()
@@ -161,6 +168,11 @@ final class StreamRunner implements AutoCloseable {
         long pw = Preprocessor.aligned(w);
         long ph = Preprocessor.aligned(h);
         return s != null && s[2] == ph && s[3] == pw ? s : new long[] {1, 3, ph, pw};
+    }
+
+    /** A candidate model to run beside the serving one on sampled frames, or null. */
+    void shadow(Shadow s) {
+        shadow = s;
     }
 
     /** The model input shape this stream's frames make, or null before the first frame. */

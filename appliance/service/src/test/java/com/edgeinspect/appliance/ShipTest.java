@@ -129,6 +129,36 @@ class ShipTest {
     }
 
     @Test
+    void inShadowAModelThatAgreesServesAndOneThatDisagreesIsRejected() throws Exception {
+        KeyPair key = Fleet.key(tmp);
+        byte[] same = TestBundles.factoryAs("0.3.2", key);
+        // The same network with a detection threshold no real defect reaches: it would miss nearly everything.
+        byte[] blind = TestBundles.factoryWith("0.3.3", key, m -> new com.edgeinspect.core.bundle.Manifest(m.format(),
+                m.name(), m.version(), m.created(), m.model(), m.classes(),
+                new com.edgeinspect.core.bundle.Manifest.Thresholds(0.99, 0.99), m.files(), m.golden(), m.metrics(),
+                m.provenance()), f -> { });
+        HttpClient http = HttpClient.newHttpClient();
+        Fleet.Log log = new Fleet.Log();
+        try (Mosquitto broker = Mosquitto.start(Files.createDirectories(tmp.resolve("broker")));
+                Appliance box = Fleet.start(Fleet.config("box-s", List.of(), broker.port, tmp.resolve("s"),
+                        Harness.REPO.resolve("test-videos/mixed-defects.mp4"), tmp.resolve("fleet.pub"),
+                        "{probation_seconds: 1, shadow_frames: 12, shadow_every: 3, shadow_min_agreement: 0.8}"), "s");
+                Shipper s = Fleet.shipper(broker.port, log)) {
+            String base = "http://127.0.0.1:" + box.httpPort();
+            Harness.await(() -> Harness.get(http, base + "/ready").statusCode() == 200, "ready", 30);
+            Shipper.Result ok = s.ship(same, Offer.of(same, Offer.DEFAULT_CHUNK, false),
+                    List.of(List.of(Shipper.Target.device("box-s"))), Duration.ofSeconds(120), Duration.ZERO);
+            assertThat(ok.ok()).as(ok.failure()).isTrue();
+            assertThat(log.states.get("box-s").stream().map(ModelState::state)).contains("shadow");
+            Shipper.Result refused = s.ship(blind, Offer.of(blind, Offer.DEFAULT_CHUNK, false),
+                    List.of(List.of(Shipper.Target.device("box-s"))), Duration.ofSeconds(120), Duration.ZERO);
+            assertThat(refused.ok()).isFalse();
+            assertThat(refused.failure()).contains("in shadow it agreed with the serving model on");
+            assertThat(Fleet.servingVersion(http, base)).isEqualTo("0.3.2");
+        }
+    }
+
+    @Test
     void rollbackByCommandAndOnProbation() throws Exception {
         KeyPair key = Fleet.key(tmp);
         byte[] v4 = TestBundles.factoryAs("0.4.0", key);

@@ -23,9 +23,9 @@ public record ModelState(String state, String device, String time, String offer,
         String sha256, String reason, Integer received, Integer count, List<List<Integer>> missing, Boolean healthy,
         Serving serving) {
 
-    /** The installation's steps, in order; the last three end it. */
+    /** The installation's steps, in order ({@code shadow} only where configured); the last three end it. */
     public enum Step {
-        IDLE, OFFERED, RECEIVING, VERIFIED, STAGED, WARMING, ACTIVE, REJECTED, ROLLED_BACK;
+        IDLE, OFFERED, RECEIVING, VERIFIED, STAGED, WARMING, SHADOW, ACTIVE, REJECTED, ROLLED_BACK;
 
         public String wire() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');

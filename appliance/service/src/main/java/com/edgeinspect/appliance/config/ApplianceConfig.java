@@ -23,7 +23,7 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
 
     public ApplianceConfig {
         model = model != null ? model : new Model(null, null, null, null, null, null, null, null, null, null);
-        install = install != null ? install : new Install(null, null, null, null, null);
+        install = install != null ? install : new Install(null, null, null, null, null, null, null, null);
         tracking = tracking != null ? tracking : new Tracking(null, null, null);
         alerts = alerts != null ? alerts : new Alerts(null, null, null);
         storage = storage != null ? storage : new Storage(null, null, null);
@@ -118,10 +118,17 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
      * @param probationSeconds after a swap, watch the new model this long before calling it healthy
      * @param maxInferenceMs on probation: inference slower than this (on any stream) rolls the model back
      * @param maxAlertsPerMinute on probation: more new alerts than this rolls the model back
+     * @param shadowFrames before a new model serves, run it beside the serving one on this many live frames (0: off)
+     * @param shadowEvery shadow every n-th frame
+     * @param shadowMinAgreement the share of detections both models must agree on for the new one to serve
      */
     public record Install(Integer requestIntervalSeconds, Integer transferTimeoutSeconds, Integer probationSeconds,
-            Integer maxInferenceMs, Integer maxAlertsPerMinute) {
+            Integer maxInferenceMs, Integer maxAlertsPerMinute, Integer shadowFrames, Integer shadowEvery,
+            Double shadowMinAgreement) {
         public Install {
+            shadowFrames = shadowFrames != null ? shadowFrames : 0;
+            shadowEvery = shadowEvery != null ? shadowEvery : 5;
+            shadowMinAgreement = shadowMinAgreement != null ? shadowMinAgreement : 0.8;
             requestIntervalSeconds = requestIntervalSeconds != null ? requestIntervalSeconds : 5;
             transferTimeoutSeconds = transferTimeoutSeconds != null ? transferTimeoutSeconds : 120;
             probationSeconds = probationSeconds != null ? probationSeconds : 60;
@@ -336,6 +343,9 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
                 && install.probationSeconds() >= 0 && install.maxInferenceMs() >= 1 && install.maxAlertsPerMinute() >= 1,
                 source, "install", "request_interval_seconds >= 1, transfer_timeout_seconds above it, "
                         + "probation_seconds >= 0, max_inference_ms and max_alerts_per_minute >= 1");
+        require(install.shadowFrames() >= 0 && install.shadowEvery() >= 1 && install.shadowMinAgreement() >= 0
+                && install.shadowMinAgreement() <= 1, source, "install", "shadow_frames >= 0, shadow_every >= 1, "
+                        + "shadow_min_agreement in [0, 1]");
         require(tracking.maxSpeedPx() >= 0 && tracking.tolerancePx() >= 0 && tracking.lostAfterFrames() >= 1, source,
                 "tracking", "max_speed_px, tolerance_px >= 0 and lost_after_frames >= 1");
         require(alerts.confirmHits() >= 1 && alerts.groupRadiusPx() >= 0 && alerts.cooldownFrames() >= 0, source,

@@ -54,6 +54,9 @@ public final class ModelManager implements AutoCloseable {
         /** The input shapes the streams feed the model, for warm-up. */
         List<long[]> inputShapes();
 
+        /** Lets {@code shadow} see the streams' frames (null: none). */
+        void shadow(Shadow shadow);
+
         Health health();
     }
 
@@ -379,6 +382,10 @@ public final class ModelManager implements AutoCloseable {
             step(Step.WARMING, null);
             next = loader.load(b);
             loader.warm(next, host.inputShapes());
+            if (settings.shadowFrames() > 0) {
+                step(Step.SHADOW, null);
+                shadow(next, where);
+            }
             store.promote();
             LoadedModel old = host.serving();
             host.serve(next);
@@ -397,6 +404,36 @@ public final class ModelManager implements AutoCloseable {
             }
             decide(Step.REJECTED, e instanceof BundleException ? e.getMessage()
                     : "cannot store the bundle: " + e.getMessage());
+        }
+    }
+
+    /** Runs the candidate beside the serving model on live frames; throws if it disagrees, fails or is starved. */
+    private void shadow(LoadedModel candidate, String where) throws BundleException {
+        Shadow s = new Shadow(candidate, settings.shadowFrames(), settings.shadowEvery());
+        long timeout = 60 + (long) settings.shadowFrames() * settings.shadowEvery();
+        Shadow.Report r;
+        host.shadow(s);
+        try {
+            r = s.await(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BundleException(where + ": shadow run interrupted");
+        } finally {
+            host.shadow(null);
+        }
+        LOG.info("model {} in shadow: {} frames, agreement {}, {} failures, slowest {} ms", where, r.frames(),
+                String.format(java.util.Locale.ROOT, "%.3f", r.agreement()), r.failures(), Math.round(r.slowestMs()));
+        if (r.frames() < settings.shadowFrames()) {
+            throw new BundleException(where + ": in shadow it saw only " + r.frames() + " of "
+                    + settings.shadowFrames() + " live frames in " + timeout + " s");
+        }
+        if (r.failures() > 0) {
+            throw new BundleException(where + ": in shadow it failed on " + r.failures() + " live frames");
+        }
+        if (r.agreement() < settings.shadowMinAgreement()) {
+            throw new BundleException(String.format(java.util.Locale.ROOT, "%s: in shadow it agreed with the serving "
+                    + "model on %.2f of detections over %d live frames, below %.2f", where, r.agreement(), r.frames(),
+                    settings.shadowMinAgreement()));
         }
     }
 
