@@ -66,6 +66,7 @@ public final class FfmpegSource implements AutoCloseable {
         return state;
     }
 
+    /** Why the source last failed, while it is not running ("" once it delivers frames again). */
     public String lastError() {
         return lastError;
     }
@@ -148,6 +149,7 @@ public final class FfmpegSource implements AutoCloseable {
             height = g.getImageHeight();
             fps = g.getFrameRate() > 0 ? g.getFrameRate() : 30;
             state = StreamState.RUNNING;
+            lastError = ""; // recovered: the failure count keeps the history
             LOG.info("stream {}: {}x{} at {} fps from {}", config.name(), width, height, fps, config.url());
             long interval = (long) (1e9 / fps);
             long next = System.nanoTime();
