@@ -50,6 +50,8 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     /** Spool sequence of each alert message sent since start, to its frame's decode time (alert latency). */
     private final Map<Long, Long> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong newAlerts = new java.util.concurrent.atomic.AtomicLong();
+    /** Messages sent without the spool because the disk refused them. */
+    private final java.util.concurrent.atomic.AtomicLong unspooled = new java.util.concurrent.atomic.AtomicLong();
     /** Writes the event store; if the disk falls far behind, the oldest writes give way (MQTT still has them). */
     private final java.util.concurrent.ExecutorService recorder = new java.util.concurrent.ThreadPoolExecutor(1, 1,
             0, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(1000), r -> {
@@ -147,15 +149,12 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
             }
         });
         try {
-            byte[] json = JSON.writeValueAsBytes(e);
-            synchronized (spool) { // the publisher cannot take the message before its latency clock is recorded
-                inFlight.put(spool.append(config.topics().alerts(), 1, json), decodedNanos);
-            }
-            if (snapshot != null) {
-                spool.append(config.topics().snapshot(e.id()), 1, snapshot);
-            }
-        } catch (IOException x) {
-            LOG.error("alert {} could not be stored: {}", e.id(), x.toString());
+            send(config.topics().alerts(), JSON.writeValueAsBytes(e), decodedNanos);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
+            LOG.error("alert {} cannot be written as JSON: {}", e.id(), x.toString());
+        }
+        if (snapshot != null) {
+            send(config.topics().snapshot(e.id()), snapshot, -1);
         }
         if (e.type().equals(AlertEvent.NEW)) {
             newAlerts.incrementAndGet();
@@ -164,6 +163,30 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         LOG.info("ALERT {} {} {} score {} at {}{} frame {} ({} defect(s)) id {}", e.type().toUpperCase(java.util.Locale.ROOT), e.stream(),
                 e.className(), String.format("%.2f", e.score()), e.box(), e.zone() == null ? "" : " in " + e.zone(),
                 e.frame(), e.defects(), e.id());
+    }
+
+    /**
+     * Queues a message in the disk spool (the publisher delivers it in order, surviving outages). If the disk refuses
+     * (full, failing), the message goes straight to MQTT instead, without the spool's guarantees: an alert that may
+     * be lost in an outage beats one lost for sure.
+     *
+     * @param decodedNanos when the frame was decoded, for the alert latency metric; negative for none
+     */
+    private void send(String topic, byte[] payload, long decodedNanos) {
+        try {
+            synchronized (spool) { // the publisher cannot take the message before its latency clock is recorded
+                long seq = spool.append(topic, 1, payload);
+                if (decodedNanos >= 0) {
+                    inFlight.put(seq, decodedNanos);
+                }
+            }
+        } catch (IOException x) {
+            long n = unspooled.incrementAndGet();
+            if (n == 1 || n % 100 == 0) {
+                LOG.error("the spool cannot store messages ({}); {} sent without it so far", x.toString(), n);
+            }
+            mqtt.publish(topic, payload, 1, false);
+        }
     }
 
     /**
@@ -255,7 +278,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         m.put("mqtt", Map.of("url", config.mqtt().url(), "connected", mqtt != null && mqtt.connected(),
                 "prefix", config.topics().prefix()));
         m.put("alerts", Map.of("delivered", publisher.delivered(), "pending", spool.size(), "dropped", spool.dropped(),
-                "refused", spool.refused(), "byClass", events.countsByClass()));
+                "refused", spool.refused(), "unspooled", unspooled.get(), "byClass", events.countsByClass()));
         m.put("streams", streams.stream().map(StreamRunner::status).toList());
         m.put("install", manager == null ? null : manager.state());
         m.put("modelMessages", manager == null ? null : manager.messages());

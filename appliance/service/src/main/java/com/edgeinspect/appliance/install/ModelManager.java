@@ -235,7 +235,7 @@ public final class ModelManager implements AutoCloseable {
             ignored(e.getMessage());
             return;
         }
-        if (o.issued().isAfter(Instant.now().plus(MAX_CLOCK_SKEW))) {
+        if (clockSet() && o.issued().isAfter(Instant.now().plus(MAX_CLOCK_SKEW))) {
             ignored(topic + ": offer " + o.id() + " is dated " + o.time() + ", in the future");
             return;
         }
@@ -255,6 +255,18 @@ public final class ModelManager implements AutoCloseable {
         }
         closeDownload(offer == null || !offer.sha256().equals(o.sha256()));
         begin(o, topic);
+    }
+
+    /**
+     * Whether this box's clock can judge an offer's date: a box without a battery-backed clock may boot in 1970 until
+     * NTP answers, and must still take offers then. A clock earlier than the serving model's creation is not set.
+     */
+    private boolean clockSet() {
+        try {
+            return Instant.now().isAfter(Instant.parse(host.serving().bundle().manifest().created()));
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private void begin(Offer o, String topic) {
