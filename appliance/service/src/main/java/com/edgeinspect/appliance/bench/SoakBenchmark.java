@@ -2,16 +2,8 @@ package com.edgeinspect.appliance.bench;
 
 import com.edgeinspect.appliance.Appliance;
 import com.edgeinspect.appliance.config.ApplianceConfig;
-import com.edgeinspect.core.bundle.Bundle;
-import com.edgeinspect.core.bundle.BundleWriter;
-import com.edgeinspect.core.bundle.Keys;
-import com.edgeinspect.core.mqtt.MqttAuth;
-import com.edgeinspect.core.ship.Offer;
-import com.edgeinspect.core.ship.Shipper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -41,32 +33,21 @@ public final class SoakBenchmark {
             clips.add(Path.of(args[i]));
         }
         Path state = Files.createTempDirectory("edgeinspect-soak");
-        KeyPair key = Keys.generate();
-        Keys.writePublic(key.getPublic(), state.resolve("soak.pub"));
         int port = BenchSetup.freePort();
+        Reshipper reshipper = new Reshipper(state);
         ApplianceConfig config = BenchSetup.config("soak", clips, state, port,
-                List.of("models/demo-signing.pub", state.resolve("soak.pub").toString()), "{probation_seconds: 10}");
-        Bundle factory = Bundle.read(Path.of("models/default.vimodel"),
-                new Bundle.Trust(List.of(Keys.readPublic(Path.of("models/demo-signing.pub"))), false, 1L << 30));
+                List.of("models/demo-signing.pub", reshipper.publicKey().toString()), "{probation_seconds: 10}");
         List<long[]> samples = new ArrayList<>(); // rss kB, fds, threads
         int notReady = 0;
         int swaps = 0;
         long end = System.currentTimeMillis() + minutes * 60_000L;
         long nextSwap = System.currentTimeMillis() + swapEvery * 60_000L;
-        try (Appliance a = Appliance.start(config);
-                Shipper shipper = new Shipper("tcp://127.0.0.1:" + port, "soak-shipper", MqttAuth.NONE,
-                        "bench/{deviceId}", 16, new Shipper.Listener() {})) {
+        try (Appliance a = Appliance.start(config); reshipper) {
+            reshipper.connect(port);
             while (System.currentTimeMillis() < end) {
                 Thread.sleep(SAMPLE_MS);
                 if (System.currentTimeMillis() >= nextSwap) {
-                    Path bundle = state.resolve("soak.vimodel");
-                    BundleWriter.rewrite(bundle, factory, "2." + (++swaps) + ".0", key);
-                    byte[] bytes = Files.readAllBytes(bundle);
-                    Shipper.Result r = shipper.ship(bytes, Offer.of(bytes, Offer.DEFAULT_CHUNK, false),
-                            List.of(List.of(Shipper.Target.device("soak"))), Duration.ofMinutes(2), Duration.ZERO);
-                    if (!r.ok()) {
-                        throw new IllegalStateException("swap " + swaps + " failed: " + r.failure());
-                    }
+                    reshipper.ship("soak", "2." + (++swaps) + ".0");
                     nextSwap += swapEvery * 60_000L;
                 }
                 boolean ready = a.ready();

@@ -2,16 +2,8 @@ package com.edgeinspect.appliance.bench;
 
 import com.edgeinspect.appliance.Appliance;
 import com.edgeinspect.appliance.config.ApplianceConfig;
-import com.edgeinspect.core.bundle.Bundle;
-import com.edgeinspect.core.bundle.BundleWriter;
-import com.edgeinspect.core.bundle.Keys;
-import com.edgeinspect.core.ship.Offer;
-import com.edgeinspect.core.mqtt.MqttAuth;
-import com.edgeinspect.core.ship.Shipper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,36 +26,25 @@ public final class SwapBenchmark {
         Path clip = Path.of(args[0]);
         int swaps = Integer.parseInt(args[1]);
         Path state = Files.createTempDirectory("edgeinspect-swap");
-        KeyPair key = Keys.generate();
-        Keys.writePublic(key.getPublic(), state.resolve("bench.pub"));
         int port = BenchSetup.freePort();
+        Reshipper reshipper = new Reshipper(state);
         ApplianceConfig config = BenchSetup.config("swap", clip, state, port,
-                List.of("models/demo-signing.pub", state.resolve("bench.pub").toString()), "{probation_seconds: 1}");
-        Bundle factory = Bundle.read(Path.of("models/default.vimodel"),
-                new Bundle.Trust(List.of(Keys.readPublic(Path.of("models/demo-signing.pub"))), false, 1L << 30));
+                List.of("models/demo-signing.pub", reshipper.publicKey().toString()), "{probation_seconds: 1}");
         double worstBefore = 0;
         double worstSwap = 0;
         long dropsBefore = 0;
         long dropsSwap = 0;
         double installSeconds = 0;
-        try (Appliance a = Appliance.start(config);
-                Shipper shipper = new Shipper("tcp://127.0.0.1:" + port, "bench-shipper", MqttAuth.NONE, "bench/{deviceId}", 16,
-                        new Shipper.Listener() {})) {
+        try (Appliance a = Appliance.start(config); reshipper) {
+            reshipper.connect(port);
             Thread.sleep(15_000); // past start-up: JIT and first allocations are not the swap's
             for (int i = 1; i <= swaps; i++) {
                 Map<String, Object> before = stream(a);
                 Thread.sleep(10_000);
                 Map<String, Object> quiet = stream(a);
-                Path bundle = state.resolve("v" + i + ".vimodel");
-                BundleWriter.rewrite(bundle, factory, "1." + i + ".0", key);
-                byte[] bytes = Files.readAllBytes(bundle);
                 long t0 = System.nanoTime();
-                Shipper.Result r = shipper.ship(bytes, Offer.of(bytes, Offer.DEFAULT_CHUNK, false),
-                        List.of(List.of(Shipper.Target.device("swap"))), Duration.ofMinutes(2), Duration.ZERO);
+                reshipper.ship("swap", "1." + i + ".0");
                 double took = (System.nanoTime() - t0) / 1e9;
-                if (!r.ok()) {
-                    throw new IllegalStateException("swap " + i + " failed: " + r.failure());
-                }
                 Thread.sleep(Math.max(0, 9_000 - (long) (took * 1000))); // the 10 s window still holds the swap
                 Map<String, Object> after = stream(a);
                 double gapBefore = ((Number) quiet.get("maxGapMs")).doubleValue();
