@@ -14,6 +14,7 @@ import com.edgeinspect.appliance.model.ModelStore;
 import com.edgeinspect.appliance.publish.AlertPublisher;
 import com.edgeinspect.appliance.publish.MqttLink;
 import com.edgeinspect.appliance.publish.Spool;
+import com.edgeinspect.appliance.systemd.Notifier;
 import com.edgeinspect.core.alert.AlertEvent;
 import com.edgeinspect.core.mqtt.MqttAuth;
 import com.edgeinspect.core.security.Secrets;
@@ -68,15 +69,25 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     private MqttLink mqtt;
     private AlertPublisher publisher;
     private ModelManager manager;
+    private final Notifier notifier;
+    /** Frames processed per stream at the last watchdog check. */
+    private final Map<String, Long> watched = new java.util.HashMap<>();
     private Vertx vertx;
     private HttpServer http;
 
-    private Appliance(ApplianceConfig config) {
+    private Appliance(ApplianceConfig config, Notifier notifier) {
         this.config = config;
+        this.notifier = notifier;
     }
 
+    /** Starts the appliance; under systemd it reports readiness and feeds the watchdog ({@code NOTIFY_SOCKET}). */
     public static Appliance start(ApplianceConfig config) throws Exception {
-        Appliance a = new Appliance(config);
+        return start(config, Notifier.fromEnvironment(System.getenv()));
+    }
+
+    /** @param notifier where to report readiness and watchdog pings, or null */
+    public static Appliance start(ApplianceConfig config, Notifier notifier) throws Exception {
+        Appliance a = new Appliance(config, notifier);
         try {
             a.startAll();
         } catch (Exception e) {
@@ -126,6 +137,39 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         http = HttpApi.start(vertx, config.http().bindAddress(), config.http().port(), token, this)
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("web page on http://{}:{}/", config.http().bindAddress(), http.actualPort());
+        if (notifier != null) {
+            notifier.send("READY=1\nSTATUS=" + describe());
+            if (notifier.watchdog() != null) {
+                vertx.setPeriodic(Math.max(100, notifier.watchdog().toMillis() / 2), id -> watchdog());
+            }
+        }
+    }
+
+    /**
+     * Pings systemd's watchdog only while the line really works: every stream whose source delivers frames has
+     * processed one since the last check. A stuck decoder or detector stops the pings and systemd restarts the
+     * service; a camera that is away (reconnecting) does not, as a restart would not bring it back.
+     */
+    private void watchdog() {
+        List<String> stalled = new ArrayList<>();
+        for (StreamRunner s : streams) {
+            long processed = s.processed();
+            Long before = watched.put(s.name(), processed);
+            if (s.delivering() && before != null && before == processed) {
+                stalled.add(s.name());
+            }
+        }
+        if (stalled.isEmpty()) {
+            notifier.send("WATCHDOG=1\nSTATUS=" + describe());
+        } else {
+            LOG.error("no frame processed on {} since the last watchdog check: not pinging the watchdog", stalled);
+            notifier.send("STATUS=stalled: " + stalled);
+        }
+    }
+
+    private String describe() {
+        LoadedModel m = model.peek();
+        return streams.size() + " stream(s), model " + (m == null ? "none" : m.name() + " " + m.version());
     }
 
     /** Credentials and TLS from the configuration; secrets come from owner-only files and are never logged. */
@@ -343,6 +387,9 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
 
     @Override
     public void close() throws Exception {
+        if (notifier != null) {
+            notifier.send("STOPPING=1");
+        }
         if (vertx != null) {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
@@ -365,6 +412,9 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         }
         if (model != null) {
             model.close();
+        }
+        if (notifier != null) {
+            notifier.close();
         }
     }
 }

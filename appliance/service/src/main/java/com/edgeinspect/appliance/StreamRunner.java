@@ -180,6 +180,16 @@ final class StreamRunner implements AutoCloseable {
         return inputShape;
     }
 
+    /** Frames run through the detector so far. */
+    long processed() {
+        return (long) meters.frames().count();
+    }
+
+    /** True while the source says it delivers frames (not reconnecting, not ended). */
+    boolean delivering() {
+        return source.state() == StreamState.RUNNING;
+    }
+
     /** The last frame's error while the source runs (a model that fails on live frames), else null. */
     String frameError() {
         return source.state() == StreamState.RUNNING ? lastError : null;
