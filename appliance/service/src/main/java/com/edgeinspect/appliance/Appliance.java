@@ -46,6 +46,8 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
 
     private final ApplianceConfig config;
     private final long startedMillis = System.currentTimeMillis();
+    /** Uptime is measured on the monotonic clock: NTP stepping the wall clock at boot must not change it. */
+    private final long startedNanos = System.nanoTime();
     private final Metrics metrics = new Metrics();
     private final List<StreamRunner> streams = new ArrayList<>();
     /** Spool sequence of each alert message sent since start, to its frame's decode time (alert latency). */
@@ -318,7 +320,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     @Override
     public Map<String, Object> status() {
         Map<String, Object> m = statusMessage(ready() ? "ready" : "starting");
-        m.put("uptimeSeconds", (System.currentTimeMillis() - startedMillis) / 1000);
+        m.put("uptimeSeconds", (System.nanoTime() - startedNanos) / 1_000_000_000L);
         m.put("mqtt", Map.of("url", config.mqtt().url(), "connected", mqtt != null && mqtt.connected(),
                 "prefix", config.topics().prefix()));
         m.put("alerts", Map.of("delivered", publisher.delivered(), "pending", spool.size(), "dropped", spool.dropped(),

@@ -82,10 +82,10 @@ public final class Spool {
 
     /** The oldest message, waiting up to {@code millis} for one; null if none came. */
     public synchronized Message peek(long millis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + millis;
+        long deadline = System.nanoTime() + millis * 1_000_000; // monotonic: a clock step must not stretch a wait
         while (true) {
             while (queue.isEmpty()) {
-                long left = deadline - System.currentTimeMillis();
+                long left = (deadline - System.nanoTime()) / 1_000_000;
                 if (left <= 0) {
                     return null;
                 }
