@@ -5,6 +5,7 @@ import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.appliance.events.EventStore;
 import com.edgeinspect.appliance.http.HttpApi;
 import com.edgeinspect.appliance.install.ModelManager;
+import com.edgeinspect.appliance.install.Probation;
 import com.edgeinspect.appliance.install.Shadow;
 import com.edgeinspect.appliance.metrics.Metrics;
 import com.edgeinspect.appliance.model.ActiveModel;
@@ -274,7 +275,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     }
 
     @Override
-    public ModelManager.Health health() {
+    public Probation.Health health() {
         List<String> failing = new ArrayList<>();
         double slowest = 0;
         for (StreamRunner s : streams) {
@@ -283,7 +284,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
             }
             slowest = Math.max(slowest, s.lastInferenceMs());
         }
-        return new ModelManager.Health(failing, slowest, newAlerts.get());
+        return new Probation.Health(failing, slowest, newAlerts.get());
     }
 
     /** Ready when a model serves, every stream delivers frames and MQTT is connected. */

@@ -57,22 +57,11 @@ public final class ModelManager implements AutoCloseable {
         /** Lets {@code shadow} see the streams' frames (null: none). */
         void shadow(Shadow shadow);
 
-        Health health();
+        Probation.Health health();
     }
-
-    /**
-     * The live signals probation watches.
-     *
-     * @param failing streams whose frames fail, with the error
-     * @param slowestInferenceMs the slowest stream's last inference time
-     * @param newAlerts new alerts raised since start (a counter)
-     */
-    public record Health(List<String> failing, double slowestInferenceMs, long newAlerts) {}
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelManager.class);
     private static final long SECOND = 1_000_000_000L;
-    /** Consecutive unhealthy probation checks (one a second) before a rollback: one slow frame is not a trend. */
-    private static final int STRIKES = 3;
     /** Offers dated further ahead than this are refused: a far-future one would make every real offer stale. */
     private static final java.time.Duration MAX_CLOCK_SKEW = java.time.Duration.ofMinutes(10);
 
@@ -108,9 +97,7 @@ public final class ModelManager implements AutoCloseable {
     private long lastChunk;
     private long lastRequest;
     private long lastProgress;
-    private long probationStart;
-    private long probationAlerts;
-    private int strikes;
+    private Probation probation;
     private volatile ModelState published;
     private Long lastIgnoredLog;
     private long ignoredSilently;
@@ -450,9 +437,7 @@ public final class ModelManager implements AutoCloseable {
     }
 
     private void startProbation() {
-        probationStart = System.nanoTime();
-        probationAlerts = host.health().newAlerts();
-        strikes = 0;
+        probation = new Probation(settings, host.health(), System.nanoTime());
     }
 
     /** Once a second: re-request stalled chunks, give up on dead transfers, watch a model on probation. */
@@ -478,26 +463,15 @@ public final class ModelManager implements AutoCloseable {
     }
 
     private void watchProbation(long now) {
-        double minutes = Math.max(1, (now - probationStart) / (60.0 * SECOND));
-        Health h = host.health();
-        String problem = !h.failing().isEmpty() ? "frames fail: " + h.failing()
-                : h.slowestInferenceMs() > settings.maxInferenceMs()
-                        ? String.format(java.util.Locale.ROOT, "inference takes %.0f ms, over the bound of %d ms",
-                                h.slowestInferenceMs(), settings.maxInferenceMs())
-                        : h.newAlerts() - probationAlerts > settings.maxAlertsPerMinute() * minutes
-                                ? (h.newAlerts() - probationAlerts) + " new alerts, over the bound of "
-                                        + settings.maxAlertsPerMinute() + " a minute"
-                                : null;
-        strikes = problem == null ? 0 : strikes + 1;
-        if (strikes >= STRIKES) {
+        Probation.Verdict v = probation.check(host.health(), now);
+        if (v.failed() != null) {
             try {
-                rollbackNow("on probation: " + problem);
+                rollbackNow("on probation: " + v.failed());
             } catch (BundleException e) {
                 LOG.error("model {} {} is unhealthy ({}) but cannot be rolled back: {}", current.name(),
-                        current.version(), problem, e.getMessage());
-                strikes = 0;
+                        current.version(), v.failed(), e.getMessage());
             }
-        } else if (now - probationStart >= settings.probationSeconds() * SECOND) {
+        } else if (v.passed()) {
             current = current.passed();
             persist();
             publish();
