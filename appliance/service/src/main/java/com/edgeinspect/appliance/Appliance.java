@@ -188,13 +188,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
      * event store (on its own thread, off the frame path), print.
      */
     private void alert(AlertEvent e, byte[] snapshot, long decodedNanos) {
-        recorder.execute(() -> {
-            try {
-                events.record(e, snapshot);
-            } catch (IOException | RuntimeException x) {
-                LOG.warn("alert {} not kept in the event store: {}", e.id(), x.toString());
-            }
-        });
+        // The spool first: whatever the event store shows was already on its way to the broker.
         try {
             send(config.topics().alerts(), JSON.writeValueAsBytes(e), decodedNanos);
         } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
@@ -203,6 +197,13 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         if (snapshot != null) {
             send(config.topics().snapshot(e.id()), snapshot, -1);
         }
+        recorder.execute(() -> {
+            try {
+                events.record(e, snapshot);
+            } catch (IOException | RuntimeException x) {
+                LOG.warn("alert {} not kept in the event store: {}", e.id(), x.toString());
+            }
+        });
         if (e.type().equals(AlertEvent.NEW)) {
             newAlerts.incrementAndGet();
             metrics.alert(e.stream(), e.className());

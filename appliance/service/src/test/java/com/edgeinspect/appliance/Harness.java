@@ -118,6 +118,12 @@ final class Harness {
      * returns a summary line.
      */
     static String assertEveryAlertOnce(HttpClient http, String base, java.util.List<Msg> got) throws Exception {
+        return assertEveryAlertOnce(http, base, got, 1);
+    }
+
+    /** As above, allowing {@code redeliveries} repeated messages (one per broken link or killed process). */
+    static String assertEveryAlertOnce(HttpClient http, String base, java.util.List<Msg> got, int redeliveries)
+            throws Exception {
         io.vertx.core.json.JsonArray events = new io.vertx.core.json.JsonArray(
                 get(http, base + "/api/events?limit=1000").body());
         java.util.Set<String> expected = new java.util.HashSet<>();
@@ -141,9 +147,31 @@ final class Harness {
         java.util.Set<String> distinct = new java.util.HashSet<>(received);
         org.assertj.core.api.Assertions.assertThat(distinct).containsAll(expected);
         org.assertj.core.api.Assertions.assertThat(received.size() - distinct.size())
-                .as("redeliveries (deduplicated by id)").isLessThanOrEqualTo(1);
+                .as("redeliveries (deduplicated by id)").isLessThanOrEqualTo(redeliveries);
         return expected.size() + " messages expected, " + received.size() + " received, " + distinct.size()
                 + " distinct";
+    }
+
+    /** The appliance as its own process ({@code Main --config}), output in {@code dir/box-RUN.log}. */
+    static Process startAppliance(Path dir, Path config, int run) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir",
+                        System.getProperty("user.home") + "/.javacpp/cache"),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config", config.toString()));
+        return new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("box-" + run + ".log").toFile()).start();
+    }
+
+    /** Waits until the appliance at {@code base} answers /ready with 200 (it may not listen yet). */
+    static void awaitReady(HttpClient http, String base) throws Exception {
+        await(() -> {
+            try {
+                return get(http, base + "/ready").statusCode() == 200;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, "the appliance ready", 60);
     }
 
     /** A validator for {@code schemas/NAME.schema.json}. */

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,10 +60,10 @@ class ShipCrashTest {
                     "{probation_seconds: 0}").replace("port: 0}", "port: " + httpPort + "}"));
             Fleet.Log log = new Fleet.Log();
             try (Shipper shipper = Fleet.shipper(broker.port, log)) {
-                Process box = start(config, 0);
+                Process box = Harness.startAppliance(tmp, config, 0);
                 String serving = "0.2.0";
                 for (int i = 0; i <= KILLS.size(); i++) {
-                    await(http, base);
+                    Harness.awaitReady(http, base);
                     String version = "1." + i + ".0";
                     byte[] bundle = TestBundles.factoryAs(version, key);
                     shaToVersion.put(Bundle.sha256(bundle), version);
@@ -90,8 +89,8 @@ class ShipCrashTest {
                     Thread.sleep(at.delayMs());
                     box.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
                     Instant restart = Instant.now();
-                    box = start(config, i);
-                    await(http, base);
+                    box = Harness.startAppliance(tmp, config, i);
+                    Harness.awaitReady(http, base);
                     ModelState first = firstAfter(log, restart);
                     // Where the install stood at the kill, as the device recorded it on disk.
                     String stage = offer.sha256().equals(first.sha256()) ? first.state() : "not yet offered";
@@ -114,25 +113,6 @@ class ShipCrashTest {
         assertThat(killedIn.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(KILLS.size());
         // verified and staged last milliseconds; the test aims at them but only asserts what it reliably reaches.
         assertThat(killedIn.keySet()).as("kill points across the install").contains("offered", "warming", "active");
-    }
-
-    private Process start(Path config, int run) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir",
-                        System.getProperty("user.home") + "/.javacpp/cache"),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config", config.toString()));
-        return new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("box-" + run + ".log").toFile()).start();
-    }
-
-    private static void await(HttpClient http, String base) throws Exception {
-        Harness.await(() -> {
-            try {
-                return Harness.get(http, base + "/ready").statusCode() == 200;
-            } catch (java.io.IOException e) {
-                return false; // not listening yet
-            }
-        }, "the appliance ready", 60);
     }
 
     /** The first state the device published after {@code restart}: what it serves at start. */
