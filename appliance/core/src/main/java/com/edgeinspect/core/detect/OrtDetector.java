@@ -29,8 +29,12 @@ public final class OrtDetector implements AutoCloseable {
     private final Provider provider;
     private final int classes;
     private final CenterNetDecoder decoder;
-    /** One input buffer per calling thread: a session runs concurrently, a buffer must not. */
-    private final ThreadLocal<Preprocessor> pre = ThreadLocal.withInitial(Preprocessor::new);
+    /**
+     * One input buffer per calling thread, shared by every detector: a session runs concurrently, a buffer must not.
+     * Static on purpose: a per-detector ThreadLocal left each stream thread holding a dead model's 25 MB buffer after
+     * every model swap (a thread's map keeps values of collected ThreadLocals until it happens to clean them).
+     */
+    private static final ThreadLocal<Preprocessor> PRE = ThreadLocal.withInitial(Preprocessor::new);
 
     /**
      * @param model the ONNX graph's bytes
@@ -101,7 +105,7 @@ public final class OrtDetector implements AutoCloseable {
      */
     public List<Detection> detect(byte[] bgr, int frameWidth, int x0, int y0, int width, int height,
             CenterNetDecoder decoder) throws OrtException {
-        FloatBuffer input = pre.get().apply(bgr, frameWidth, x0, y0, width, height);
+        FloatBuffer input = PRE.get().apply(bgr, frameWidth, x0, y0, width, height);
         int pw = Preprocessor.aligned(width);
         int ph = Preprocessor.aligned(height);
         try (OnnxTensor in = OnnxTensor.createTensor(env, input, new long[] {1, 3, ph, pw});
