@@ -174,6 +174,25 @@ final class Harness {
         }, "the appliance ready", 60);
     }
 
+    /**
+     * Publishes and waits for the acknowledgement, retrying when Paho says too many publishes are in flight (32202):
+     * it can say so just after the previous acknowledgement arrived, before it has counted it.
+     */
+    static void publish(org.eclipse.paho.mqttv5.client.MqttClient c, String topic, byte[] payload, int qos,
+            boolean retained) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                c.publish(topic, payload, qos, retained);
+                return;
+            } catch (MqttException e) {
+                if (e.getReasonCode() != 32202 || attempt > 100) { // 32202: too many publishes in progress
+                    throw e;
+                }
+                Thread.sleep(10);
+            }
+        }
+    }
+
     /** A validator for {@code schemas/NAME.schema.json}. */
     static Validator schema(String name) throws Exception {
         JsonObject s = new JsonObject(Files.readString(REPO.resolve("schemas/" + name + ".schema.json")));

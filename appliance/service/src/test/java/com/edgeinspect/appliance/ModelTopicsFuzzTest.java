@@ -63,7 +63,17 @@ class ModelTopicsFuzzTest {
             for (int i = 0; i < 2000; i++) {
                 for (String t : topics) {
                     byte[] base2 = t.contains("/chunk/") ? chunk : offerJson;
-                    window.add(c.publish(t, payload(base2, r), 1, false));
+                    byte[] p = payload(base2, r);
+                    try {
+                        window.add(c.publish(t, p, 1, false));
+                    } catch (org.eclipse.paho.mqttv5.common.MqttException e) { // 32202: Paho's count lags its acks
+                        for (IMqttToken k : window) {
+                            k.waitForCompletion(10_000);
+                        }
+                        window.clear();
+                        Thread.sleep(20);
+                        window.add(c.publish(t, p, 1, false));
+                    }
                     sent++;
                     if (window.size() == 10) { // within the broker's Receive Maximum
                         for (IMqttToken k : window) {

@@ -162,10 +162,10 @@ class ShipRejectionTest {
         byte[] other = TestBundles.factoryAs(next(), key);
         Offer otherOffer = Offer.of(other, 64 * 1024, false);
         MqttClient c = client(port);
-        c.publish("test/box-x/model/offer", offer.toJson(), 1, true);
+        Harness.publish(c, "test/box-x/model/offer", offer.toJson(), 1, true);
         byte[] whole = Chunk.encode(offer.sha256(), 0, offer.chunks().size(), offer.chunk(bundle, 0));
-        c.publish("test/box-x/model/chunk/" + offer.sha256(), Arrays.copyOf(whole, whole.length - 100), 1, false);
-        c.publish("test/box-x/model/chunk/" + offer.sha256(),
+        Harness.publish(c, "test/box-x/model/chunk/" + offer.sha256(), Arrays.copyOf(whole, whole.length - 100), 1, false);
+        Harness.publish(c, "test/box-x/model/chunk/" + offer.sha256(),
                 Chunk.encode(otherOffer.sha256(), 1, otherOffer.chunks().size(), otherOffer.chunk(other, 1)), 1, false);
         Harness.await(() -> {
             ModelState s = observer.devices().get("box-x").state();
@@ -174,7 +174,7 @@ class ShipRejectionTest {
         ModelState s = observer.devices().get("box-x").state();
         assertThat(s.reason()).contains("transfer stalled").contains("[0, " + (offer.chunks().size() - 1) + "]");
         assertThat(s.serving().version()).isEqualTo("0.2.0");
-        c.publish("test/box-x/model/offer", new byte[0], 1, true);
+        Harness.publish(c, "test/box-x/model/offer", new byte[0], 1, true);
         c.disconnect();
         c.close();
     }
@@ -194,7 +194,7 @@ class ShipRejectionTest {
         topics.put("test/box-x/cmd/self-destruct", false);
         for (Map.Entry<String, Boolean> t : topics.entrySet()) {
             for (byte[] g : garbage) {
-                c.publish(t.getKey(), g, 1, t.getValue());
+                Harness.publish(c, t.getKey(), g, 1, t.getValue());
             }
         }
         Thread.sleep(2000);
@@ -203,7 +203,7 @@ class ShipRejectionTest {
         assertThat(after.sha256()).isEqualTo(before.sha256());
         assertThat(after.serving().version()).isEqualTo("0.2.0");
         for (String t : List.of("test/box-x/model/offer", "fleet/line-9/model/offer")) {
-            c.publish(t, new byte[0], 1, true);
+            Harness.publish(c, t, new byte[0], 1, true);
         }
         c.disconnect();
         c.close();
