@@ -47,7 +47,7 @@ public record Topics(String prefix) {
 
     /** Every chunk topic of this device (a subscription filter). */
     public String modelChunks() {
-        return prefix + "/model/chunk/+";
+        return modelChunk("+");
     }
 
     /** The installation state machine, retained. */
@@ -61,7 +61,7 @@ public record Topics(String prefix) {
     }
 
     public String commands() {
-        return prefix + "/cmd/+";
+        return command("+");
     }
 
     /** The model offered to every device of a fleet group (retained by the shipper). */

@@ -106,10 +106,6 @@ final class Download implements AutoCloseable {
         return out;
     }
 
-    Offer offer() {
-        return offer;
-    }
-
     @Override
     public void close() throws IOException {
         channel.close();

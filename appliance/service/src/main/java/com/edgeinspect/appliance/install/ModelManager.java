@@ -152,14 +152,6 @@ public final class ModelManager implements AutoCloseable {
         });
     }
 
-    /** Makes the last known good model serve again; waits for it. */
-    public void rollback(String reason) throws BundleException, InterruptedException {
-        call(() -> {
-            rollbackNow(reason);
-            return null;
-        });
-    }
-
     private void call(Callable<Void> task) throws BundleException, InterruptedException {
         Future<Void> f = worker.submit(task);
         try {
