@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every way a shipped model can be wrong is refused with a reason on {@code model/state}, and the serving model
  * keeps serving: bad and untrusted signatures, tampered model bytes and manifest, an oversize bundle, a zip-slip
- * entry, a wrong input shape, NaN outputs, a golden mismatch, a transfer with missing, truncated and foreign chunks,
+ * entry, a wrong input shape, a float graph declared int8, NaN outputs, a golden mismatch, a transfer with missing, truncated and foreign chunks,
  * and garbage on every model topic.
  */
 class ShipRejectionTest {
@@ -92,6 +92,9 @@ class ShipRejectionTest {
             refused(shipper, TestBundles.factoryWith(next(), key, m -> withGoldenShape(m, List.of(1L, 1L, 256L, 768L)),
                     f -> { }), "golden[0] has shape [1, 1, 256, 768]");
 
+            refused(shipper, TestBundles.factoryWith(next(), key, ShipRejectionTest::declaredInt8, f -> { }),
+                    "the manifest says precision int8 but the graph is float");
+
             refused(shipper, TestBundles.factoryWith(next(), key, m -> m, f -> {
                 float[] in = TestBundles.floats(f.get("golden/real-input.bin"));
                 Arrays.fill(in, 0, 1000, Float.NaN);
@@ -142,6 +145,14 @@ class ShipRejectionTest {
                 Bundle.sha256(zip), zip.length, chunk, hashes,
                 Base64.getEncoder().encodeToString(entries.get("manifest.json")),
                 Base64.getEncoder().encodeToString(entries.get("manifest.sig")), false);
+    }
+
+    /** A float graph whose manifest claims int8: TensorRT would build an int8 engine with no scales. */
+    private static Manifest declaredInt8(Manifest m) {
+        Manifest.Model d = m.model();
+        return new Manifest(m.format(), m.name(), m.version(), m.created(), new Manifest.Model(d.file(), d.input(),
+                d.mean(), d.std(), d.align(), d.stride(), d.outputs(), d.opset(), "int8"), m.classes(), m.thresholds(),
+                m.files(), m.golden(), m.metrics(), m.provenance());
     }
 
     private static Manifest withGoldenShape(Manifest m, List<Long> shape) {

@@ -3,6 +3,7 @@ package com.edgeinspect.trainer.cli;
 import com.edgeinspect.core.bundle.BundleWriter;
 import com.edgeinspect.core.bundle.Keys;
 import com.edgeinspect.core.bundle.Manifest;
+import com.edgeinspect.core.bundle.ModelContract;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.DetectorOutputs;
 import com.edgeinspect.core.detect.OrtDetector;
@@ -83,7 +84,7 @@ final class BundleCommand implements Callable<Integer> {
                 new Manifest.Model("model.onnx", DetectorOutputs.INPUT, DetectorOutputs.MEAN, DetectorOutputs.STD,
                         DetectorOutputs.ALIGN, DetectorOutputs.STRIDE,
                         List.of(DetectorOutputs.HEATMAP, DetectorOutputs.SIZE, DetectorOutputs.OFFSET),
-                        OnnxExporter.OPSET, "fp32"),
+                        OnnxExporter.OPSET, ModelContract.precision(onnx, model.toString())),
                 config.classes(), new Manifest.Thresholds(detectionThreshold, alertThreshold), null, golden,
                 evaluation, provenance);
         BundleWriter.write(out, m, files, signer);

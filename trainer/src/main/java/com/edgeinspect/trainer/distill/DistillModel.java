@@ -19,7 +19,12 @@ public final class DistillModel extends Module {
     private final Conv[] adapters = new Conv[TAPS.size()];
 
     public DistillModel(DetectorSpec student, DetectorSpec teacher) {
-        this.student = register_module("student", new Detector(student));
+        this(new Detector(student), teacher);
+    }
+
+    public DistillModel(Detector studentNet, DetectorSpec teacher) {
+        this.student = register_module("student", studentNet);
+        DetectorSpec student = studentNet.spec();
         int[] s = {student.widths()[2], student.widths()[3], student.neckWidth()};
         int[] t = {teacher.widths()[2], teacher.widths()[3], teacher.neckWidth()};
         for (int i = 0; i < adapters.length; i++) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -30,8 +31,16 @@ public final class Distillation implements FitLoop.Objective {
     private final DistillModel model;
     private final Weights w;
     private final int steps;
+    private final Supplier<TorchOps> studentOps;
 
     public Distillation(Detector teacher, DistillModel model, Weights weights, int steps) {
+        this(teacher, model, weights, steps, TorchOps::new);
+    }
+
+    /** @param studentOps how the student computes: plain libtorch, or fake-quantised for INT8 */
+    public Distillation(Detector teacher, DistillModel model, Weights weights, int steps,
+            Supplier<TorchOps> studentOps) {
+        this.studentOps = studentOps;
         this.teacher = teacher;
         this.model = model;
         this.w = weights;
@@ -55,7 +64,7 @@ public final class Distillation implements FitLoop.Objective {
         try (NoGradGuard g = new NoGradGuard()) {
             th = teacher.describe(t, b.image());
         }
-        TorchOps s = new TorchOps();
+        TorchOps s = studentOps.get();
         Detector.Heads<Tensor> sh = model.student().describe(s, b.image());
         DetectionLoss.Terms hard = DetectionLoss.of(sh.heatmapLogits(), sh.size(), sh.offset(), b);
         Tensor weights = DistillLoss.regionWeights(th.heatmapLogits());

@@ -14,6 +14,7 @@ import com.edgeinspect.core.io.AtomicFiles;
 import com.edgeinspect.trainer.model.Conv;
 import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.model.Ops;
+import com.edgeinspect.trainer.quant.QuantOps;
 import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -34,10 +35,20 @@ public final class OnnxExporter {
 
     /** Exports in inference mode; the model is left in inference mode. */
     public static ModelProto toOnnx(Detector model, Map<String, String> metadata) {
+        return toOnnx(model, metadata, null);
+    }
+
+    /**
+     * @param inputScales null for a float graph; else the int8 form (QDQ as TensorRT places it): the input of every
+     *     convolution in the map passes QuantizeLinear/DequantizeLinear with its scale and zero point 0, and its
+     *     weight is stored as int8 with one scale per output channel behind a DequantizeLinear; biases, the other
+     *     convolutions and all other operations stay float. The model must be BatchNorm-free (folded first).
+     */
+    public static ModelProto toOnnx(Detector model, Map<String, String> metadata, Map<Conv, Float> inputScales) {
         model.eval();
         GraphProto.Builder g = GraphProto.newBuilder().setName("edgeinspect-detector");
         g.addInput(value(DetectorOutputs.INPUT, "N", 3, "H", "W"));
-        NodeOps ops = new NodeOps(g);
+        NodeOps ops = new NodeOps(g, inputScales);
         Detector.Heads<String> heads = model.describe(ops, DetectorOutputs.INPUT);
         g.addNode(node("Sigmoid", heads.heatmapLogits(), DetectorOutputs.HEATMAP));
         g.addNode(node("Identity", heads.size(), DetectorOutputs.SIZE));
@@ -54,18 +65,19 @@ public final class OnnxExporter {
         return m.build();
     }
 
-    public static void write(Detector model, Map<String, String> metadata, Path file) throws IOException {
-        byte[] bytes = toOnnx(model, metadata).toByteArray();
-        AtomicFiles.write(file, bytes);
+    public static void write(ModelProto model, Path file) throws IOException {
+        AtomicFiles.write(file, model.toByteArray());
     }
 
     /** Emits one node per operation; values are named by a counter. */
     private static final class NodeOps implements Ops<String> {
         private final GraphProto.Builder g;
+        private final Map<Conv, Float> inputScales;
         private int next;
 
-        NodeOps(GraphProto.Builder g) {
+        NodeOps(GraphProto.Builder g, Map<Conv, Float> inputScales) {
             this.g = g;
+            this.inputScales = inputScales;
         }
 
         private String fresh(String op) {
@@ -78,7 +90,19 @@ public final class OnnxExporter {
             FoldedConv f = FoldedConv.of(layer);
             String w = out + ".weight";
             String b = out + ".bias";
-            g.addInitializer(floats(w, f.weight(), f.out(), f.in(), f.kernel(), f.kernel()));
+            if (inputScales == null || !inputScales.containsKey(layer)) {
+                g.addInitializer(floats(w, f.weight(), f.out(), f.in(), f.kernel(), f.kernel()));
+            } else {
+                x = quantised(x, out + ".input", inputScales.get(layer));
+                QuantOps.Int8Weights q = QuantOps.int8(layer);
+                g.addInitializer(int8(w + ".int8", q.values(), f.out(), f.in(), f.kernel(), f.kernel()));
+                g.addInitializer(floats(w + ".scale", q.scales(), f.out()));
+                g.addInitializer(int8(w + ".zero", new byte[f.out()], f.out()));
+                g.addNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName(w).addInput(w + ".int8")
+                        .addInput(w + ".scale").addInput(w + ".zero").addOutput(w)
+                        .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
+                                .setI(0)));
+            }
             g.addInitializer(floats(b, f.bias(), f.out()));
             int p = f.kernel() / 2;
             g.addNode(NodeProto.newBuilder().setOpType("Conv").setName(out).addInput(x).addInput(w).addInput(b)
@@ -87,6 +111,17 @@ public final class OnnxExporter {
                     .addAttribute(ints("strides", f.stride(), f.stride()))
                     .addAttribute(ints("pads", p, p, p, p)));
             return out;
+        }
+
+        /** x through QuantizeLinear and DequantizeLinear: per tensor, int8, zero point 0. */
+        private String quantised(String x, String name, float scale) {
+            g.addInitializer(floats(name + ".scale", new float[] {scale}));
+            g.addInitializer(int8(name + ".zero", new byte[1]));
+            g.addNode(NodeProto.newBuilder().setOpType("QuantizeLinear").setName(name + ".q").addInput(x)
+                    .addInput(name + ".scale").addInput(name + ".zero").addOutput(name + ".q"));
+            g.addNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName(name).addInput(name + ".q")
+                    .addInput(name + ".scale").addInput(name + ".zero").addOutput(name));
+            return name;
         }
 
         private String unary(String op, String x) {
@@ -141,6 +176,15 @@ public final class OnnxExporter {
         buf.asFloatBuffer().put(data);
         TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT.getNumber())
                 .setRawData(ByteString.copyFrom(buf.array()));
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        return t.build();
+    }
+
+    private static TensorProto int8(String name, byte[] data, long... dims) {
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT8.getNumber())
+                .setRawData(ByteString.copyFrom(data));
         for (long d : dims) {
             t.addDims(d);
         }

@@ -39,6 +39,36 @@ public final class Conv extends Module {
         return new Conv(in, out, 1, 1, false);
     }
 
+    public int stride() {
+        return stride;
+    }
+
+    public int kernel() {
+        return kernel;
+    }
+
+    /** The convolution's own weight {@code [out, in, k, k]} (before any BatchNorm). */
+    public Tensor weight() {
+        return conv.weight();
+    }
+
+    /** The convolution's bias, or null when a BatchNorm follows it. */
+    public Tensor bias() {
+        return bn == null ? conv.bias() : null;
+    }
+
+    /** Overwrites a BatchNorm-free layer's weight and bias, e.g. with another layer's folded values. */
+    public void set(float[] weight, float[] bias) {
+        if (bn != null || weight.length != conv.weight().numel() || bias.length != out) {
+            throw new IllegalArgumentException("set: layer " + in + "->" + out + " k" + kernel
+                    + (bn != null ? " has BatchNorm" : " takes " + conv.weight().numel() + " weights"));
+        }
+        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+            conv.weight().copy_(org.bytedeco.pytorch.global.torch.tensor(weight).view(out, in, kernel, kernel));
+            conv.bias().copy_(org.bytedeco.pytorch.global.torch.tensor(bias));
+        }
+    }
+
     public Tensor forward(Tensor x) {
         Tensor y = conv.forward(x);
         return bn == null ? y : bn.forward(y);
@@ -55,7 +85,8 @@ public final class Conv extends Module {
                 bn == null ? 0 : bn.options().eps().get());
     }
 
-    static float[] floats(Tensor t) {
+    /** A tensor's values, copied out in row-major order. */
+    public static float[] floats(Tensor t) {
         Tensor c = t.detach().contiguous();
         float[] out = new float[(int) c.numel()];
         c.data_ptr_float().get(out);

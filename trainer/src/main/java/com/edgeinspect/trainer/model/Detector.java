@@ -2,7 +2,9 @@ package com.edgeinspect.trainer.model;
 
 import com.edgeinspect.core.detect.DetectorOutputs;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -25,37 +27,56 @@ public final class Detector extends Module {
     private final Conv[] lateral = new Conv[3];
     private final Conv smooth;
     private final Conv[][] heads = new Conv[3][2];
+    private final Map<String, Conv> layers = new LinkedHashMap<>();
 
     /** The three head outputs, before the heatmap's sigmoid. */
     public record Heads<T>(T heatmapLogits, T size, T offset) {}
 
     public Detector(DetectorSpec spec) {
+        this(spec, true);
+    }
+
+    /**
+     * @param batchNorm false for the BatchNorm-folded form that quantisation-aware training fine-tunes: every
+     *     convolution then carries a bias instead
+     */
+    public Detector(DetectorSpec spec, boolean batchNorm) {
         this.spec = spec;
         int[] w = spec.widths();
-        stem = register_module("stem", new Conv(3, w[0], 3, 2, true));
+        stem = layer("stem", new Conv(3, w[0], 3, 2, batchNorm));
         for (int s = 1; s <= 3; s++) {
             List<Conv> stage = new ArrayList<>();
-            stage.add(register_module("s" + s + "_down", new Conv(w[s - 1], w[s], 3, 2, true)));
+            stage.add(layer("s" + s + "_down", new Conv(w[s - 1], w[s], 3, 2, batchNorm)));
             for (int d = 0; d < spec.depth(); d++) {
-                stage.add(register_module("s" + s + "_conv" + d, new Conv(w[s], w[s], 3, 1, true)));
+                stage.add(layer("s" + s + "_conv" + d, new Conv(w[s], w[s], 3, 1, batchNorm)));
             }
             stages.add(stage);
-            lateral[s - 1] = register_module("lateral" + s, new Conv(w[s], spec.neckWidth(), 1, 1, false));
+            lateral[s - 1] = layer("lateral" + s, new Conv(w[s], spec.neckWidth(), 1, 1, false));
         }
-        smooth = register_module("smooth", new Conv(spec.neckWidth(), spec.neckWidth(), 3, 1, true));
+        smooth = layer("smooth", new Conv(spec.neckWidth(), spec.neckWidth(), 3, 1, batchNorm));
         int[] outs = {spec.classes(), 2, 2};
         String[] names = {DetectorOutputs.HEATMAP, DetectorOutputs.SIZE, DetectorOutputs.OFFSET};
         for (int h = 0; h < 3; h++) {
-            heads[h][0] = register_module(names[h] + "_conv", new Conv(spec.neckWidth(), spec.neckWidth(), 3, 1, false));
-            heads[h][1] = register_module(names[h] + "_out", new Conv(spec.neckWidth(), outs[h], 1, 1, false));
+            heads[h][0] = layer(names[h] + "_conv", new Conv(spec.neckWidth(), spec.neckWidth(), 3, 1, false));
+            heads[h][1] = layer(names[h] + "_out", new Conv(spec.neckWidth(), outs[h], 1, 1, false));
         }
         try (NoGradGuard g = new NoGradGuard()) {
             heads[0][1].conv.bias().fill_(new Scalar(HEATMAP_PRIOR));
         }
     }
 
+    private Conv layer(String name, Conv c) {
+        layers.put(name, c);
+        return register_module(name, c);
+    }
+
     public DetectorSpec spec() {
         return spec;
+    }
+
+    /** Every convolution by name, in the order they were built (the checkpoint's module names). */
+    public Map<String, Conv> layers() {
+        return java.util.Collections.unmodifiableMap(layers);
     }
 
     /** The network, stated once; see {@link Ops}. */

@@ -5,7 +5,7 @@ import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 
 /** {@link Ops} computed with libtorch; collects the feature taps of the pass. */
-public final class TorchOps implements Ops<Tensor> {
+public class TorchOps implements Ops<Tensor> {
 
     private final Map<String, Tensor> taps = new LinkedHashMap<>();
 

@@ -2,6 +2,7 @@ package com.edgeinspect.trainer.train;
 
 import com.edgeinspect.trainer.distill.DistillModel;
 import com.edgeinspect.trainer.model.Detector;
+import com.edgeinspect.trainer.quant.QuantModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,18 +11,20 @@ import org.bytedeco.pytorch.InputArchive;
 /** Loads the trained network of a run directory. */
 public final class Checkpoints {
 
+    /** The stage name of quantisation runs (see {@link RunConfig#stage()}). */
+    public static final String QUANTIZE = "quantize";
+
     private Checkpoints() {}
 
     public static Detector load(Path runDir) throws IOException {
         RunConfig c = RunConfig.read(runDir);
-        Path weights = runDir.resolve("model.pt");
-        if (!Files.isRegularFile(weights)) {
-            throw new IOException(runDir + ": no model.pt (training has not checkpointed yet)");
-        }
-        InputArchive a = new InputArchive();
-        a.load_from(weights.toString());
+        InputArchive a = archive(runDir);
         Detector d;
-        if (c.teacher() != null) {
+        if (c.stage().equals(QUANTIZE)) {
+            QuantModel q = new QuantModel(c.spec(), c.teacher());
+            q.load(a);
+            d = q.student();
+        } else if (c.teacher() != null) {
             DistillModel m = new DistillModel(c.spec(), c.teacher());
             m.load(a);
             d = m.student();
@@ -31,5 +34,27 @@ public final class Checkpoints {
         }
         d.eval();
         return d;
+    }
+
+    /** The network of a {@code quantize} run with its calibrated input scales. */
+    public static QuantModel loadQuantized(Path runDir) throws IOException {
+        RunConfig c = RunConfig.read(runDir);
+        if (!c.stage().equals(QUANTIZE)) {
+            throw new IOException(runDir + ": a " + c.stage() + " run, not a " + QUANTIZE + " run");
+        }
+        QuantModel q = new QuantModel(c.spec(), c.teacher());
+        q.load(archive(runDir));
+        q.eval();
+        return q;
+    }
+
+    private static InputArchive archive(Path runDir) throws IOException {
+        Path weights = runDir.resolve("model.pt");
+        if (!Files.isRegularFile(weights)) {
+            throw new IOException(runDir + ": no model.pt (training has not checkpointed yet)");
+        }
+        InputArchive a = new InputArchive();
+        a.load_from(weights.toString());
+        return a;
     }
 }

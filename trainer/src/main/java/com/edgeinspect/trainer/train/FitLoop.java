@@ -90,6 +90,9 @@ public final class FitLoop {
         List<Map<String, Double>> log = new ArrayList<>();
         Path csv = runDir.resolve("log.csv");
         int end = Math.min(until, s.steps());
+        if (start == 0 && end == 0) {
+            checkpoint(0); // a run of no steps (e.g. calibration only) still leaves its model
+        }
         try (Progress progress = new Progress("train " + runDir.getFileName(), Math.max(0, end - start), "steps")) {
             for (int step = start; step < end; step++) {
                 Map<String, Double> row = new LinkedHashMap<>();

@@ -80,6 +80,59 @@ class CliTest {
     }
 
     @Test
+    void distillQuantizeExportAndBundleGiveAnInt8BundleTheApplianceAccepts() throws Exception {
+        Path clip = tmp.resolve("line.mp4");
+        assertThat(TrainerCli.run("synth", "-o", clip.toString(), "--duration", "1", "--size", "640x360",
+                "--defect-rate", "1", "--seed", "6", "--preset", "easy")).isZero();
+        String[] data = {"--videos", clip.toString(), "--batch", "2", "--crop", "96", "--every", "10"};
+        Path teacher = tmp.resolve("teacher");
+        Path student = tmp.resolve("student");
+        assertThat(TrainerCli.run(args("train-teacher", data, "--steps", "3", "--out", teacher.toString()))).isZero();
+        assertThat(TrainerCli.run(args("distill", data, "--steps", "3", "--teacher", teacher.toString(), "--out",
+                student.toString()))).isZero();
+        Path ptq = tmp.resolve("ptq");
+        Path qat = tmp.resolve("qat");
+        String[] from = {"--student", student.toString(), "--teacher", teacher.toString(), "--calibration", "2"};
+        assertThat(TrainerCli.run(args("quantize", data, from, "--steps", "0", "--out", ptq.toString())))
+                .isZero();
+        assertThat(Files.exists(ptq.resolve("model.pt"))).as("calibration alone leaves a model").isTrue();
+        assertThat(TrainerCli.run(args("quantize", data, from, "--steps", "3", "--out", qat.toString())))
+                .isZero();
+        assertThat(TrainerCli.run("export", "--run", student.toString(), "--target", "cpu", "--out",
+                tmp.resolve("x.onnx").toString())).as("a float run has no cpu int8 form").isEqualTo(2);
+        assertThat(TrainerCli.run("keys", "--out", tmp.resolve("keys").toString(), "--name", "fleet")).isZero();
+        for (String target : List.of("tensorrt", "cpu")) {
+            Path onnx = tmp.resolve("qat-" + target + ".onnx");
+            assertThat(TrainerCli.run("export", "--run", qat.toString(), "--target", target, "--out", onnx.toString()))
+                    .isZero();
+            Path bundle = tmp.resolve("qat-" + target + ".vimodel");
+            assertThat(TrainerCli.run("bundle", "--run", qat.toString(), "--model", onnx.toString(), "--key",
+                    tmp.resolve("keys/fleet.key").toString(), "--version", "1.0.0", "--golden-clip", clip.toString(),
+                    "--out", bundle.toString())).isZero();
+            Bundle b = Bundle.read(bundle, new Bundle.Trust(List.of(Keys.readPublic(tmp.resolve("keys/fleet.pub"))),
+                    false, 64 << 20));
+            assertThat(b.manifest().model().precision()).isEqualTo("int8");
+            try (OrtDetector d = new OrtDetector(b.model(), b.manifest().classes().size(),
+                    List.of(OrtDetector.Provider.CPU), 1, new CenterNetDecoder(0.3f, 10))) {
+                SmokeTest.run(b, d);
+            }
+        }
+    }
+
+    /** Command-line words from strings and arrays of them, in order. */
+    private static String[] args(Object... parts) {
+        List<String> out = new java.util.ArrayList<>();
+        for (Object p : parts) {
+            if (p instanceof String[] a) {
+                out.addAll(List.of(a));
+            } else {
+                out.add((String) p);
+            }
+        }
+        return out.toArray(String[]::new);
+    }
+
+    @Test
     void badOptionsAreOneLineErrorsNamingTheOption() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream old = System.err;

@@ -84,7 +84,7 @@ class OnnxExporterTest {
     }
 
     /** A crop of a committed clip's frame, normalised as the appliance feeds it. */
-    private static Tensor realCrop(int h, int w) throws Exception {
+    static Tensor realCrop(int h, int w) throws Exception {
         try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(Path.of("../test-videos/mixed-defects.mp4").toFile())) {
             g.start();
             Frame f = g.grabImage();
@@ -104,7 +104,7 @@ class OnnxExporterTest {
         }
     }
 
-    private static float[] floats(Tensor t) {
+    static float[] floats(Tensor t) {
         Tensor c = t.contiguous();
         float[] out = new float[(int) c.numel()];
         c.data_ptr_float().get(out);

@@ -29,6 +29,13 @@ public final class ModelContract {
             throw new BundleException(where + ": the graph imports opset " + opset + ", the manifest says "
                     + m.model().opset() + " (this appliance runs up to " + MAX_OPSET + ")");
         }
+        String precision = precision(bundle.model(), where);
+        boolean declaredInt8 = m.model().precision().equals("int8");
+        if (declaredInt8 != precision.equals("int8")) {
+            throw new BundleException(where + ": the manifest says precision " + m.model().precision()
+                    + " but the graph is " + (declaredInt8 ? "float (no QuantizeLinear/DequantizeLinear)" : "int8 QDQ")
+                    + "; TensorRT would be configured wrongly");
+        }
         long[] in = floatTensor(inputs, DetectorOutputs.INPUT, "input", where);
         if (in.length != 4 || in[1] != 3) {
             throw new BundleException(where + ": input " + DetectorOutputs.INPUT + " has shape " + Arrays.toString(in)
@@ -107,6 +114,48 @@ public final class ModelContract {
         } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
             throw new BundleException(where + ": the model is not a readable ONNX file: " + e.getMessage());
         }
+    }
+
+    /**
+     * {@code int8} when the graph carries QuantizeLinear/DequantizeLinear nodes (weights and activations quantised
+     * as QDQ, which TensorRT and ONNX Runtime run in int8 without a calibration table), else {@code fp32}. Read from
+     * ModelProto.graph (7) / GraphProto.node (1) / NodeProto.op_type (4).
+     */
+    public static String precision(byte[] onnx, String where) throws BundleException {
+        try {
+            Proto model = new Proto(onnx, 0, onnx.length);
+            while (model.more()) {
+                int key = (int) model.varint();
+                if (key >>> 3 == 7 && (key & 7) == 2) {
+                    Proto graph = model.message();
+                    while (graph.more()) {
+                        int k = (int) graph.varint();
+                        if (k >>> 3 == 1 && (k & 7) == 2 && isQdq(graph.message())) {
+                            return "int8";
+                        } else if (k >>> 3 != 1 || (k & 7) != 2) {
+                            graph.skip(k & 7);
+                        }
+                    }
+                } else {
+                    model.skip(key & 7);
+                }
+            }
+            return "fp32";
+        } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+            throw new BundleException(where + ": the model is not a readable ONNX file: " + e.getMessage());
+        }
+    }
+
+    private static boolean isQdq(Proto node) {
+        while (node.more()) {
+            int k = (int) node.varint();
+            if (k >>> 3 == 4 && (k & 7) == 2) {
+                String op = node.string();
+                return op.equals("QuantizeLinear") || op.equals("DequantizeLinear");
+            }
+            node.skip(k & 7);
+        }
+        return false;
     }
 
     /** A read cursor over one protobuf message. */

@@ -116,13 +116,20 @@ public final class ModelLoader {
         return config.providers().stream().map(p -> OrtDetector.Provider.valueOf(p.toUpperCase(Locale.ROOT))).toList();
     }
 
-    /** Engines are cached per bundle hash: a new model never reuses an old model's engine. */
+    /**
+     * TensorRT follows the bundle's precision: an int8 (QDQ) graph runs in int8 from its own scales, with no
+     * calibration table; a float graph in fp16 when the config allows. Engines are cached per bundle hash, ONNX Runtime
+     * version and platform (the L4T release fixes the TensorRT version; the board model the GPU): an engine built for
+     * anything else is never loaded.
+     */
     private Map<String, String> tensorrt(Bundle bundle) {
+        boolean int8 = "int8".equals(bundle.manifest().model().precision());
         Map<String, String> o = new LinkedHashMap<>();
-        o.put("trt_fp16_enable", config.fp16() ? "1" : "0");
-        o.put("trt_int8_enable", "int8".equals(bundle.manifest().model().precision()) ? "1" : "0");
+        o.put("trt_int8_enable", int8 ? "1" : "0");
+        o.put("trt_fp16_enable", config.fp16() ? "1" : "0"); // int8 engines fall back to fp16 for unquantised layers
         o.put("trt_engine_cache_enable", "1");
-        o.put("trt_engine_cache_path", Path.of(config.engineCache(), bundle.sha256().substring(0, 16)).toString());
+        o.put("trt_engine_cache_path", Path.of(config.engineCache(), bundle.sha256().substring(0, 16),
+                "ort-" + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion(), Platform.tag()).toString());
         o.put("trt_max_workspace_size", Long.toString(config.workspaceMb() * 1024L * 1024L));
         return o;
     }

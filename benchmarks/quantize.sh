@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# INT8 from the distilled student of benchmarks/train-eval.sh (run that first, same WORKDIR): post-training
+# quantisation (calibration only) and quantisation-aware distillation from the float teacher, both exported for
+# TensorRT (the training numerics exactly) and the QAT one also for ONNX Runtime's CPU int8 kernels; all scored on the
+# committed test clips beside the float student, then their CPU latency measured round robin in one run.
+# About 15 minutes on 2 cores. Usage: benchmarks/quantize.sh [WORKDIR] [QAT_STEPS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work="${1:-work/bench}"
+steps="${2:-1500}"
+t=./trainer/trainer
+r="$work/runs"
+videos=$(ls "$work"/data/*.mp4 | tr '\n' ',' | sed 's/,$//')
+common=(--videos "$videos" --batch 8 --crop 192 --every 2 --student "$r/student-kd" --teacher "$r/teacher")
+[ -f "$r/student-ptq/checkpoint.txt" ] || $t quantize "${common[@]}" --steps 0 --out "$r/student-ptq"
+$t quantize "${common[@]}" --steps "$steps" --out "$r/student-qat"
+$t export --run "$r/student-ptq" --out "$r/student-ptq.onnx"
+$t export --run "$r/student-qat" --out "$r/student-qat.onnx"
+$t export --run "$r/student-qat" --target cpu --out "$r/student-qat-cpu.onnx"
+tests=test-videos/mixed-defects.mp4,test-videos/hard-conditions.mp4,test-videos/clean-line.mp4
+for m in student-kd student-ptq student-qat student-qat-cpu; do
+  [ -f "$r/$m.onnx" ] || $t export --run "$r/$m" --out "$r/$m.onnx"
+  $t eval --model "$r/$m.onnx" --videos "$tests" --every 10 --report "$r/$m-eval.json"
+done
+$t latency --models "$r/student-kd.onnx,$r/student-qat.onnx,$r/student-qat-cpu.onnx" --rounds 30

@@ -1,0 +1,73 @@
+package com.edgeinspect.trainer.eval;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import com.edgeinspect.core.detect.DetectorOutputs;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * ONNX Runtime CPU latency of several models measured round robin, one inference of each per round, so that a
+ * shared, noisy machine slows them all alike and their ratios stay fair.
+ */
+public final class Latency {
+
+    private Latency() {}
+
+    /** Milliseconds per inference: median and 90th percentile over the rounds. */
+    public record Result(double medianMs, double p90Ms) {}
+
+    /** A progress callback, called after each round. */
+    public interface Progress {
+        void round(int done);
+    }
+
+    public static List<Result> measure(List<byte[]> models, int height, int width, int threads, int warmup, int rounds,
+            Progress progress) throws OrtException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        float[] pixels = new float[3 * height * width];
+        Random r = new Random(1);
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (float) r.nextGaussian();
+        }
+        List<OrtSession> sessions = new ArrayList<>();
+        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+                OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), new long[] {1, 3, height, width})) {
+            o.setIntraOpNumThreads(threads);
+            o.setInterOpNumThreads(1);
+            for (byte[] m : models) {
+                sessions.add(env.createSession(m, o));
+            }
+            double[][] ms = new double[models.size()][rounds];
+            for (int round = -warmup; round < rounds; round++) {
+                for (int k = 0; k < sessions.size(); k++) {
+                    long t0 = System.nanoTime();
+                    try (OrtSession.Result out = sessions.get(k).run(Map.of(DetectorOutputs.INPUT, input))) {
+                        if (round >= 0) {
+                            ms[k][round] = (System.nanoTime() - t0) / 1e6;
+                        }
+                    }
+                }
+                if (round >= 0) {
+                    progress.round(round + 1);
+                }
+            }
+            List<Result> results = new ArrayList<>();
+            for (double[] m : ms) {
+                Arrays.sort(m);
+                results.add(new Result(m[m.length / 2], m[(int) Math.min(m.length - 1, Math.round(0.9 * (m.length - 1)))]));
+            }
+            return results;
+        } finally {
+            for (OrtSession s : sessions) {
+                s.close();
+            }
+        }
+    }
+}
