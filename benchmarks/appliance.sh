@@ -19,6 +19,7 @@ ffmpeg -v error -threads 2 -stream_loop 2 -i "$clip" -f null -
 t1=$(date +%s.%N)
 decode_fps=$(echo "3 * $frames / ($t1 - $t0)" | bc -l)
 printf 'decode only (ffmpeg -threads 2): %.1f fps\n' "$decode_fps"
+# shellcheck disable=SC2086 # the JVM options are meant to split into words
 out=$(java ${APPLIANCE_JAVA_OPTS:--Xmx2g} -Dlogback.configurationFile=appliance-logback.xml -Droot.level=WARN \
   -cp "$jar" com.edgeinspect.appliance.bench.PipelineBenchmark "$clip" "$seconds" \
   | tee >(grep -v ' ALERT ' >&2) | grep '^RESULT')

@@ -13,7 +13,8 @@ benchmarks/train-eval.sh "$work" >/dev/null  # data and teacher (skips what exis
 for s in 1005 1006 1007 1008; do [ -f "$d/n$s.mp4" ] || $t synth -o "$d/n$s.mp4" --seed $s --preset normal --defect-rate 0.8 --duration 10; done
 for s in 2003 2004 2005; do [ -f "$d/h$s.mp4" ] || $t synth -o "$d/h$s.mp4" --seed $s --preset hard --defect-rate 0.8 --duration 10; done
 for s in 4001 4002 4003; do [ -f "$d/s$s.mp4" ] || $t synth -o "$d/s$s.mp4" --seed $s --preset normal --classes scratch,crack --defect-rate 0.9 --duration 10; done
-videos=$(ls "$d"/*.mp4 | tr '\n' ',' | sed 's/,$//')
+videos=$(printf '%s,' "$d"/*.mp4)
+videos="${videos%,}"
 run="$work/runs/student-default"
 $t distill --videos "$videos" --batch 8 --crop 192 --every 2 --teacher "$work/runs/teacher" --out "$run" --steps 12000
 $t export --run "$run" --out "$run.onnx"

@@ -10,7 +10,8 @@ work="${1:-work/bench}"
 steps="${2:-1500}"
 t=./trainer/trainer
 r="$work/runs"
-videos=$(ls "$work"/data/*.mp4 | tr '\n' ',' | sed 's/,$//')
+videos=$(printf '%s,' "$work"/data/*.mp4)
+videos="${videos%,}"
 common=(--videos "$videos" --batch 8 --crop 192 --every 2 --student "$r/student-kd" --teacher "$r/teacher")
 [ -f "$r/student-ptq/checkpoint.txt" ] || $t quantize "${common[@]}" --steps 0 --out "$r/student-ptq"
 $t quantize "${common[@]}" --steps "$steps" --out "$r/student-qat"

@@ -9,6 +9,7 @@ minutes="${1:-60}"
 every="${2:-5}"
 jar=appliance/service/target/edgeinspect-appliance.jar
 [ -f "$jar" ] || ./mvnw -q -B -pl appliance/service -am package -DskipTests
+# shellcheck disable=SC2086 # the JVM options are meant to split into words
 out=$(java ${APPLIANCE_JAVA_OPTS:--Xmx2g} -Dlogback.configurationFile=appliance-logback.xml -Droot.level=WARN \
   -cp "$jar" com.edgeinspect.appliance.bench.SoakBenchmark "$minutes" "$every" \
   test-videos/mixed-defects.mp4 test-videos/hard-conditions.mp4 | tee >(grep -v ' ALERT ' >&2) | grep '^RESULT')

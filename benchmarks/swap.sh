@@ -15,6 +15,7 @@ if [ -n "$fps" ]; then
   ffmpeg -v error -y -i "$clip" -vf "fps=$fps" -c:v libx264 -preset ultrafast -g "$fps" "$slow"
   clip="$slow"
 fi
+# shellcheck disable=SC2086 # the JVM options are meant to split into words
 out=$(java ${APPLIANCE_JAVA_OPTS:--Xmx2g} -Dlogback.configurationFile=appliance-logback.xml -Droot.level=WARN \
   -cp "$jar" com.edgeinspect.appliance.bench.SwapBenchmark "$clip" "$swaps" | tee >(grep -v ' ALERT ' >&2) | grep '^RESULT')
 val() { echo "$out" | tr ' ' '\n' | grep "^$1=" | cut -d= -f2; }

@@ -1,6 +1,9 @@
 package com.edgeinspect.appliance;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.appliance.model.LoadedModel;
+import com.edgeinspect.appliance.model.ModelLoader;
+import com.edgeinspect.core.bundle.BundleException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts the appliance: {@code --config appliance.yaml}, or {@code --demo} for the bundled clip with an embedded
- * broker. Exits with 2 and a one-line message naming the key on a bad configuration.
+ * broker. Exits with 2 and a one-line message naming the key on a bad configuration. {@code --config FILE --prepare}
+ * only checks the configuration and loads, verifies and warms the configured model at 1080p, then exits: run at
+ * provisioning, it leaves TensorRT's engine in the cache, so the first start on the line does not spend minutes
+ * building it.
  */
 public final class Main {
 
@@ -26,12 +32,17 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) throws Exception {
+        boolean prepare = args.length == 3 && args[2].equals("--prepare");
         ApplianceConfig config;
         try {
-            config = config(args);
+            config = config(prepare ? java.util.Arrays.copyOf(args, 2) : args);
         } catch (ApplianceConfig.Invalid | IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
+            return;
+        }
+        if (prepare) {
+            prepare(config);
             return;
         }
         Appliance appliance = Appliance.start(config);
@@ -49,6 +60,19 @@ public final class Main {
         stopped.await();
     }
 
+    private static void prepare(ApplianceConfig config) throws Exception {
+        long t0 = System.nanoTime();
+        ModelLoader loader = new ModelLoader(config.model());
+        try (LoadedModel m = loader.load(Path.of(config.model().bundle()))) {
+            loader.warm(m, java.util.List.of(new long[] {1, 3, 1088, 1920}));
+            System.out.printf("prepared %s %s on %s in %.1f s%n", m.name(), m.version(), m.detector().provider(),
+                    (System.nanoTime() - t0) / 1e9);
+        } catch (BundleException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
     static ApplianceConfig config(String[] args) throws Exception {
         if (args.length == 1 && args[0].equals("--demo")) {
             try (InputStream in = Main.class.getResourceAsStream("/demo.yaml")) {
@@ -64,6 +88,6 @@ public final class Main {
                 return ApplianceConfig.load(in, file.toString());
             }
         }
-        throw new IllegalArgumentException("usage: appliance --config FILE.yaml | --demo");
+        throw new IllegalArgumentException("usage: appliance --config FILE.yaml [--prepare] | --demo");
     }
 }

@@ -66,6 +66,12 @@ final class Mosquitto implements AutoCloseable {
         }
     }
 
+    /** SIGKILL: no clean shutdown, no final save; what survives is what the broker had saved before. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(5, TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() throws InterruptedException {
         process.destroy();
