@@ -23,7 +23,8 @@ for s in $(seq 5001 5020); do clip "n$s" "$s" normal 0.044; done
 for s in $(seq 6001 6010); do clip "h$s" "$s" hard 0.105; done
 for s in $(seq 7001 7004); do clip "e$s" "$s" easy 0.0125; done
 for s in $(seq 8001 8006); do clip "s$s" "$s" normal 0.044 --classes scratch,crack; done
-videos=$(ls "$work"/data/*.mp4 | tr '\n' ',' | sed 's/,$//')
+videos=$(printf '%s,' "$work"/data/*.mp4)
+videos="${videos%,}"
 common=(--videos "$videos" --batch 8 --crop 192 --every 2)
 [ -f "$work/runs/teacher/done" ] || { $t train-teacher "${common[@]}" --out "$work/runs/teacher" --steps "$steps" && touch "$work/runs/teacher/done"; }
 [ -f "$work/runs/student-kd/done" ] || { $t distill "${common[@]}" --teacher "$work/runs/teacher" --out "$work/runs/student-kd" --steps "$steps" && touch "$work/runs/student-kd/done"; }
