@@ -10,7 +10,7 @@ import com.edgeinspect.appliance.metrics.RecentMax;
 import com.edgeinspect.appliance.model.ActiveModel;
 import com.edgeinspect.appliance.model.LoadedModel;
 import com.edgeinspect.appliance.publish.Jpeg;
-import com.edgeinspect.appliance.source.FfmpegSource;
+import com.edgeinspect.appliance.source.FrameSource;
 import com.edgeinspect.appliance.source.FrameBuffer;
 import com.edgeinspect.appliance.source.StreamState;
 import com.edgeinspect.appliance.track.Track;
@@ -43,7 +43,7 @@ final class StreamRunner implements AutoCloseable {
     private static final long VIEW_INTERVAL_NANOS = 200_000_000L;
 
     private final ApplianceConfig.Stream config;
-    private final FfmpegSource source;
+    private final FrameSource source;
     private final ActiveModel model;
     private final Zones zones;
     private final Tracker tracker;
@@ -70,7 +70,7 @@ final class StreamRunner implements AutoCloseable {
     StreamRunner(ApplianceConfig config, ApplianceConfig.Stream stream, ActiveModel model, Metrics metrics,
             AlertSink sink) {
         this.config = stream;
-        this.source = new FfmpegSource(stream);
+        this.source = FrameSource.of(stream);
         this.model = model;
         this.zones = new Zones(stream.zones());
         this.tracker = new Tracker(new Tracker.Settings(config.tracking().maxSpeedPx(), config.tracking().tolerancePx(),

@@ -48,7 +48,7 @@ class AlertsEndToEndTest {
         int port = Mosquitto.freePort();
         try (EmbeddedBroker b = EmbeddedBroker.start(new ApplianceConfig.EmbeddedBroker(true, "127.0.0.1", port))) {
             for (String clip : CLIPS) {
-                run(clip, port);
+                run(clip, port, "ffmpeg");
             }
         }
     }
@@ -57,14 +57,26 @@ class AlertsEndToEndTest {
     void withDebianMosquitto() throws Exception {
         try (Mosquitto m = Mosquitto.start(tmp)) {
             for (String clip : CLIPS) {
-                run(clip, m.port);
+                run(clip, m.port, "ffmpeg");
             }
         }
     }
 
-    private void run(String clip, int port) throws Exception {
+    /** The same run with the GStreamer source (software H.264 here; nvv4l2decoder on the Jetson). */
+    @Test
+    void withGStreamerDecoding() throws Exception {
+        try (Mosquitto m = Mosquitto.start(tmp)) {
+            for (String clip : CLIPS) {
+                run(clip, m.port, "avdec_h264");
+            }
+        }
+    }
+
+    private void run(String clip, int port, String decoder) throws Exception {
         String url = "tcp://127.0.0.1:" + port;
-        ApplianceConfig config = Harness.load(Harness.config(clip, port, tmp.resolve(clip + "-" + port)), clip);
+        ApplianceConfig config = Harness.load(Harness.config(clip, port, tmp.resolve(clip + "-" + port + "-" + decoder))
+                .replace("realtime: true}", "realtime: true, decoder: " + decoder + "}"), clip);
+        assertThat(config.streams().get(0).decoder()).isEqualTo(decoder);
         BlockingQueue<Harness.Msg> got = new LinkedBlockingQueue<>();
         MqttClient sub = new MqttClient(url, "test-subscriber", new MemoryPersistence());
         sub.connect(new MqttConnectionOptions());
@@ -123,7 +135,7 @@ class AlertsEndToEndTest {
                 Harness.valid(statsSchema, m);
             }
         }
-        System.out.printf("%s via port %d: %s%n", clip, port, eval);
+        System.out.printf("%s via port %d, %s: %s%n", clip, port, decoder, eval);
         assertThat(online).startsWith("online").endsWith("offline");
         assertThat(snapshots).hasSize(eval.alerts());
         // Sanity floors that catch a broken pipeline, NOT the acceptance bar (recall and precision >= 0.9), which the

@@ -199,12 +199,19 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
      * @param zones named areas; with any include zone, detections outside all include zones are ignored
      * @param detectionThreshold overrides the model's detection threshold for this stream
      * @param alertThreshold overrides the model's alert threshold for this stream
+     * @param decoder {@code ffmpeg} (default), or {@code avdec_h264} / {@code nvv4l2decoder} to decode with GStreamer
      */
     public record Stream(String name, String url, Boolean loop, Boolean realtime, Rect roi, List<Zone> zones,
-            Double detectionThreshold, Double alertThreshold) {
+            Double detectionThreshold, Double alertThreshold, String decoder) {
+        /** FFmpeg through JavaCV: every kind of source. */
+        public static final String FFMPEG = "ffmpeg";
+        /** GStreamer H.264 decoder elements: software (any machine) and the Jetson's hardware decoder. */
+        public static final List<String> GSTREAMER = List.of("avdec_h264", "nvv4l2decoder");
+
         public Stream {
             loop = loop != null && loop;
             zones = zones != null ? List.copyOf(zones) : List.of();
+            decoder = decoder != null ? decoder : FFMPEG;
         }
 
         public boolean paced() {
@@ -327,6 +334,10 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
                         && zone.polygon().stream().allMatch(p -> p != null && p.size() == 2), source,
                         zat + ".polygon", "needs at least three [x, y] points");
             }
+            require(s.decoder().equals(Stream.FFMPEG) || Stream.GSTREAMER.contains(s.decoder()), source,
+                    at + ".decoder", "must be " + Stream.FFMPEG + " or a GStreamer decoder: " + Stream.GSTREAMER);
+            require(s.decoder().equals(Stream.FFMPEG) || !s.url().contains("://") || s.url().startsWith("rtsp://"),
+                    source, at + ".decoder", "GStreamer decodes files and rtsp:// streams; use ffmpeg for " + s.url());
             threshold(s.detectionThreshold(), source, at + ".detection_threshold");
             threshold(s.alertThreshold(), source, at + ".alert_threshold");
         }
