@@ -1,5 +1,6 @@
 package com.edgeinspect.trainer.cli;
 
+import com.edgeinspect.trainer.dist.World;
 import com.edgeinspect.trainer.distill.DistillModel;
 import com.edgeinspect.trainer.distill.Distillation;
 import com.edgeinspect.trainer.model.Detector;
@@ -58,18 +59,26 @@ final class DistillCommand implements Callable<Integer> {
         }
         DetectorSpec spec = DetectorSpec.student(d.classes().size());
         FitLoop.Settings settings = fit.settings(data.seed);
-        Files.createDirectories(out);
-        new RunConfig("distill", d.classes(), spec, settings, d.sources(), data.crop, tc.spec()).write(out);
-        torch.manual_seed(data.seed);
-        DistillModel model = new DistillModel(spec, tc.spec());
-        Distillation objective = new Distillation(teacher, model,
-                new Distillation.Weights(weights.get(0), weights.get(1), weights.get(2), weights.get(3), t0, stages),
-                fit.steps);
-        System.err.printf("%d samples; teacher %s -> student %s (%.1fx fewer MACs)%n", d.samples().size(), tc.spec(),
-                spec, (double) tc.spec().macs(1088, 1920) / spec.macs(1088, 1920));
-        new FitLoop(model, settings, out).run(d.samples(), d.classes().size(), objective,
-                fit.until());
-        System.out.println("distilled " + out.resolve("model.pt"));
+        try (World world = fit.world()) {
+            if (world.leads()) {
+                Files.createDirectories(out);
+                new RunConfig("distill", d.classes(), spec, settings, d.sources(), data.crop, tc.spec()).write(out);
+                System.err.printf("%d samples; teacher %s -> student %s (%.1fx fewer MACs), %d process(es)%n",
+                        d.samples().size(), tc.spec(), spec,
+                        (double) tc.spec().macs(1088, 1920) / spec.macs(1088, 1920), world.size());
+            }
+            torch.manual_seed(data.seed);
+            DistillModel model = new DistillModel(spec, tc.spec());
+            // Each rank runs the frozen teacher on its own shards: soft targets cannot be cached, since every step
+            // augments its crops afresh.
+            Distillation objective = new Distillation(teacher, model, new Distillation.Weights(weights.get(0),
+                    weights.get(1), weights.get(2), weights.get(3), t0, stages), fit.steps);
+            new FitLoop(model, settings, out, world, fit.microBatches).run(d.samples(), d.classes().size(), objective,
+                    fit.until());
+            if (world.leads()) {
+                System.out.println("distilled " + out.resolve("model.pt"));
+            }
+        }
         return 0;
     }
 }

@@ -1,10 +1,14 @@
 package com.edgeinspect.trainer.cli;
 
+import com.edgeinspect.trainer.dist.World;
 import com.edgeinspect.trainer.train.FitLoop;
 import picocli.CommandLine.Option;
 
 /** The optimisation options shared by every stage that trains. */
 final class FitOptions {
+
+    /** How long ranks wait for each other: at the rendezvous, and at each step (a slow teacher forward included). */
+    private static final java.time.Duration TIMEOUT = java.time.Duration.ofMinutes(10);
 
     @Option(names = "--steps", defaultValue = "3000", description = "optimiser steps (default ${DEFAULT-VALUE})")
     int steps;
@@ -17,6 +21,33 @@ final class FitOptions {
 
     @Option(names = "--stop-after", description = "stop (with a checkpoint) after this step; rerun to resume")
     Integer stopAfter;
+
+    @Option(names = "--micro-batches", defaultValue = "1",
+            description = "shards of each step's batch this process runs one after another (gradient accumulation)")
+    int microBatches;
+
+    @Option(names = "--world-size", description = "processes training together (default: WORLD_SIZE, else 1)")
+    Integer worldSize;
+
+    @Option(names = "--rank", description = "this process's rank, 0..world-size-1 (default: RANK)")
+    Integer rank;
+
+    @Option(names = "--master", description = "HOST:PORT where rank 0 serves the rendezvous "
+            + "(default: MASTER_ADDR:MASTER_PORT)")
+    String master;
+
+    /** The processes training together: the options, else the torchrun-style environment, else this one alone. */
+    World world() {
+        if (worldSize == null) {
+            return World.fromEnvironment(System.getenv(), TIMEOUT);
+        }
+        if (rank == null || master == null || !master.contains(":")) {
+            throw new IllegalArgumentException("--world-size needs --rank and --master HOST:PORT");
+        }
+        int colon = master.lastIndexOf(':');
+        return World.join(master.substring(0, colon), Integer.parseInt(master.substring(colon + 1)), rank, worldSize,
+                TIMEOUT);
+    }
 
     /** AdamW with weight decay 1e-4, warm-up over a tenth of the run (at most 200 steps), checkpoints every 200. */
     FitLoop.Settings settings(long seed) {

@@ -1,5 +1,6 @@
 package com.edgeinspect.trainer.cli;
 
+import com.edgeinspect.trainer.dist.World;
 import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.model.DetectorSpec;
 import com.edgeinspect.trainer.train.DetectionLoss;
@@ -42,14 +43,21 @@ final class TrainTeacherCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--model: unknown '" + model + "'; valid: teacher, student");
         };
         FitLoop.Settings settings = fit.settings(data.seed);
-        Files.createDirectories(out);
-        new RunConfig("train-teacher", classes, spec, settings, d.sources(), data.crop, null).write(out);
-        System.err.printf("%d samples, %s, %d steps of %d%n", d.samples().size(), spec, fit.steps, fit.batch);
-        torch.manual_seed(data.seed);
-        Detector net = new Detector(spec);
-        FitLoop loop = new FitLoop(net, settings, out);
-        loop.run(d.samples(), classes.size(), DetectionLoss.objective(net), fit.until());
-        System.out.println("trained " + out.resolve("model.pt"));
+        try (World world = fit.world()) {
+            if (world.leads()) {
+                Files.createDirectories(out);
+                new RunConfig("train-teacher", classes, spec, settings, d.sources(), data.crop, null).write(out);
+                System.err.printf("%d samples, %s, %d steps of %d, %d process(es)%n", d.samples().size(), spec,
+                        fit.steps, fit.batch, world.size());
+            }
+            torch.manual_seed(data.seed);
+            Detector net = new Detector(spec);
+            new FitLoop(net, settings, out, world, fit.microBatches).run(d.samples(), classes.size(),
+                    DetectionLoss.objective(net), fit.until());
+            if (world.leads()) {
+                System.out.println("trained " + out.resolve("model.pt"));
+            }
+        }
         return 0;
     }
 }

@@ -2,6 +2,7 @@ package com.edgeinspect.trainer.train;
 
 import com.edgeinspect.core.io.AtomicFiles;
 import com.edgeinspect.trainer.cli.Progress;
+import com.edgeinspect.trainer.dist.World;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +19,9 @@ import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.OutputArchive;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -55,8 +58,30 @@ public final class FitLoop {
     private final Settings s;
     private final Path runDir;
     private final AdamW optimizer;
+    private final World world;
+    private final int microBatches;
 
     public FitLoop(Module model, Settings settings, Path runDir) {
+        this(model, settings, runDir, World.single(), 1);
+    }
+
+    /**
+     * Data-parallel training: each step's batch is cut into {@code world.size() x microBatches} equal shards; this
+     * rank computes its {@code microBatches} shards one after another (gradient accumulation), the gradients are
+     * summed over the ranks, and every rank takes the same optimiser step. BatchNorm normalises over each shard (as
+     * data-parallel training without synchronised BatchNorm does), so the result depends on the number of shards,
+     * not on how they are spread: 2 ranks x 1 shard equal 1 rank x 2 shards, which a test holds. Running BatchNorm
+     * statistics are averaged over the ranks before each checkpoint. Rank 0 alone logs and writes checkpoints; every
+     * rank resumes from the run directory (shared storage across machines), with any world size.
+     */
+    public FitLoop(Module model, Settings settings, Path runDir, World world, int microBatches) {
+        int shards = world.size() * microBatches;
+        if (microBatches < 1 || settings.batch() % shards != 0) {
+            throw new IllegalArgumentException("batch " + settings.batch() + " does not split into " + world.size()
+                    + " rank(s) x " + microBatches + " micro-batch(es)");
+        }
+        this.world = world;
+        this.microBatches = microBatches;
         this.model = model;
         this.s = settings;
         this.runDir = runDir;
@@ -93,36 +118,80 @@ public final class FitLoop {
         if (start == 0 && end == 0) {
             checkpoint(0); // a run of no steps (e.g. calibration only) still leaves its model
         }
-        try (Progress progress = new Progress("train " + runDir.getFileName(), Math.max(0, end - start), "steps")) {
+        try (Progress progress = world.leads() ? new Progress("train " + runDir.getFileName(), Math.max(0, end - start),
+                "steps") : null) {
             for (int step = start; step < end; step++) {
                 Map<String, Double> row = new LinkedHashMap<>();
                 try (PointerScope scope = new PointerScope()) {
-                    Random r = new Random(s.seed() * 1_000_003L + step);
-                    List<Sample> picked = new ArrayList<>(s.batch());
-                    for (int i = 0; i < s.batch(); i++) {
-                        picked.add(samples.get(r.nextInt(samples.size())));
-                    }
-                    Batch b = Batch.of(picked, classes, r, true);
                     model.train(true);
                     optimizer.param_groups().get(0).options().set_lr(lr(step));
                     optimizer.zero_grad();
-                    Losses l = objective.compute(b, step);
-                    l.total().backward();
-                    optimizer.step();
                     row.put("step", (double) step);
                     row.put("lr", lr(step));
-                    row.put("loss", (double) l.total().item_float());
-                    l.terms().forEach((k, v) -> row.put(k, (double) v.item_float()));
+                    row.putAll(accumulate(samples, classes, objective, step));
+                    long t0 = System.nanoTime();
+                    world.allReduceSum(gradients());
+                    if (world.size() > 1) {
+                        row.put("sync_ms", (System.nanoTime() - t0) / 1e6); // waiting for the slowest rank included
+                    }
+                    optimizer.step();
                 }
                 log.add(row);
-                appendCsv(csv, row, step == 0 || !Files.exists(csv));
-                progress.step(1, status(row));
+                if (world.leads()) {
+                    appendCsv(csv, row, step == 0 || !Files.exists(csv));
+                    progress.step(1, status(row));
+                }
                 if ((step + 1) % s.checkpointEvery() == 0 || step + 1 == end) {
                     checkpoint(step + 1);
                 }
             }
         }
         return log;
+    }
+
+    /**
+     * Draws the step's batch (the same on every rank: seeded by seed and step), runs this rank's shards through the
+     * objective with their gradients scaled to the whole batch's mean, and returns the losses, averaged over the
+     * whole batch (all ranks).
+     */
+    private Map<String, Double> accumulate(List<Sample> samples, int classes, Objective objective, int step) {
+        long stepSeed = s.seed() * 1_000_003L + step;
+        Random r = new Random(stepSeed);
+        List<Sample> picked = new ArrayList<>(s.batch());
+        for (int i = 0; i < s.batch(); i++) {
+            picked.add(samples.get(r.nextInt(samples.size())));
+        }
+        int shards = world.size() * microBatches;
+        int per = s.batch() / shards;
+        Map<String, Tensor> sums = new LinkedHashMap<>();
+        for (int k = world.rank() * microBatches; k < (world.rank() + 1) * microBatches; k++) {
+            Batch b = Batch.of(picked.subList(k * per, (k + 1) * per), classes, new Random(stepSeed * 31 + k), true);
+            Losses l = objective.compute(b, step);
+            l.total().div(new Scalar((double) shards)).backward();
+            sums.merge("loss", l.total().detach(), Tensor::add);
+            l.terms().forEach((name, v) -> sums.merge(name, v.detach(), Tensor::add));
+        }
+        TensorVector values = new TensorVector();
+        sums.values().forEach(v -> values.push_back(v.reshape(1).to(torch.ScalarType.Float)));
+        world.allReduceSum(values);
+        Map<String, Double> out = new LinkedHashMap<>();
+        int i = 0;
+        for (String name : sums.keySet()) {
+            out.put(name, (double) values.get(i++).item_float() / shards);
+        }
+        return out;
+    }
+
+    private TensorVector gradients() {
+        TensorVector grads = new TensorVector();
+        TensorVector params = model.parameters();
+        for (long i = 0; i < params.size(); i++) {
+            Tensor g = params.get(i).grad();
+            if (g.defined()) {
+                grads.push_back(g);
+            }
+        }
+        return grads;
     }
 
     private static String status(Map<String, Double> row) {
@@ -147,8 +216,22 @@ public final class FitLoop {
                 java.nio.file.StandardOpenOption.APPEND);
     }
 
-    /** Saves model + optimiser + step atomically (temp files, then renames; the step file last). */
+    /**
+     * Saves model + optimiser + step atomically (temp files, then renames; the step file last). Every rank averages
+     * its running BatchNorm statistics with the others first; rank 0 writes.
+     */
     private void checkpoint(int step) throws IOException {
+        TensorVector stats = new TensorVector();
+        TensorVector buffers = model.buffers();
+        for (long i = 0; i < buffers.size(); i++) {
+            if (buffers.get(i).is_floating_point()) {
+                stats.push_back(buffers.get(i));
+            }
+        }
+        world.allReduceMean(stats);
+        if (!world.leads()) {
+            return;
+        }
         Path tmpModel = runDir.resolve(".model.pt.tmp");
         Path tmpOpt = runDir.resolve(".optimizer.pt.tmp");
         OutputArchive m = new OutputArchive();
@@ -191,6 +274,9 @@ public final class FitLoop {
     }
 
     static {
-        torch.set_num_threads(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        // OMP_NUM_THREADS, as trainer/launch sets it, shares the cores among the processes of one machine.
+        String omp = System.getenv("OMP_NUM_THREADS");
+        torch.set_num_threads(omp != null && omp.matches("[1-9][0-9]*") ? Integer.parseInt(omp)
+                : Math.max(1, Runtime.getRuntime().availableProcessors()));
     }
 }

@@ -38,7 +38,7 @@ class JetsonImageTest {
                 .flatMap(JetsonImageTest::list)) {
             files.filter(f -> f.toString().endsWith(".sh")).forEach(f -> cmd.add(f.toString()));
         }
-        for (String f : List.of("jetson-image/appliance", "demo", ".ci/run", "trainer/trainer")) {
+        for (String f : List.of("jetson-image/appliance", "demo", ".ci/run", "trainer/trainer", "trainer/launch")) {
             cmd.add(REPO.resolve(f).toString());
         }
         assertThat(cmd).hasSizeGreaterThan(10);
