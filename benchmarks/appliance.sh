@@ -11,19 +11,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 clip="${1:-test-videos/mixed-defects.mp4}"
 seconds="${2:-600}"
-jar=appliance/service/target/edgeinspect-appliance.jar
-[ -f "$jar" ] || ./mvnw -q -B -pl appliance/service -am package -DskipTests
-frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$clip")
-t0=$(date +%s.%N)
-ffmpeg -v error -threads 2 -stream_loop 2 -i "$clip" -f null -
-t1=$(date +%s.%N)
-decode_fps=$(echo "3 * $frames / ($t1 - $t0)" | bc -l)
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
+decode_fps=$(ffmpeg_fps "$clip" 3)
 printf 'decode only (ffmpeg -threads 2): %.1f fps\n' "$decode_fps"
-# shellcheck disable=SC2086 # the JVM options are meant to split into words
-out=$(java ${APPLIANCE_JAVA_OPTS:--Xmx2g} -Dlogback.configurationFile=appliance-logback.xml -Droot.level=WARN \
-  -cp "$jar" com.edgeinspect.appliance.bench.PipelineBenchmark "$clip" "$seconds" \
-  | tee >(grep -v ' ALERT ' >&2) | grep '^RESULT')
-val() { echo "$out" | tr ' ' '\n' | grep "^$1=" | cut -d= -f2; }
+out=$(bench PipelineBenchmark "$clip" "$seconds")
 ceiling=$(echo "if ($decode_fps < $(val ort_fps)) $decode_fps else $(val ort_fps)" | bc -l)
 echo
 echo "| clip | decode-only fps | inference-only fps (ORT / with pre+post) | end-to-end fps at 30 fps input | e2e / slower ceiling | decoded fps (real time = 30) | frame-to-alert p50 / p99 ms | alerts | RSS start / end / max MB |"

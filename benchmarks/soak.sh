@@ -7,13 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes="${1:-60}"
 every="${2:-5}"
-jar=appliance/service/target/edgeinspect-appliance.jar
-[ -f "$jar" ] || ./mvnw -q -B -pl appliance/service -am package -DskipTests
-# shellcheck disable=SC2086 # the JVM options are meant to split into words
-out=$(java ${APPLIANCE_JAVA_OPTS:--Xmx2g} -Dlogback.configurationFile=appliance-logback.xml -Droot.level=WARN \
-  -cp "$jar" com.edgeinspect.appliance.bench.SoakBenchmark "$minutes" "$every" \
-  test-videos/mixed-defects.mp4 test-videos/hard-conditions.mp4 | tee >(grep -v ' ALERT ' >&2) | grep '^RESULT')
-val() { echo "$out" | tr ' ' '\n' | grep "^$1=" | cut -d= -f2; }
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
+out=$(bench SoakBenchmark "$minutes" "$every" test-videos/mixed-defects.mp4 test-videos/hard-conditions.mp4)
 echo
 echo "| minutes | streams | model swaps | RSS after warm-up / end / max MB | RSS growth | fds warm / end | threads warm / end | samples not ready | alerts delivered |"
 echo "|---|---|---|---|---|---|---|---|---|"

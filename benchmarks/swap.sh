@@ -8,17 +8,14 @@ cd "$(dirname "$0")/.."
 clip="${1:-test-videos/mixed-defects.mp4}"
 swaps="${2:-5}"
 fps="${3:-}"
-jar=appliance/service/target/edgeinspect-appliance.jar
-[ -f "$jar" ] || ./mvnw -q -B -pl appliance/service -am package -DskipTests
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
 if [ -n "$fps" ]; then
   slow=$(mktemp --suffix=.mp4)
   ffmpeg -v error -y -i "$clip" -vf "fps=$fps" -c:v libx264 -preset ultrafast -g "$fps" "$slow"
   clip="$slow"
 fi
-# shellcheck disable=SC2086 # the JVM options are meant to split into words
-out=$(java ${APPLIANCE_JAVA_OPTS:--Xmx2g} -Dlogback.configurationFile=appliance-logback.xml -Droot.level=WARN \
-  -cp "$jar" com.edgeinspect.appliance.bench.SwapBenchmark "$clip" "$swaps" | tee >(grep -v ' ALERT ' >&2) | grep '^RESULT')
-val() { echo "$out" | tr ' ' '\n' | grep "^$1=" | cut -d= -f2; }
+out=$(bench SwapBenchmark "$clip" "$swaps")
 interval=$(echo "1000 / $(val source_fps)" | bc -l)
 echo
 echo "| input fps | swaps | rollout s (offer to active) | largest gap before ms (frame intervals) | largest gap with swap ms (frame intervals) | drops before / with swap |"

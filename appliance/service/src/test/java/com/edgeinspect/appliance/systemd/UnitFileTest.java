@@ -43,7 +43,7 @@ class UnitFileTest {
     }
 
     /** Exit code and combined output. */
-    static String[] run(String... cmd) throws Exception {
+    private static String[] run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
