@@ -49,34 +49,59 @@ public record DetectorSpec(int classes, int[] widths, int depth, int neckWidth) 
         return widths.clone();
     }
 
-    /** Multiply-accumulates of one forward pass on a {@code height} x {@code width} input. */
-    public long macs(int height, int width) {
-        long total = 0;
-        int in = 3;
-        int h = height / 2;
-        int w = width / 2;
-        total += conv(in, widths[0], 3, h, w);
-        in = widths[0];
-        long[] stageHw = new long[4];
-        stageHw[0] = (long) h * w;
+    /** One convolution of the network: channels in and out, kernel side, output height and width. */
+    public interface ConvVisitor {
+        void conv(int in, int out, int kernel, long height, long width);
+    }
+
+    /**
+     * Visits every convolution of one forward pass on a {@code height} x {@code width} input, in the order the
+     * network runs them: the one place the family's shape arithmetic lives.
+     */
+    public void forEachConv(int height, int width, ConvVisitor v) {
+        long h = height / 2;
+        long w = width / 2;
+        v.conv(3, widths[0], 3, h, w);
+        long[][] stage = new long[4][];
+        stage[0] = new long[] {h, w};
         for (int s = 1; s < 4; s++) {
             h /= 2;
             w /= 2;
-            total += conv(in, widths[s], 3, h, w);
-            total += depth * conv(widths[s], widths[s], 3, h, w);
-            in = widths[s];
-            stageHw[s] = (long) h * w;
+            v.conv(widths[s - 1], widths[s], 3, h, w);
+            for (int d = 0; d < depth; d++) {
+                v.conv(widths[s], widths[s], 3, h, w);
+            }
+            stage[s] = new long[] {h, w};
         }
-        // neck: 1x1 projections of stages 3, 2, 1 to the neck width, one 3x3 smoothing conv at stride 4
-        total += (long) widths[3] * neckWidth * stageHw[3] + (long) widths[2] * neckWidth * stageHw[2]
-                + (long) widths[1] * neckWidth * stageHw[1] + 9L * neckWidth * neckWidth * stageHw[1];
-        long headOut = classes + 4;
-        total += 3 * 9L * neckWidth * neckWidth * stageHw[1] + (long) neckWidth * headOut * stageHw[1];
-        return total;
+        for (int s = 3; s >= 1; s--) { // 1x1 projections of stages 3, 2, 1 onto the neck width
+            v.conv(widths[s], neckWidth, 1, stage[s][0], stage[s][1]);
+        }
+        v.conv(neckWidth, neckWidth, 3, stage[1][0], stage[1][1]); // smoothing at stride 4
+        for (int out : new int[] {classes, 2, 2}) { // heatmap, size and offset heads
+            v.conv(neckWidth, neckWidth, 3, stage[1][0], stage[1][1]);
+            v.conv(neckWidth, out, 1, stage[1][0], stage[1][1]);
+        }
     }
 
-    private static long conv(int in, int out, int k, int h, int w) {
-        return (long) in * out * k * k * h * w;
+    /** Multiply-accumulates of one forward pass on a {@code height} x {@code width} input. */
+    public long macs(int height, int width) {
+        long[] total = {0};
+        forEachConv(height, width, (in, out, k, h, w) -> total[0] += (long) in * out * k * k * h * w);
+        return total[0];
+    }
+
+    /** Weights and biases. */
+    public long parameters() {
+        long[] total = {0};
+        forEachConv(64, 64, (in, out, k, h, w) -> total[0] += (long) in * out * k * k + out);
+        return total[0];
+    }
+
+    /** Values every convolution outputs in one forward pass (the activations written and read again). */
+    public long activations(int height, int width) {
+        long[] total = {0};
+        forEachConv(height, width, (in, out, k, h, w) -> total[0] += (long) out * h * w);
+        return total[0];
     }
 
     @Override

@@ -119,6 +119,34 @@ class CliTest {
         }
     }
 
+    @Test
+    void searchPrunesTheTeacherScoresCandidatesAndResumesByReplaying() throws Exception {
+        Path clip = tmp.resolve("line.mp4");
+        assertThat(TrainerCli.run("synth", "-o", clip.toString(), "--duration", "1", "--size", "640x360",
+                "--defect-rate", "1", "--seed", "7", "--preset", "easy")).isZero();
+        String[] data = {"--videos", clip.toString(), "--crop", "96", "--every", "10"};
+        Path teacher = tmp.resolve("teacher");
+        assertThat(TrainerCli.run(args("train-teacher", data, "--batch", "2", "--steps", "3", "--out",
+                teacher.toString()))).isZero();
+        Path out = tmp.resolve("search");
+        String[] search = {"--teacher", teacher.toString(), "--holdout", clip.toString(), "--holdout-every", "15",
+            "--episodes-per-update", "2", "--distill-steps", "2", "--out", out.toString()};
+        assertThat(TrainerCli.run(args("search", data, search, "--updates", "1"))).isZero();
+        List<String> first = Files.readAllLines(out.resolve("episodes.csv"));
+        assertThat(first).hasSize(1 + 2);
+        List<String> measured = Files.readAllLines(out.resolve("candidates.csv"));
+        assertThat(measured.size()).as("the base, the all-30%% network and the episodes' shapes").isBetween(4, 5);
+        assertThat(Files.readString(out.resolve("pareto.svg"))).startsWith("<svg").contains("polyline");
+        assertThat(Files.readAllLines(out.resolve("pareto.csv")).size()).isGreaterThan(1);
+
+        assertThat(TrainerCli.run(args("search", data, search, "--updates", "2"))).isZero();
+        List<String> again = Files.readAllLines(out.resolve("episodes.csv"));
+        assertThat(again).hasSize(1 + 4).startsWith(first.toArray(String[]::new));
+        List<String> shapes = Files.readAllLines(out.resolve("candidates.csv")).stream().skip(1)
+                .map(l -> String.join(",", java.util.Arrays.copyOf(l.split(","), 5))).toList();
+        assertThat(shapes).as("no candidate measured twice").doesNotHaveDuplicates();
+    }
+
     /** Command-line words from strings and arrays of them, in order. */
     private static String[] args(Object... parts) {
         List<String> out = new java.util.ArrayList<>();

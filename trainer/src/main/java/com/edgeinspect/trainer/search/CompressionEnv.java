@@ -1,0 +1,215 @@
+package com.edgeinspect.trainer.search;
+
+import com.edgeinspect.trainer.model.DetectorSpec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Compressing the detector group by group, as a PPO environment. The base is a trained wide network (the teacher);
+ * one episode makes five decisions, one per channel group (stem, stages 1-3, neck), each a keep ratio of the base's
+ * width from 80% down to 30% (rounded to a multiple of 8, at least 8). The last decision ends the episode with the
+ * candidate's reward:
+ *
+ * <pre>
+ * reward = 0.6 accuracy + 0.3 (L_base - L) / (L_base - L_min) + 0.1 (E_base - E) / (E_base - E_min)
+ * </pre>
+ *
+ * accuracy being mAP@0.5 from the {@link Evaluator} (the pruned network after a short distillation, on held-out
+ * frames), L its measured ONNX Runtime latency and E its energy ({@link EnergyModel}); the base and the all-30%
+ * network bound the normalisation. With a latency budget, a candidate over it earns -1 instead. Evaluations are
+ * memoised by shape: PPO revisits candidates, and a resumed search replays the ones it has already paid for.
+ *
+ * <p>Observation per decision: which group (one-hot), the group's base width / 256, the MACs of the network so far
+ * (decided groups at their choice, the rest at base width) over the base's, the mean and spread of the group's
+ * channel importance (from the base's BatchNorm scales), and the fraction of decisions left.
+ */
+public final class CompressionEnv implements Environment {
+
+    public static final double[] RATIOS = {0.8, 0.7, 0.6, 0.5, 0.4, 0.3};
+    static final int GROUPS = 5;
+    /** The frame the latency and energy are judged on. */
+    static final int HEIGHT = 1088;
+    static final int WIDTH = 1920;
+
+    /** Accuracy and measured latency of one candidate. */
+    public record Measured(double map50, double latencyMs) {}
+
+    /** Measures a candidate shape: accuracy after pruning and a short fine-tune, and its latency. */
+    @FunctionalInterface
+    public interface Evaluator {
+        Measured evaluate(DetectorSpec candidate) throws Exception;
+    }
+
+    /** One evaluated candidate, as the search report lists it. */
+    public record Candidate(DetectorSpec spec, double map50, double latencyMs, double energyMj, double reward) {}
+
+    private final DetectorSpec base;
+    private final List<float[]> importance;
+    private final Evaluator evaluator;
+    private final java.util.function.Consumer<Candidate> measured;
+    private final Double latencyBudgetMs;
+    private final Map<String, Candidate> memo = new LinkedHashMap<>();
+    private final double baseLatency;
+    private final double minLatency;
+    private final double baseEnergy;
+    private final double minEnergy;
+    private final int[] chosen = new int[GROUPS];
+    private int next;
+    private Candidate last;
+
+    /**
+     * @param importance per group, the base's channel importance ({@code Pruning.importance})
+     * @param latencyBudgetMs null, or the hard budget
+     * @param known candidates measured before (a resumed search); they are not measured again
+     * @param measured hears of every candidate measured anew
+     */
+    public CompressionEnv(DetectorSpec base, List<float[]> importance, Evaluator evaluator, Double latencyBudgetMs,
+            List<Candidate> known, java.util.function.Consumer<Candidate> measured) throws Exception {
+        this.base = base;
+        this.importance = importance;
+        this.latencyBudgetMs = latencyBudgetMs;
+        known.forEach(c -> memo.put(key(c.spec()), c));
+        // The bounds of the normalisation, measured first (or recalled) and remembered like any candidate.
+        DetectorSpec smallest = uniform(RATIOS.length - 1);
+        Map<String, Measured> bounds = new LinkedHashMap<>();
+        for (DetectorSpec s : List.of(base, smallest)) {
+            Candidate c = memo.get(key(s));
+            bounds.put(key(s), c != null ? new Measured(c.map50(), c.latencyMs()) : evaluator.evaluate(s));
+        }
+        this.baseLatency = bounds.get(key(base)).latencyMs();
+        this.minLatency = bounds.get(key(smallest)).latencyMs();
+        this.baseEnergy = EnergyModel.millijoules(base, HEIGHT, WIDTH);
+        this.minEnergy = EnergyModel.millijoules(smallest, HEIGHT, WIDTH);
+        this.evaluator = spec -> {
+            Measured m = bounds.get(key(spec));
+            return m != null ? m : evaluator.evaluate(spec);
+        };
+        this.measured = measured;
+        candidate(base);
+        candidate(smallest);
+    }
+
+    @Override
+    public int observationSize() {
+        return GROUPS + 5;
+    }
+
+    @Override
+    public int actions() {
+        return RATIOS.length;
+    }
+
+    @Override
+    public float[] reset(long seed) {
+        next = 0;
+        java.util.Arrays.fill(chosen, 0);
+        return observation();
+    }
+
+    @Override
+    public Step step(int action) {
+        chosen[next++] = action;
+        if (next < GROUPS) {
+            return new Step(observation(), 0, false);
+        }
+        try {
+            last = candidate(shape(chosen));
+        } catch (Exception e) {
+            throw new IllegalStateException("evaluating " + shape(chosen) + ": " + e.getMessage(), e);
+        }
+        return new Step(observation(), last.reward(), true);
+    }
+
+    /** The candidate the last finished episode chose. */
+    public Candidate last() {
+        return last;
+    }
+
+    /** Every candidate evaluated, in order. */
+    public List<Candidate> candidates() {
+        return List.copyOf(memo.values());
+    }
+
+    /** Evaluates (or recalls) a shape and scores it. */
+    public Candidate candidate(DetectorSpec spec) throws Exception {
+        Candidate c = memo.get(key(spec));
+        if (c != null) {
+            return c;
+        }
+        Measured m = evaluator.evaluate(spec);
+        double energy = EnergyModel.millijoules(spec, HEIGHT, WIDTH);
+        double reward = latencyBudgetMs != null && m.latencyMs() > latencyBudgetMs ? -1
+                : 0.6 * m.map50() + 0.3 * norm(baseLatency - m.latencyMs(), baseLatency - minLatency)
+                        + 0.1 * norm(baseEnergy - energy, baseEnergy - minEnergy);
+        c = new Candidate(spec, m.map50(), m.latencyMs(), energy, reward);
+        memo.put(key(spec), c);
+        measured.accept(c);
+        return c;
+    }
+
+    /** The shape a list of ratio choices (indices into {@link #RATIOS}) gives. */
+    public DetectorSpec shape(int[] choice) {
+        int[] w = base.widths();
+        int[] out = new int[4];
+        for (int g = 0; g < 4; g++) {
+            out[g] = width(w[g], choice[g]);
+        }
+        return new DetectorSpec(base.classes(), out, base.depth(), width(base.neckWidth(), choice[4]));
+    }
+
+    /** The same keep ratio for every group: the uniform-scaling baseline the search is compared with. */
+    public DetectorSpec uniform(int ratio) {
+        int[] c = new int[GROUPS];
+        java.util.Arrays.fill(c, ratio);
+        return shape(c);
+    }
+
+    private static int width(int base, int choice) {
+        return Math.max(8, (int) Math.round(base * RATIOS[choice] / 8) * 8);
+    }
+
+    private float[] observation() {
+        float[] o = new float[observationSize()];
+        int g = Math.min(next, GROUPS - 1);
+        o[g] = 1;
+        int[] w = base.widths();
+        int baseWidth = g < 4 ? w[g] : base.neckWidth();
+        o[GROUPS] = baseWidth / 256f;
+        DetectorSpec sofar = partialShape();
+        o[GROUPS + 1] = (float) ((double) sofar.macs(HEIGHT, WIDTH) / base.macs(HEIGHT, WIDTH));
+        float[] imp = importance.get(g);
+        double mean = 0;
+        for (float v : imp) {
+            mean += v;
+        }
+        mean /= imp.length;
+        double var = 0;
+        for (float v : imp) {
+            var += (v - mean) * (v - mean);
+        }
+        o[GROUPS + 2] = (float) mean;
+        o[GROUPS + 3] = (float) Math.sqrt(var / imp.length);
+        o[GROUPS + 4] = (float) (GROUPS - next) / GROUPS;
+        return o;
+    }
+
+    /** Decided groups at their choice, the others at the base's width. */
+    private DetectorSpec partialShape() {
+        int[] w = base.widths();
+        int[] out = new int[4];
+        for (int g = 0; g < 4; g++) {
+            out[g] = g < next ? width(w[g], chosen[g]) : w[g];
+        }
+        int neck = next > 4 ? width(base.neckWidth(), chosen[4]) : base.neckWidth();
+        return new DetectorSpec(base.classes(), out, base.depth(), neck);
+    }
+
+    private static double norm(double gain, double range) {
+        return range <= 0 ? 0 : Math.max(0, Math.min(1, gain / range));
+    }
+
+    static String key(DetectorSpec s) {
+        return java.util.Arrays.toString(s.widths()) + "/" + s.depth() + "/" + s.neckWidth();
+    }
+}
