@@ -45,6 +45,13 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--stages", defaultValue = "3", description = "temperature drops by 1 per stage (default ${DEFAULT-VALUE})")
     int stages;
 
+    @Option(names = "--shape", description = "the student's widths as W0,W1,W2,W3/NECK (e.g. the search's choice; "
+            + "default: the standard student 16,24,48,64/32)")
+    String shape;
+
+    @Option(names = "--depth", defaultValue = "1", description = "extra convolutions per stage (default ${DEFAULT-VALUE})")
+    int depth;
+
     @Override
     public Integer call() throws Exception {
         if (weights.size() != 4) {
@@ -57,7 +64,7 @@ final class DistillCommand implements Callable<Integer> {
             throw new IllegalArgumentException("classes of the data " + d.classes() + " differ from the teacher's "
                     + tc.classes());
         }
-        DetectorSpec spec = DetectorSpec.student(d.classes().size());
+        DetectorSpec spec = shape == null ? DetectorSpec.student(d.classes().size()) : parse(shape, d.classes().size());
         FitLoop.Settings settings = fit.settings(data.seed);
         try (World world = fit.world()) {
             if (world.leads()) {
@@ -80,5 +87,19 @@ final class DistillCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private DetectorSpec parse(String text, int classes) {
+        String[] parts = text.split("/");
+        String[] w = parts[0].split(",");
+        if (parts.length != 2 || w.length != 4) {
+            throw new IllegalArgumentException("--shape: expected W0,W1,W2,W3/NECK, got '" + text + "'");
+        }
+        try {
+            return new DetectorSpec(classes, java.util.Arrays.stream(w).mapToInt(x -> Integer.parseInt(x.trim())).toArray(),
+                    depth, Integer.parseInt(parts[1].trim()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--shape: expected W0,W1,W2,W3/NECK, got '" + text + "'");
+        }
     }
 }
