@@ -190,12 +190,12 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     private void alert(AlertEvent e, byte[] snapshot, long decodedNanos) {
         // The spool first: whatever the event store shows was already on its way to the broker.
         try {
-            send(config.topics().alerts(), JSON.writeValueAsBytes(e), decodedNanos);
+            send(config.topics().alerts(), JSON.writeValueAsBytes(e), decodedNanos, false);
         } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
             LOG.error("alert {} cannot be written as JSON: {}", e.id(), x.toString());
         }
         if (snapshot != null) {
-            send(config.topics().snapshot(e.id()), snapshot, -1);
+            send(config.topics().snapshot(e.id()), snapshot, -1, true);
         }
         recorder.execute(() -> {
             try {
@@ -219,11 +219,12 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
      * be lost in an outage beats one lost for sure.
      *
      * @param decodedNanos when the frame was decoded, for the alert latency metric; negative for none
+     * @param bulk a snapshot: it goes behind every waiting alert
      */
-    private void send(String topic, byte[] payload, long decodedNanos) {
+    private void send(String topic, byte[] payload, long decodedNanos, boolean bulk) {
         try {
             synchronized (spool) { // the publisher cannot take the message before its latency clock is recorded
-                long seq = spool.append(topic, 1, payload);
+                long seq = spool.append(topic, 1, payload, bulk);
                 if (decodedNanos >= 0) {
                     inFlight.put(seq, decodedNanos);
                 }

@@ -17,14 +17,17 @@ import org.slf4j.LoggerFactory;
 /**
  * A bounded, ordered, crash-safe queue of outgoing MQTT messages on disk: every alert is written here first (temp
  * file, fsync, rename) and removed only after the broker acknowledged it, so a broker outage or a power cut loses
- * nothing. One file per message, named by a sequence number, so the order survives restarts. When full, the oldest
- * message is dropped and counted (a box offline for days must not fill its disk); a file that does not parse (torn
- * by a failing disk) is moved aside and counted, never delivered half.
+ * nothing. One file per message, named by a sequence number, so the order survives restarts. Two lanes: alerts, and
+ * bulk (snapshots): an alert never waits behind a snapshot of tens of kilobytes, and each lane keeps its own order.
+ * When full, the oldest snapshot is dropped, and only when none is left the oldest alert, each counted (a box offline
+ * for days must not fill its disk); a file that does not parse (torn by a failing disk) is moved aside and counted,
+ * never delivered half.
  */
 public final class Spool {
 
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
     private static final String SUFFIX = ".msg";
+    private static final String BULK_SUFFIX = ".bulk";
 
     /** One queued message. */
     public record Message(long sequence, String topic, int qos, byte[] payload) {}
@@ -32,6 +35,7 @@ public final class Spool {
     private final Path dir;
     private final int maxMessages;
     private final Deque<Long> queue = new ArrayDeque<>();
+    private final Deque<Long> bulk = new ArrayDeque<>();
     private long next;
     private long dropped;
     private long corrupt;
@@ -41,29 +45,42 @@ public final class Spool {
         this.dir = dir;
         this.maxMessages = maxMessages;
         Files.createDirectories(dir);
-        List<Long> found = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
-            for (Path p : ds) {
-                String n = p.getFileName().toString();
-                try {
-                    found.add(Long.parseLong(n.substring(0, n.length() - SUFFIX.length())));
-                } catch (NumberFormatException e) {
-                    LOG.warn("spool: ignoring stray file {}", p);
+        long last = 0;
+        for (String suffix : new String[] {SUFFIX, BULK_SUFFIX}) {
+            List<Long> found = new ArrayList<>();
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + suffix)) {
+                for (Path p : ds) {
+                    String n = p.getFileName().toString();
+                    try {
+                        found.add(Long.parseLong(n.substring(0, n.length() - suffix.length())));
+                    } catch (NumberFormatException e) {
+                        LOG.warn("spool: ignoring stray file {}", p);
+                    }
                 }
             }
+            found.sort(null);
+            (suffix.equals(SUFFIX) ? queue : bulk).addAll(found);
+            last = Math.max(last, found.isEmpty() ? 0 : found.get(found.size() - 1));
         }
-        found.sort(null);
-        queue.addAll(found);
-        next = found.isEmpty() ? 1 : found.get(found.size() - 1) + 1;
-        if (!found.isEmpty()) {
-            LOG.info("spool {}: {} message(s) from before the restart still to deliver", dir, found.size());
+        next = last + 1;
+        if (size() > 0) {
+            LOG.info("spool {}: {} message(s) from before the restart still to deliver", dir, size());
         }
     }
 
-    /** Queues a message durably; returns its sequence number once it is on disk. */
-    public synchronized long append(String topic, int qos, byte[] payload) throws IOException {
+    /** Queues an alert durably; returns its sequence number once it is on disk. */
+    public long append(String topic, int qos, byte[] payload) throws IOException {
+        return append(topic, qos, payload, false);
+    }
+
+    /**
+     * Queues a message durably; returns its sequence number once it is on disk.
+     *
+     * @param isBulk a snapshot or the like: delivered after the waiting alerts, dropped first when the spool is full
+     */
+    public synchronized long append(String topic, int qos, byte[] payload, boolean isBulk) throws IOException {
         long seq = next++;
-        AtomicFiles.write(file(seq), out -> {
+        AtomicFiles.write(file(seq, isBulk ? BULK_SUFFIX : SUFFIX), out -> {
             DataOutputStream d = new DataOutputStream(out);
             d.writeUTF(topic);
             d.writeByte(qos);
@@ -71,28 +88,31 @@ public final class Spool {
             d.write(payload);
             d.flush();
         });
-        queue.addLast(seq);
-        while (queue.size() > maxMessages) {
-            Files.deleteIfExists(file(queue.pollFirst()));
+        (isBulk ? bulk : queue).addLast(seq);
+        while (size() > maxMessages) {
+            boolean dropBulk = !bulk.isEmpty();
+            Files.deleteIfExists(file((dropBulk ? bulk : queue).pollFirst(), dropBulk ? BULK_SUFFIX : SUFFIX));
             dropped++;
         }
         notifyAll();
         return seq;
     }
 
-    /** The oldest message, waiting up to {@code millis} for one; null if none came. */
+    /** The oldest alert, else the oldest bulk message, waiting up to {@code millis} for one; null if none came. */
     public synchronized Message peek(long millis) throws InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000; // monotonic: a clock step must not stretch a wait
         while (true) {
-            while (queue.isEmpty()) {
+            while (size() == 0) {
                 long left = (deadline - System.nanoTime()) / 1_000_000;
                 if (left <= 0) {
                     return null;
                 }
                 wait(left);
             }
-            long seq = queue.peekFirst();
-            try (DataInputStream in = new DataInputStream(Files.newInputStream(file(seq)))) {
+            Deque<Long> lane = queue.isEmpty() ? bulk : queue;
+            String suffix = lane == queue ? SUFFIX : BULK_SUFFIX;
+            long seq = lane.peekFirst();
+            try (DataInputStream in = new DataInputStream(Files.newInputStream(file(seq, suffix)))) {
                 String topic = in.readUTF();
                 int qos = in.readByte();
                 int n = in.readInt();
@@ -101,8 +121,8 @@ public final class Spool {
                 }
                 return new Message(seq, topic, qos, in.readNBytes(n));
             } catch (IOException e) {
-                LOG.error("spool: message {} is unreadable ({}); moved aside", file(seq), e.getMessage());
-                setAside(queue.pollFirst(), ".corrupt");
+                LOG.error("spool: message {} is unreadable ({}); moved aside", file(seq, suffix), e.getMessage());
+                setAside(lane.pollFirst(), suffix, ".corrupt");
                 corrupt++;
             }
         }
@@ -111,21 +131,24 @@ public final class Spool {
     /** Removes a delivered message (no-op if it was dropped meanwhile). */
     public synchronized void remove(Message m) throws IOException {
         if (queue.remove(m.sequence())) {
-            Files.deleteIfExists(file(m.sequence()));
+            Files.deleteIfExists(file(m.sequence(), SUFFIX));
+        } else if (bulk.remove(m.sequence())) {
+            Files.deleteIfExists(file(m.sequence(), BULK_SUFFIX));
         }
     }
 
     /** Sets aside a message the broker refused for good, so the ones behind it flow; kept on disk for inspection. */
     public synchronized void refuse(Message m) {
-        if (queue.remove(m.sequence())) {
-            setAside(m.sequence(), ".refused");
+        boolean alert = queue.remove(m.sequence());
+        if (alert || bulk.remove(m.sequence())) {
+            setAside(m.sequence(), alert ? SUFFIX : BULK_SUFFIX, ".refused");
             refused++;
         }
     }
 
-    private void setAside(long seq, String suffix) {
+    private void setAside(long seq, String suffix, String as) {
         try {
-            Files.move(file(seq), file(seq, suffix));
+            Files.move(file(seq, suffix), file(seq, suffix + as));
         } catch (IOException ignored) {
             // already gone: nothing to keep
         }
@@ -136,7 +159,7 @@ public final class Spool {
     }
 
     public synchronized int size() {
-        return queue.size();
+        return queue.size() + bulk.size();
     }
 
     /** Messages dropped because the spool was full. */
@@ -146,10 +169,6 @@ public final class Spool {
 
     public synchronized long corrupt() {
         return corrupt;
-    }
-
-    private Path file(long seq) {
-        return file(seq, SUFFIX);
     }
 
     private Path file(long seq, String suffix) {

@@ -50,4 +50,22 @@ class SpoolTest {
         reopened.remove(reopened.peek(0));
         assertThat(reopened.peek(50)).isNull();
     }
+
+    @Test
+    void alertsGoBeforeSnapshotsWhichAreDroppedFirstWhenFull() throws Exception {
+        Spool s = new Spool(dir, 4);
+        s.append("snap/1", 1, new byte[1000], true);
+        s.append("alert/1", 1, new byte[] {1});
+        s.append("snap/2", 1, new byte[1000], true);
+        s.append("alert/2", 1, new byte[] {2});
+        s.append("alert/3", 1, new byte[] {3}); // full: the oldest snapshot goes
+        assertThat(s.dropped()).isEqualTo(1);
+        Spool reopened = new Spool(dir, 4); // the lanes survive a restart
+        java.util.List<String> order = new java.util.ArrayList<>();
+        for (Spool.Message m = reopened.peek(0); m != null; m = reopened.peek(0)) {
+            order.add(m.topic());
+            reopened.remove(m);
+        }
+        assertThat(order).containsExactly("alert/1", "alert/2", "alert/3", "snap/2");
+    }
 }

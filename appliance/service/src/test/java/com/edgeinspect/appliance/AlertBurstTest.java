@@ -1,0 +1,86 @@
+package com.edgeinspect.appliance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.edgeinspect.appliance.config.ApplianceConfig;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A burst of alerts (the burst clip: ten defective parts a second on three lanes, looping) while the broker is
+ * SIGKILLed three times and restarted, and once stopped cleanly: every alert the box recorded reaches a consumer with
+ * a persistent session, in order per alert; after deduplication by (id, sequence) nothing is missing. The broker is
+ * configured as a factory's should be (deploy/mosquitto): persistence, saved every second.
+ */
+class AlertBurstTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void brokerKilledDuringABurstLosesNoAlert() throws Exception {
+        int port = Mosquitto.freePort();
+        String url = "tcp://127.0.0.1:" + port;
+        String brokerConfig = "autosave_interval 1\n";
+        Mosquitto broker = Mosquitto.start(tmp, port, true, brokerConfig);
+        BlockingQueue<Harness.Msg> got = new LinkedBlockingQueue<>();
+        MqttClient sub = new MqttClient(url, "burst-consumer", new MemoryPersistence());
+        MqttConnectionOptions o = new MqttConnectionOptions();
+        o.setCleanStart(false);
+        o.setSessionExpiryInterval(3600L);
+        o.setAutomaticReconnect(true);
+        o.setAutomaticReconnectDelay(1, 2);
+        sub.setCallback(new Harness.Collector(got));
+        sub.connect(o);
+        sub.subscribe(new String[] {"test/box-t/alerts"}, new int[] {1});
+        Thread.sleep(1500); // the subscription is saved before the first kill
+        ApplianceConfig config = Harness.load(Harness.config("burst", port, tmp.resolve("state"))
+                .replace("loop: false", "loop: true"), "burst");
+        HttpClient http = HttpClient.newHttpClient();
+        int kills = 3;
+        try (Appliance appliance = Appliance.start(config)) {
+            String base = "http://127.0.0.1:" + appliance.httpPort();
+            Harness.await(() -> got.size() >= 10, "first alerts", 60);
+            int before = got.size();
+            Thread.sleep(5000);
+            double rate = (got.size() - before) / 5.0;
+            assertThat(rate).as("alert messages per second in the burst").isGreaterThanOrEqualTo(10);
+            int spooled = 0;
+            for (int k = 0; k <= kills; k++) {
+                Thread.sleep(1000 + 700L * k); // somewhere in the stream of alerts
+                if (k < kills) {
+                    broker.kill();
+                } else {
+                    broker.close();
+                }
+                for (int i = 0; i < 3; i++) {
+                    Thread.sleep(1000);
+                    spooled = Math.max(spooled, Harness.status(http, base).getJsonObject("alerts").getInteger("pending"));
+                }
+                broker = Mosquitto.start(tmp, port, true, brokerConfig);
+                Thread.sleep(3000);
+            }
+            assertThat(spooled).as("alerts waiting in the spool while the broker was down").isPositive();
+            Harness.await(() -> Harness.status(http, base).getJsonObject("alerts").getInteger("pending") == 0,
+                    "spool drained", 60);
+            Thread.sleep(2000);
+            List<Harness.Msg> all = new ArrayList<>();
+            got.drainTo(all);
+            System.out.printf("burst at %.1f alerts/s, %d broker kills and a restart, %d spooled at most: %s%n", rate,
+                    kills, spooled, Harness.assertEveryAlertOnce(http, base, all, 50 * (kills + 1)));
+        } finally {
+            sub.disconnectForcibly(1000);
+            sub.close(true);
+            broker.close();
+        }
+    }
+}
