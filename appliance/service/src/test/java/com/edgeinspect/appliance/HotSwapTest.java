@@ -1,5 +1,6 @@
 package com.edgeinspect.appliance;
 
+import com.edgeinspect.appliance.model.TestBundles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
@@ -33,7 +34,7 @@ class HotSwapTest {
     void installingABundleSwapsTheModelWithoutStoppingTheLine() throws Exception {
         KeyPair key = Keys.generate();
         Keys.writePublic(key.getPublic(), tmp.resolve("fleet.pub"));
-        Path next = Harness.resign(tmp.resolve("next.vimodel"), "0.2.0-next", key);
+        Path next = Harness.resign(tmp.resolve("next.vimodel"), TestBundles.FACTORY_VERSION + "-next", key);
         int port = Mosquitto.freePort();
         try (Mosquitto broker = Mosquitto.start(Files.createDirectories(tmp.resolve("broker")), port, false)) {
             String yaml = Harness.config("mixed-defects", port, tmp.resolve("state"))
@@ -63,28 +64,28 @@ class HotSwapTest {
                     assertThat(e.getMessage()).contains("broken.vimodel");
                 }
                 assertThat(new JsonObject(Harness.get(http, base + "/api/model").body()).getString("version"))
-                        .isEqualTo("0.2.0");
+                        .isEqualTo(TestBundles.FACTORY_VERSION);
 
                 appliance.install(next);
                 assertThat(new JsonObject(Harness.get(http, base + "/api/model").body()).getString("version"))
-                        .isEqualTo("0.2.0-next");
+                        .isEqualTo(TestBundles.FACTORY_VERSION + "-next");
                 Harness.await(() -> got.stream().anyMatch(m -> m.topic().endsWith("/alerts")
-                        && m.json().getString("modelVersion").equals("0.2.0-next")), "an alert from the new model", 60);
+                        && m.json().getString("modelVersion").equals(TestBundles.FACTORY_VERSION + "-next")), "an alert from the new model", 60);
                 Harness.await(() -> got.stream().anyMatch(m -> m.topic().endsWith("/status")
                         && m.json().getJsonObject("model") != null
-                        && "0.2.0-next".equals(m.json().getJsonObject("model").getString("version"))),
+                        && (TestBundles.FACTORY_VERSION + "-next").equals(m.json().getJsonObject("model").getString("version"))),
                         "the status naming the new model", 10);
                 JsonObject stream = Harness.status(http, base).getJsonArray("streams").getJsonObject(0);
                 assertThat(stream.getLong("processed")).isGreaterThan(before);
                 assertThat(stream.getString("state")).isEqualTo("running");
                 assertThat(stream.getValue("lastError")).isIn(null, "");
                 assertThat(Harness.get(http, base + "/metrics").body())
-                        .contains("edgeinspect_model{name=\"defect-student\",version=\"0.2.0-next\"} 1.0")
-                        .doesNotContain("version=\"0.2.0\"}");
+                        .contains("edgeinspect_model{name=\"defect-student\",version=\"" + TestBundles.FACTORY_VERSION + "-next\"} 1.0")
+                        .doesNotContain("version=\"" + TestBundles.FACTORY_VERSION + "\"}");
                 for (Harness.Msg m : got) {
                     if (m.topic().endsWith("/alerts")) {
                         assertThat(json.readValue(m.payload(), AlertEvent.class).modelVersion())
-                                .isIn("0.2.0", "0.2.0-next");
+                                .isIn(TestBundles.FACTORY_VERSION, TestBundles.FACTORY_VERSION + "-next");
                     }
                 }
             }

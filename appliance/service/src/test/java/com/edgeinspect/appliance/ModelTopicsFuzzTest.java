@@ -91,7 +91,7 @@ class ModelTopicsFuzzTest {
             System.out.println("malformed model messages sent: " + sent + "; the box: "
                     + Harness.status(http, base).getJsonObject("modelMessages"));
             Harness.await(() -> Harness.get(http, base + "/ready").statusCode() == 200, "still ready", 30);
-            assertThat(Fleet.servingVersion(http, base)).isEqualTo("0.2.0");
+            assertThat(Fleet.servingVersion(http, base)).isEqualTo(TestBundles.FACTORY_VERSION);
             long processed = Fleet.stream(http, base).getLong("processed");
             Harness.await(() -> Fleet.stream(http, base).getLong("processed") > processed, "frames flowing", 10);
             c.disconnect().waitForCompletion(5000);

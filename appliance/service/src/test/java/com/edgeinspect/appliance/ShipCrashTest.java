@@ -51,7 +51,7 @@ class ShipCrashTest {
         HttpClient http = HttpClient.newHttpClient();
         String base = "http://127.0.0.1:" + httpPort;
         Map<String, String> shaToVersion = new HashMap<>();
-        shaToVersion.put(Bundle.sha256(Files.readAllBytes(TestBundles.FACTORY)), "0.2.0");
+        shaToVersion.put(Bundle.sha256(Files.readAllBytes(TestBundles.FACTORY)), TestBundles.FACTORY_VERSION);
         Map<String, Integer> killedIn = new TreeMap<>();
         try (Mosquitto broker = Mosquitto.start(Files.createDirectories(tmp.resolve("broker")))) {
             Path config = tmp.resolve("box.yaml");
@@ -61,7 +61,7 @@ class ShipCrashTest {
             Fleet.Log log = new Fleet.Log();
             try (Shipper shipper = Fleet.shipper(broker.port, log)) {
                 Process box = Harness.startAppliance(tmp, config, 0);
-                String serving = "0.2.0";
+                String serving = TestBundles.FACTORY_VERSION;
                 for (int i = 0; i <= KILLS.size(); i++) {
                     Harness.awaitReady(http, base);
                     String version = "1." + i + ".0";

@@ -110,7 +110,7 @@ class ShipRejectionTest {
             stalledTransferIsRejected(broker.port, key, shipper);
             garbageOnEveryModelTopicChangesNothing(broker.port, shipper);
 
-            assertThat(Fleet.servingVersion(http, base)).isEqualTo("0.2.0");
+            assertThat(Fleet.servingVersion(http, base)).isEqualTo(TestBundles.FACTORY_VERSION);
             long processed = Fleet.stream(http, base).getLong("processed");
             Harness.await(() -> Fleet.stream(http, base).getLong("processed") > processed, "frames still flowing", 10);
         }
@@ -125,7 +125,7 @@ class ShipRejectionTest {
                 Duration.ofSeconds(60), Duration.ZERO);
         assertThat(r.ok()).isFalse();
         assertThat(r.failure()).startsWith("box-x rejected: ").contains(reason);
-        assertThat(shipper.devices().get("box-x").state().serving().version()).isEqualTo("0.2.0");
+        assertThat(shipper.devices().get("box-x").state().serving().version()).isEqualTo(TestBundles.FACTORY_VERSION);
     }
 
     /** What a malicious shipper would offer for a bundle no honest one would make: the chunk plan of the zip. */
@@ -184,7 +184,7 @@ class ShipRejectionTest {
         }, "the stalled transfer rejected", 20);
         ModelState s = observer.devices().get("box-x").state();
         assertThat(s.reason()).contains("transfer stalled").contains("[0, " + (offer.chunks().size() - 1) + "]");
-        assertThat(s.serving().version()).isEqualTo("0.2.0");
+        assertThat(s.serving().version()).isEqualTo(TestBundles.FACTORY_VERSION);
         Harness.publish(c, "test/box-x/model/offer", new byte[0], 1, true);
         c.disconnect();
         c.close();
@@ -212,7 +212,7 @@ class ShipRejectionTest {
         ModelState after = observer.devices().get("box-x").state();
         assertThat(after.state()).isEqualTo(before.state());
         assertThat(after.sha256()).isEqualTo(before.sha256());
-        assertThat(after.serving().version()).isEqualTo("0.2.0");
+        assertThat(after.serving().version()).isEqualTo(TestBundles.FACTORY_VERSION);
         for (String t : List.of("test/box-x/model/offer", "fleet/line-9/model/offer")) {
             Harness.publish(c, t, new byte[0], 1, true);
         }

@@ -177,7 +177,7 @@ class ShipTest {
                         List.of(List.of(Shipper.Target.device("box-r"))), Duration.ofSeconds(60), Duration.ZERO);
                 assertThat(r.ok()).isFalse();
                 assertThat(r.failure()).contains("rolled-back").contains("on probation: inference takes");
-                assertThat(Fleet.servingVersion(http, base)).isEqualTo("0.2.0");
+                assertThat(Fleet.servingVersion(http, base)).isEqualTo(TestBundles.FACTORY_VERSION);
             }
             String relaxed = strict.replace("max_inference_ms: 1}", "max_inference_ms: 5000}")
                     .replace("probation_seconds: 30", "probation_seconds: 1");
@@ -185,7 +185,7 @@ class ShipTest {
                 String base = "http://127.0.0.1:" + box.httpPort();
                 Harness.await(() -> Harness.get(http, base + "/ready").statusCode() == 200, "ready", 30);
                 // The rolled-back 0.4.0 is still offered (retained) but stays out after the restart.
-                assertThat(Fleet.servingVersion(http, base)).isEqualTo("0.2.0");
+                assertThat(Fleet.servingVersion(http, base)).isEqualTo(TestBundles.FACTORY_VERSION);
                 assertThat(s.ship(v5, Offer.of(v5, Offer.DEFAULT_CHUNK, false),
                         List.of(List.of(Shipper.Target.device("box-r"))), Duration.ofSeconds(60), Duration.ZERO)
                         .ok()).isTrue();
@@ -204,8 +204,8 @@ class ShipTest {
                 Harness.Msg answer = answers.poll(30, TimeUnit.SECONDS);
                 assertThat(answer).isNotNull();
                 assertThat(answer.json().getBoolean("ok")).isTrue();
-                assertThat(answer.json().getString("serving")).isEqualTo("0.2.0");
-                assertThat(Fleet.servingVersion(http, base)).isEqualTo("0.2.0");
+                assertThat(answer.json().getString("serving")).isEqualTo(TestBundles.FACTORY_VERSION);
+                assertThat(Fleet.servingVersion(http, base)).isEqualTo(TestBundles.FACTORY_VERSION);
                 Harness.await(() -> log.last("box-r") != null && log.last("box-r").state().equals("rolled-back")
                         && "operator: scratches missed".equals(log.last("box-r").reason()), "rolled-back state", 10);
                 c.disconnect();

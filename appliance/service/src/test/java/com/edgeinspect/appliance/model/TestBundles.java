@@ -26,8 +26,19 @@ public final class TestBundles {
     public static final Path REPO = Path.of("../..");
     public static final Path FACTORY = REPO.resolve("models/default.vimodel");
     public static final Path DEMO_KEY = REPO.resolve("models/demo-signing.pub");
+    /** The factory bundle's version: what a box serves until a model is shipped to it. */
+    public static final String FACTORY_VERSION = factoryVersion();
 
     private TestBundles() {}
+
+    private static String factoryVersion() {
+        try {
+            return Bundle.read(FACTORY, new Bundle.Trust(List.of(Keys.readPublic(DEMO_KEY)), false, 64 << 20))
+                    .manifest().version();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read " + FACTORY + ": " + e.getMessage(), e);
+        }
+    }
 
     /** The factory bundle's files as version {@code version}, signed with {@code key}. */
     public static byte[] factoryAs(String version, KeyPair key) throws Exception {
