@@ -3,6 +3,7 @@ package com.edgeinspect.trainer.cli;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.core.metrics.DetectionEvaluator;
+import com.edgeinspect.trainer.dist.World;
 import com.edgeinspect.trainer.distill.DistillModel;
 import com.edgeinspect.trainer.distill.Distillation;
 import com.edgeinspect.trainer.eval.VideoEvaluation;
@@ -13,6 +14,7 @@ import com.edgeinspect.trainer.model.Pruning;
 import com.edgeinspect.trainer.search.CompressionEnv;
 import com.edgeinspect.trainer.search.Ppo;
 import com.edgeinspect.trainer.search.Search;
+import com.edgeinspect.trainer.search.Workers;
 import com.edgeinspect.trainer.train.Checkpoints;
 import com.edgeinspect.trainer.train.FitLoop;
 import com.edgeinspect.trainer.train.RunConfig;
@@ -26,6 +28,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,7 +38,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "PPO search of the student's widths (keep ratio 80%%..30%% per channel group, pruned from the "
-                + "teacher), rewarded for accuracy, measured latency and modelled energy. Resumes from --out.")
+                + "teacher), rewarded for accuracy, measured latency and modelled energy. Resumes from --out. Under "
+                + "trainer/launch N, the candidates of each rollout are measured by N processes.")
 final class SearchCommand implements Callable<Integer> {
 
     @Mixin
@@ -75,35 +79,46 @@ final class SearchCommand implements Callable<Integer> {
         Detector teacher = Checkpoints.load(teacherRun);
         DataOptions.Loaded d = data.load();
         DetectorSpec base = tc.spec();
-        Files.createDirectories(out);
-        List<CompressionEnv.Candidate> known = Search.known(out, base.classes(), base.depth());
-        int episodes = updates * episodesPerUpdate;
         long[] evaluated = {0};
         double[] seconds = {0};
-        CompressionEnv env;
-        try (Progress p = new Progress("search", episodes, "episodes")) {
-            CompressionEnv.Evaluator evaluator = spec -> {
-                long t0 = System.nanoTime();
-                CompressionEnv.Measured m = evaluate(teacher, base, spec, d);
-                evaluated[0]++;
-                seconds[0] += (System.nanoTime() - t0) / 1e9;
-                return m;
-            };
-            env = new CompressionEnv(base, Pruning.importance(teacher), evaluator, budget, known, c -> {
-                try {
-                    Search.remember(out, c);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            Ppo ppo = new Ppo(env.observationSize(), env.actions(), new Ppo.Settings(episodesPerUpdate * 5, 4,
-                    Math.max(5, episodesPerUpdate * 5 / 4), 3e-3, 1.0, 0.95, 0.2, 0.5, 0.01, 0.5, 64, data.seed));
-            Search.Result r = Search.run(env, ppo, updates, out, c -> p.step(1, String.format(Locale.ROOT,
-                    "last %s mAP %.3f %.0f ms reward %.3f", shape(c.spec()), c.map50(), c.latencyMs(), c.reward())));
-            System.out.printf(Locale.ROOT, "%d episodes, %d candidates measured (%d now, %.1f s each), best: %s "
-                    + "mAP@0.5 %.4f, %.1f ms, %.1f mJ, reward %.4f; report in %s%n", r.episodes(), r.evaluated(),
-                    evaluated[0], evaluated[0] == 0 ? 0 : seconds[0] / evaluated[0], shape(r.best().spec()),
-                    r.best().map50(), r.best().latencyMs(), r.best().energyMj(), r.best().reward(), out);
+        Workers.Measure measure = spec -> {
+            long t0 = System.nanoTime();
+            torch.manual_seed(data.seed * 31 + java.util.Arrays.hashCode(spec.widths()) * 7L + spec.neckWidth());
+            CompressionEnv.Measured m = evaluate(teacher, base, spec, d);
+            evaluated[0]++;
+            seconds[0] += (System.nanoTime() - t0) / 1e9;
+            return m;
+        };
+        try (World world = World.fromEnvironment(System.getenv(), java.time.Duration.ofHours(1))) {
+            if (!world.leads()) {
+                Workers.serve(world, measure, base.classes(), base.depth());
+                System.err.printf(Locale.ROOT, "rank %d measured %d candidates, %.1f s each%n", world.rank(),
+                        evaluated[0], evaluated[0] == 0 ? 0 : seconds[0] / evaluated[0]);
+                return 0;
+            }
+            Files.createDirectories(out);
+            List<CompressionEnv.Candidate> known = Search.known(out, base.classes(), base.depth());
+            try (Progress p = new Progress("search", (long) updates * episodesPerUpdate, "episodes")) {
+                CompressionEnv env = new CompressionEnv(base, Pruning.importance(teacher),
+                        Workers.evaluator(world, measure), budget, known, c -> {
+                            try {
+                                Search.remember(out, c);
+                            } catch (java.io.IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        });
+                Ppo ppo = new Ppo(env.observationSize(), env.actions(), new Ppo.Settings(episodesPerUpdate * 5, 4,
+                        Math.max(5, episodesPerUpdate * 5 / 4), 3e-3, 1.0, 0.95, 0.2, 0.5, 0.01, 0.5, 64, data.seed));
+                Search.Result r = Search.run(env, ppo, updates, out, c -> p.step(1, String.format(Locale.ROOT,
+                        "last %s mAP %.3f %.0f ms reward %.3f", shape(c.spec()), c.map50(), c.latencyMs(), c.reward())));
+                System.out.printf(Locale.ROOT, "%d episodes, %d candidates measured (%d here now, %.1f s each, %d "
+                        + "process(es)), best: %s mAP@0.5 %.4f, %.1f ms, %.1f mJ, reward %.4f; report in %s%n",
+                        r.episodes(), r.evaluated(), evaluated[0], evaluated[0] == 0 ? 0 : seconds[0] / evaluated[0],
+                        world.size(), shape(r.best().spec()), r.best().map50(), r.best().latencyMs(),
+                        r.best().energyMj(), r.best().reward(), out);
+            } finally {
+                Workers.finish(world);
+            }
         }
         return 0;
     }

@@ -17,14 +17,16 @@ import java.util.Map;
  *
  * accuracy being mAP@0.5 from the {@link Evaluator} (the pruned network after a short distillation, on held-out
  * frames), L its measured ONNX Runtime latency and E its energy ({@link EnergyModel}); the base and the all-30%
- * network bound the normalisation. With a latency budget, a candidate over it earns -1 instead. Evaluations are
- * memoised by shape: PPO revisits candidates, and a resumed search replays the ones it has already paid for.
+ * network bound the normalisation. With a latency budget, a candidate over it earns -1 instead. The candidates of a
+ * rollout are measured together once it is collected ({@link #settle()}), so that several processes can share the
+ * work; evaluations are memoised by shape: PPO revisits candidates, and a resumed search replays the ones it has
+ * already paid for.
  *
  * <p>Observation per decision: which group (one-hot), the group's base width / 256, the MACs of the network so far
  * (decided groups at their choice, the rest at base width) over the base's, the mean and spread of the group's
  * channel importance (from the base's BatchNorm scales), and the fraction of decisions left.
  */
-public final class CompressionEnv implements Environment {
+public final class CompressionEnv implements Ppo.Deferred {
 
     public static final double[] RATIOS = {0.8, 0.7, 0.6, 0.5, 0.4, 0.3};
     static final int GROUPS = 5;
@@ -35,10 +37,10 @@ public final class CompressionEnv implements Environment {
     /** Accuracy and measured latency of one candidate. */
     public record Measured(double map50, double latencyMs) {}
 
-    /** Measures a candidate shape: accuracy after pruning and a short fine-tune, and its latency. */
+    /** Measures candidate shapes (accuracy after pruning and a short fine-tune, latency), results in their order. */
     @FunctionalInterface
     public interface Evaluator {
-        Measured evaluate(DetectorSpec candidate) throws Exception;
+        List<Measured> evaluate(List<DetectorSpec> candidates) throws Exception;
     }
 
     /** One evaluated candidate, as the search report lists it. */
@@ -55,8 +57,9 @@ public final class CompressionEnv implements Environment {
     private final double baseEnergy;
     private final double minEnergy;
     private final int[] chosen = new int[GROUPS];
+    private final List<DetectorSpec> pending = new java.util.ArrayList<>();
+    private List<Candidate> settled = List.of();
     private int next;
-    private Candidate last;
 
     /**
      * @param importance per group, the base's channel importance ({@code Pruning.importance})
@@ -72,22 +75,28 @@ public final class CompressionEnv implements Environment {
         known.forEach(c -> memo.put(key(c.spec()), c));
         // The bounds of the normalisation, measured first (or recalled) and remembered like any candidate.
         DetectorSpec smallest = uniform(RATIOS.length - 1);
+        List<DetectorSpec> unknown = java.util.stream.Stream.of(base, smallest).filter(b -> !memo.containsKey(key(b)))
+                .toList();
         Map<String, Measured> bounds = new LinkedHashMap<>();
-        for (DetectorSpec s : List.of(base, smallest)) {
-            Candidate c = memo.get(key(s));
-            bounds.put(key(s), c != null ? new Measured(c.map50(), c.latencyMs()) : evaluator.evaluate(s));
+        List<Measured> m = unknown.isEmpty() ? List.of() : evaluator.evaluate(unknown);
+        for (int i = 0; i < unknown.size(); i++) {
+            bounds.put(key(unknown.get(i)), m.get(i));
+        }
+        for (DetectorSpec b : List.of(base, smallest)) {
+            Candidate c = memo.get(key(b));
+            bounds.putIfAbsent(key(b), c != null ? new Measured(c.map50(), c.latencyMs()) : null);
         }
         this.baseLatency = bounds.get(key(base)).latencyMs();
         this.minLatency = bounds.get(key(smallest)).latencyMs();
         this.baseEnergy = EnergyModel.millijoules(base, HEIGHT, WIDTH);
         this.minEnergy = EnergyModel.millijoules(smallest, HEIGHT, WIDTH);
-        this.evaluator = spec -> {
-            Measured m = bounds.get(key(spec));
-            return m != null ? m : evaluator.evaluate(spec);
-        };
+        this.evaluator = evaluator;
         this.measured = measured;
-        candidate(base);
-        candidate(smallest);
+        for (DetectorSpec b : List.of(base, smallest)) {
+            if (!memo.containsKey(key(b))) {
+                score(b, bounds.get(key(b)));
+            }
+        }
     }
 
     @Override
@@ -113,17 +122,26 @@ public final class CompressionEnv implements Environment {
         if (next < GROUPS) {
             return new Step(observation(), 0, false);
         }
-        try {
-            last = candidate(shape(chosen));
-        } catch (Exception e) {
-            throw new IllegalStateException("evaluating " + shape(chosen) + ": " + e.getMessage(), e);
-        }
-        return new Step(observation(), last.reward(), true);
+        pending.add(shape(chosen));
+        return new Step(observation(), 0, true); // the reward comes with settle()
     }
 
-    /** The candidate the last finished episode chose. */
-    public Candidate last() {
-        return last;
+    /** Measures the candidates of the episodes ended since the last call (those not known yet) and scores them. */
+    @Override
+    public double[] settle() {
+        List<DetectorSpec> episodes = List.copyOf(pending);
+        pending.clear();
+        try {
+            settled = candidates(episodes);
+        } catch (Exception e) {
+            throw new IllegalStateException("measuring candidates: " + e.getMessage(), e);
+        }
+        return settled.stream().mapToDouble(Candidate::reward).toArray();
+    }
+
+    /** The candidates of the episodes the last {@link #settle()} scored, in episode order. */
+    public List<Candidate> settled() {
+        return settled;
     }
 
     /** Every candidate evaluated, in order. */
@@ -131,21 +149,28 @@ public final class CompressionEnv implements Environment {
         return List.copyOf(memo.values());
     }
 
-    /** Evaluates (or recalls) a shape and scores it. */
-    public Candidate candidate(DetectorSpec spec) throws Exception {
-        Candidate c = memo.get(key(spec));
-        if (c != null) {
-            return c;
+    /** Evaluates (or recalls) shapes, the unknown ones together, and scores them. */
+    public List<Candidate> candidates(List<DetectorSpec> specs) throws Exception {
+        List<DetectorSpec> unknown = specs.stream().filter(s -> !memo.containsKey(key(s)))
+                .collect(java.util.stream.Collectors.toMap(CompressionEnv::key, s -> s, (a, b) -> a, LinkedHashMap::new))
+                .values().stream().toList();
+        if (!unknown.isEmpty()) {
+            List<Measured> m = evaluator.evaluate(unknown);
+            for (int i = 0; i < unknown.size(); i++) {
+                score(unknown.get(i), m.get(i));
+            }
         }
-        Measured m = evaluator.evaluate(spec);
+        return specs.stream().map(s -> memo.get(key(s))).toList();
+    }
+
+    private void score(DetectorSpec spec, Measured m) {
         double energy = EnergyModel.millijoules(spec, HEIGHT, WIDTH);
         double reward = latencyBudgetMs != null && m.latencyMs() > latencyBudgetMs ? -1
                 : 0.6 * m.map50() + 0.3 * norm(baseLatency - m.latencyMs(), baseLatency - minLatency)
                         + 0.1 * norm(baseEnergy - energy, baseEnergy - minEnergy);
-        c = new Candidate(spec, m.map50(), m.latencyMs(), energy, reward);
+        Candidate c = new Candidate(spec, m.map50(), m.latencyMs(), energy, reward);
         memo.put(key(spec), c);
         measured.accept(c);
-        return c;
     }
 
     /** The shape a list of ratio choices (indices into {@link #RATIOS}) gives. */

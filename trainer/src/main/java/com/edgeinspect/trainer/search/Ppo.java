@@ -45,6 +45,16 @@ public final class Ppo {
         }
     }
 
+    /**
+     * An environment whose episode-end rewards are known only once the rollout is collected, so that the episodes'
+     * outcomes can be measured together (in parallel). The actions must not depend on them, which holds when the
+     * observations do not.
+     */
+    public interface Deferred extends Environment {
+        /** The terminal rewards of the episodes ended since the last call, in the order they ended. */
+        double[] settle();
+    }
+
     /** What one update did: mean episode return of the episodes finished in its rollout, and the losses. */
     public record Update(int index, int episodes, double meanReturn, double policyLoss, double valueLoss,
             double entropy, double approxKl, double clipFraction) {}
@@ -100,6 +110,7 @@ public final class Ppo {
         float[] rewards = new float[n];
         boolean[] done = new boolean[n];
         List<Double> returns = new ArrayList<>();
+        List<Integer> ends = new ArrayList<>();
         float[] o = env.reset(s.seed() * 7_919L + episodes++);
         double episodeReturn = 0;
         for (int t = 0; t <= n; t++) {
@@ -124,10 +135,21 @@ public final class Ppo {
             episodeReturn += st.reward();
             if (st.done()) {
                 returns.add(episodeReturn);
+                ends.add(t);
                 episodeReturn = 0;
                 o = env.reset(s.seed() * 7_919L + episodes++);
             } else {
                 o = st.observation();
+            }
+        }
+        if (env instanceof Deferred d) {
+            double[] late = d.settle();
+            if (late.length != ends.size()) {
+                throw new IllegalStateException(late.length + " rewards settled for " + ends.size() + " episodes");
+            }
+            for (int k = 0; k < late.length; k++) {
+                rewards[ends.get(k)] += (float) late[k];
+                returns.set(k, returns.get(k) + late[k]);
             }
         }
         float[] adv = new float[n];

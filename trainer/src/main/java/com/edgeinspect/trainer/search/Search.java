@@ -66,39 +66,15 @@ public final class Search {
     public static Result run(CompressionEnv env, Ppo ppo, int updates, Path dir,
             java.util.function.Consumer<CompressionEnv.Candidate> progress) throws IOException {
         List<String> episodes = new ArrayList<>(List.of("update,episode,w0,w1,w2,w3,neck,map50,latency_ms,energy_mj,reward"));
-        int[] count = {0};
-        Environment recording = new Environment() {
-            @Override
-            public int observationSize() {
-                return env.observationSize();
-            }
-
-            @Override
-            public int actions() {
-                return env.actions();
-            }
-
-            @Override
-            public float[] reset(long seed) {
-                return env.reset(seed);
-            }
-
-            @Override
-            public Step step(int action) {
-                Step s = env.step(action);
-                if (s.done()) {
-                    CompressionEnv.Candidate c = env.last();
-                    int[] w = c.spec().widths();
-                    episodes.add(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%d,%d,%.6f,%.3f,%.4f,%.6f", ppo.updates(),
-                            count[0]++, w[0], w[1], w[2], w[3], c.spec().neckWidth(), c.map50(), c.latencyMs(),
-                            c.energyMj(), c.reward()));
-                    progress.accept(c);
-                }
-                return s;
-            }
-        };
+        int count = 0;
         for (int u = 0; u < updates; u++) {
-            ppo.step(recording);
+            ppo.step(env);
+            for (CompressionEnv.Candidate c : env.settled()) {
+                int[] w = c.spec().widths();
+                episodes.add(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%d,%d,%.6f,%.3f,%.4f,%.6f", u, count++, w[0],
+                        w[1], w[2], w[3], c.spec().neckWidth(), c.map50(), c.latencyMs(), c.energyMj(), c.reward()));
+                progress.accept(c);
+            }
         }
         List<CompressionEnv.Candidate> all = env.candidates();
         List<CompressionEnv.Candidate> pareto = pareto(all);
@@ -113,7 +89,7 @@ public final class Search {
         AtomicFiles.write(dir.resolve("pareto.svg"), svg(all, pareto).getBytes(StandardCharsets.UTF_8));
         CompressionEnv.Candidate best = all.stream().max(Comparator.comparingDouble(CompressionEnv.Candidate::reward))
                 .orElseThrow();
-        return new Result(best, pareto, count[0], all.size());
+        return new Result(best, pareto, count, all.size());
     }
 
     /** Candidates no other beats on both accuracy (higher) and latency (lower), by latency. */

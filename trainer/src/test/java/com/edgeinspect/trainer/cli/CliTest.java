@@ -147,6 +147,39 @@ class CliTest {
         assertThat(shapes).as("no candidate measured twice").doesNotHaveDuplicates();
     }
 
+    @Test
+    void aSearchSharesItsMeasurementsBetweenTwoProcesses() throws Exception {
+        Path clip = tmp.resolve("line.mp4");
+        assertThat(TrainerCli.run("synth", "-o", clip.toString(), "--duration", "1", "--size", "640x360",
+                "--defect-rate", "1", "--seed", "8", "--preset", "easy")).isZero();
+        String[] data = {"--videos", clip.toString(), "--crop", "96", "--every", "10"};
+        Path teacher = tmp.resolve("teacher");
+        assertThat(TrainerCli.run(args("train-teacher", data, "--batch", "2", "--steps", "2", "--out",
+                teacher.toString()))).isZero();
+        Path out = tmp.resolve("search");
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        List<Process> ranks = new java.util.ArrayList<>();
+        for (int rank = 0; rank < 2; rank++) {
+            ProcessBuilder pb = new ProcessBuilder(args(Path.of(System.getProperty("java.home"), "bin", "java")
+                    .toString(), "-Xmx1g", "-cp", System.getProperty("java.class.path"), TrainerCli.class.getName(),
+                    "search", data, "--teacher", teacher.toString(), "--holdout", clip.toString(), "--holdout-every",
+                    "15", "--updates", "1", "--episodes-per-update", "3", "--distill-steps", "1", "--out",
+                    out.toString())).redirectErrorStream(true).redirectOutput(tmp.resolve("rank" + rank + ".log").toFile());
+            pb.environment().putAll(java.util.Map.of("MASTER_ADDR", "127.0.0.1", "MASTER_PORT", Integer.toString(port),
+                    "RANK", Integer.toString(rank), "WORLD_SIZE", "2"));
+            ranks.add(pb.start());
+        }
+        for (int rank = 0; rank < 2; rank++) {
+            assertThat(ranks.get(rank).waitFor(240, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(ranks.get(rank).exitValue()).as(Files.readString(tmp.resolve("rank" + rank + ".log"))).isZero();
+        }
+        assertThat(Files.readAllLines(out.resolve("episodes.csv"))).hasSize(1 + 3);
+        assertThat(Files.readString(tmp.resolve("rank1.log"))).containsPattern("rank 1 measured [1-9]");
+    }
+
     /** Command-line words from strings and arrays of them, in order. */
     private static String[] args(Object... parts) {
         List<String> out = new java.util.ArrayList<>();
