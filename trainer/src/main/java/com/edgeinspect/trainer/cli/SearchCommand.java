@@ -107,6 +107,9 @@ final class SearchCommand implements Callable<Integer> {
                                 throw new java.io.UncheckedIOException(e);
                             }
                         });
+                // The baseline the search must beat: every group at one ratio, measured beside the search's choices.
+                Search.write(out.resolve("uniform.csv"), env.candidates(java.util.stream.IntStream
+                        .range(0, CompressionEnv.RATIOS.length).mapToObj(env::uniform).toList()));
                 Ppo ppo = new Ppo(env.observationSize(), env.actions(), new Ppo.Settings(episodesPerUpdate * 5, 4,
                         Math.max(5, episodesPerUpdate * 5 / 4), 3e-3, 1.0, 0.95, 0.2, 0.5, 0.01, 0.5, 64, data.seed));
                 Search.Result r = Search.run(env, ppo, updates, out, c -> p.step(1, String.format(Locale.ROOT,

@@ -79,17 +79,22 @@ public final class Search {
         List<CompressionEnv.Candidate> all = env.candidates();
         List<CompressionEnv.Candidate> pareto = pareto(all);
         AtomicFiles.write(dir.resolve("episodes.csv"), (String.join("\n", episodes) + "\n").getBytes(StandardCharsets.UTF_8));
-        StringBuilder p = new StringBuilder("w0,w1,w2,w3,neck,map50,latency_ms,energy_mj,reward\n");
-        for (CompressionEnv.Candidate c : pareto) {
-            int[] w = c.spec().widths();
-            p.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.6f,%.3f,%.4f,%.6f%n", w[0], w[1], w[2], w[3],
-                    c.spec().neckWidth(), c.map50(), c.latencyMs(), c.energyMj(), c.reward()));
-        }
-        AtomicFiles.write(dir.resolve("pareto.csv"), p.toString().getBytes(StandardCharsets.UTF_8));
+        write(dir.resolve("pareto.csv"), pareto);
         AtomicFiles.write(dir.resolve("pareto.svg"), svg(all, pareto).getBytes(StandardCharsets.UTF_8));
         CompressionEnv.Candidate best = all.stream().max(Comparator.comparingDouble(CompressionEnv.Candidate::reward))
                 .orElseThrow();
         return new Result(best, pareto, count, all.size());
+    }
+
+    /** Writes candidates as CSV (widths, neck, mAP@0.5, latency, energy, reward). */
+    public static void write(Path file, List<CompressionEnv.Candidate> candidates) throws IOException {
+        StringBuilder p = new StringBuilder("w0,w1,w2,w3,neck,map50,latency_ms,energy_mj,reward\n");
+        for (CompressionEnv.Candidate c : candidates) {
+            int[] w = c.spec().widths();
+            p.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.6f,%.3f,%.4f,%.6f%n", w[0], w[1], w[2], w[3],
+                    c.spec().neckWidth(), c.map50(), c.latencyMs(), c.energyMj(), c.reward()));
+        }
+        AtomicFiles.write(file, p.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Candidates no other beats on both accuracy (higher) and latency (lower), by latency. */

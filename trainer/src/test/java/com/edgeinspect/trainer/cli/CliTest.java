@@ -135,7 +135,9 @@ class CliTest {
         List<String> first = Files.readAllLines(out.resolve("episodes.csv"));
         assertThat(first).hasSize(1 + 2);
         List<String> measured = Files.readAllLines(out.resolve("candidates.csv"));
-        assertThat(measured.size()).as("the base, the all-30%% network and the episodes' shapes").isBetween(4, 5);
+        assertThat(measured.size()).as("header, the base, the six uniform scalings, the episodes' shapes")
+                .isBetween(1 + 7, 1 + 9);
+        assertThat(Files.readAllLines(out.resolve("uniform.csv"))).hasSize(1 + 6);
         assertThat(Files.readString(out.resolve("pareto.svg"))).startsWith("<svg").contains("polyline");
         assertThat(Files.readAllLines(out.resolve("pareto.csv")).size()).isGreaterThan(1);
 

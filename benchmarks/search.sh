@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The structure search's acceptance run, on the data and teacher of benchmarks/train-eval.sh (run that first, same
+# WORKDIR): the PPO search (held-out: two fresh normal-preset clips, not the test clips), then the chosen shape and
+# the uniform width scaling (every group at one ratio) whose measured latency is closest to the chosen one's, both
+# distilled with the same recipe and steps, both scored on the committed test clips, their latency measured side by
+# side. Hours on 2 cores (the search alone: UPDATES x 8 candidates at up to a minute each).
+# Usage: benchmarks/search.sh [WORKDIR] [UPDATES] [STEPS]   (defaults: work/bench, 6, 12000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work="${1:-work/bench}"
+updates="${2:-6}"
+steps="${3:-12000}"
+t=./trainer/trainer
+r="$work/runs"
+d="$work/data"
+for s in 9001 9002; do
+  [ -f "$d/../holdout/v$s.mp4" ] || $t synth -o "$d/../holdout/v$s.mp4" --seed $s --preset normal --defect-rate 0.7 --duration 10
+done
+holdout="$d/../holdout/v9001.mp4,$d/../holdout/v9002.mp4"
+videos=$(printf '%s,' "$d"/*.mp4)
+videos="${videos%,}"
+$t search --teacher "$r/teacher" --videos "$videos" --crop 192 --every 4 --holdout "$holdout" --holdout-every 10 \
+  --updates "$updates" --out "$r/search"
+best=$(tail -n +2 "$r/search/candidates.csv" | sort -t, -k9 -g | tail -1)
+chosen=$(echo "$best" | awk -F, '{ printf "%s,%s,%s,%s/%s", $1, $2, $3, $4, $5 }')
+latency=$(echo "$best" | cut -d, -f7)
+# The uniform width scaling (every group at one ratio; measured by the search) closest in measured latency.
+uniform=$(awk -F, -v l="$latency" 'NR > 1 { d = $7 - l; if (d < 0) d = -d; print d "," $0 }' "$r/search/uniform.csv" \
+  | sort -t, -k1 -g | head -1 | cut -d, -f2- | awk -F, '{ printf "%s,%s,%s,%s/%s", $1, $2, $3, $4, $5 }')
+depth=$(python3 -c "import json; print(json.load(open('$r/teacher/config.json'))['spec']['depth'])")
+common=(--videos "$videos" --batch 8 --crop 192 --every 2 --teacher "$r/teacher" --steps "$steps" --depth "$depth")
+$t distill "${common[@]}" --shape "$chosen" --out "$r/student-searched"
+$t distill "${common[@]}" --shape "$uniform" --out "$r/student-uniform"
+tests=test-videos/mixed-defects.mp4,test-videos/hard-conditions.mp4,test-videos/clean-line.mp4
+for m in student-searched student-uniform; do
+  $t export --run "$r/$m" --out "$r/$m.onnx"
+  $t eval --model "$r/$m.onnx" --videos "$tests" --every 10 --report "$r/$m-eval.json"
+done
+$t latency --models "$r/student-searched.onnx,$r/student-uniform.onnx" --rounds 30
+echo "searched shape $chosen vs uniform $uniform"
