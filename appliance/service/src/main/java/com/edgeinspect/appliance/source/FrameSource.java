@@ -167,14 +167,10 @@ public abstract class FrameSource implements AutoCloseable {
         state = StreamState.STOPPED;
     }
 
-    /** Unblocks a decoder waiting in native code when the source is closed; threads are interrupted anyway. */
-    protected void interruptDecode() {}
-
     @Override
     public void close() throws InterruptedException {
         running = false;
         out.close();
-        interruptDecode();
         thread.interrupt();
         thread.join(5000);
         state = StreamState.STOPPED;

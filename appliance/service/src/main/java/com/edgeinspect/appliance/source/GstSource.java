@@ -3,9 +3,10 @@ package com.edgeinspect.appliance.source;
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.CompletableFuture;
 import org.freedesktop.gstreamer.Buffer;
 import org.freedesktop.gstreamer.Bus;
+import org.freedesktop.gstreamer.FlowReturn;
 import org.freedesktop.gstreamer.Gst;
 import org.freedesktop.gstreamer.Pipeline;
 import org.freedesktop.gstreamer.Sample;
@@ -18,13 +19,12 @@ import org.freedesktop.gstreamer.elements.AppSink;
  * frames {@code nvvidconv} copies out of GPU memory; {@code avdec_h264} (software) anywhere else, which is how this
  * source is tested on x86. Files (any container {@code parsebin} knows) and RTSP cameras (TCP, 5 s timeout).
  *
- * <p>A pipeline error arrives on the bus on a streaming thread; the pipeline is stopped from GStreamer's own
- * executor (never from the streaming thread), which ends the blocked pull, and the error is thrown from
- * {@link #decode()} so the common reconnect logic takes over.
+ * <p>Frames are handed on from the sink's callback on GStreamer's streaming thread (which the pacing of a file also
+ * holds back). The decode thread only waits for the pipeline's end: end of stream or an error from the bus, or its
+ * own interruption when the source closes. It then stops and disposes the pipeline itself, so no other thread ever
+ * touches a pipeline that may already be freed, and a source that never starts or never ends cannot block a stop.
  */
 public final class GstSource extends FrameSource {
-
-    private volatile Pipeline current;
 
     public GstSource(ApplianceConfig.Stream config) {
         super(config);
@@ -55,53 +55,55 @@ public final class GstSource extends FrameSource {
 
     @Override
     protected boolean decode() throws Exception {
-        AtomicReference<String> error = new AtomicReference<>();
+        CompletableFuture<String> end = new CompletableFuture<>(); // "" at end of stream, else the error
         Pipeline p = (Pipeline) Gst.parseLaunch(description());
-        current = p;
         try {
             AppSink sink = (AppSink) p.getElementByName("sink");
-            p.getBus().connect((Bus.ERROR) (source, code, message) -> {
-                error.compareAndSet(null, source.getName() + ": " + message);
-                Gst.invokeLater(p::stop);
-            });
-            p.play();
-            boolean first = true;
-            while (running()) {
-                long t0 = System.nanoTime();
-                Sample s = sink.pullSample();
-                if (s == null) {
-                    break; // end of stream, or stopped
-                }
+            sink.set("emit-signals", true);
+            boolean[] first = {true};
+            long[] idleSince = {System.nanoTime()}; // the streaming thread decodes between two callbacks
+            sink.connect((AppSink.NEW_SAMPLE) s -> {
                 try {
-                    Structure caps = s.getCaps().getStructure(0);
-                    int w = caps.getInteger("width");
-                    int h = caps.getInteger("height");
-                    if (first) {
-                        opened(w, h, caps.hasField("framerate") ? caps.getFraction("framerate").toDouble() : 0);
-                        first = false;
-                    }
-                    Buffer b = s.getBuffer();
-                    ByteBuffer pixels = b.map(false);
-                    try {
-                        deliver(w, h, System.nanoTime() - t0, into -> copyRows(pixels, w, h, into));
-                    } finally {
-                        b.unmap();
-                    }
-                } finally {
-                    s.dispose();
+                    deliver(s.pullSample(), first, System.nanoTime() - idleSince[0]);
+                    idleSince[0] = System.nanoTime();
+                    return FlowReturn.OK;
+                } catch (Exception e) { // never let an exception unwind into native code
+                    end.complete(e.toString());
+                    return FlowReturn.ERROR;
                 }
-            }
-            if (error.get() != null) {
-                throw new IOException(config.url() + ": " + error.get());
-            }
-            if (running() && !sink.isEOS()) {
-                throw new IOException(config.url() + ": the pipeline stopped without an error or end of stream");
+            });
+            p.getBus().connect((Bus.EOS) source -> end.complete(""));
+            p.getBus().connect((Bus.ERROR) (source, code, message) -> end.complete(source.getName() + ": " + message));
+            p.play();
+            String error = end.get(); // interrupted when the source closes
+            if (!error.isEmpty()) {
+                throw new IOException(config.url() + ": " + error);
             }
             return running();
         } finally {
-            current = null;
             p.stop();
             p.dispose();
+        }
+    }
+
+    private void deliver(Sample sample, boolean[] first, long decodeNanos) throws InterruptedException {
+        try {
+            Structure caps = sample.getCaps().getStructure(0);
+            int w = caps.getInteger("width");
+            int h = caps.getInteger("height");
+            if (first[0]) {
+                opened(w, h, caps.hasField("framerate") ? caps.getFraction("framerate").toDouble() : 0);
+                first[0] = false;
+            }
+            Buffer b = sample.getBuffer();
+            ByteBuffer pixels = b.map(false);
+            try {
+                deliver(w, h, decodeNanos, into -> copyRows(pixels, w, h, into));
+            } finally {
+                b.unmap();
+            }
+        } finally {
+            sample.dispose();
         }
     }
 
@@ -112,14 +114,6 @@ public final class GstSource extends FrameSource {
         for (int y = 0; y < height; y++) {
             src.position(y * stride);
             src.get(into, y * row, row);
-        }
-    }
-
-    @Override
-    protected void interruptDecode() {
-        Pipeline p = current;
-        if (p != null) {
-            Gst.invokeLater(p::stop);
         }
     }
 }
