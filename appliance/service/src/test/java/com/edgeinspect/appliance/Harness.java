@@ -121,18 +121,37 @@ final class Harness {
         return assertEveryAlertOnce(http, base, got, 1);
     }
 
-    /** As above, allowing {@code redeliveries} repeated messages (one per broken link or killed process). */
-    static String assertEveryAlertOnce(HttpClient http, String base, java.util.List<Msg> got, int redeliveries)
-            throws Exception {
-        io.vertx.core.json.JsonArray events = new io.vertx.core.json.JsonArray(
-                get(http, base + "/api/events?limit=1000").body());
+    /** The most events the box's API returns at once. */
+    static final int EVENTS = 1000;
+
+    /** Every alert message the box has recorded, as "id/sequence": an event's sequence numbers count from 0. */
+    static java.util.Set<String> recordedAlerts(HttpClient http, String base) throws Exception {
         java.util.Set<String> expected = new java.util.HashSet<>();
-        for (Object e : events) {
+        for (Object e : new io.vertx.core.json.JsonArray(get(http, base + "/api/events?limit=" + EVENTS).body())) {
             JsonObject a = (JsonObject) e;
             for (int s = 0; s <= a.getInteger("sequence"); s++) {
                 expected.add(a.getString("id") + "/" + s);
             }
         }
+        return expected;
+    }
+
+    /** The received alert messages as "id/sequence". */
+    static java.util.Set<String> keys(java.util.List<Msg> got) {
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        for (Msg m : got) {
+            keys.add(m.json().getString("id") + "/" + m.json().getInteger("sequence"));
+        }
+        return keys;
+    }
+
+    /**
+     * As {@link #assertEveryAlertOnce(HttpClient, String, java.util.List)}, allowing {@code redeliveries} repeated
+     * messages (one per broken link or killed process).
+     */
+    static String assertEveryAlertOnce(HttpClient http, String base, java.util.List<Msg> got, int redeliveries)
+            throws Exception {
+        java.util.Set<String> expected = recordedAlerts(http, base);
         java.util.List<String> received = new java.util.ArrayList<>();
         java.util.Map<String, Integer> last = new java.util.HashMap<>();
         for (Msg m : got) {
