@@ -53,8 +53,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "8", description = "crops per step (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--lr", defaultValue = "2e-4",
-            description = "peak learning rate, a tenth of training's: the weights only settle into the grid (default ${DEFAULT-VALUE})")
+    @Option(names = "--lr", defaultValue = "2e-5",
+            description = "peak learning rate, a hundredth of training's: the weights only settle into the grid; a tenth (2e-4) cost 1.3 points mAP@0.5 (default ${DEFAULT-VALUE})")
     double lr;
 
     @Option(names = "--calibration", defaultValue = "32", description = "calibration batches (default ${DEFAULT-VALUE})")
