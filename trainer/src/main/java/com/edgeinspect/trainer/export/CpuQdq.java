@@ -78,7 +78,16 @@ public final class CpuQdq {
                 }
             }
         }
-        return tensorrtForm.toBuilder().setGraph(out).build();
+        return tensorrtForm.toBuilder().setGraph(withoutUnread(out)).build();
+    }
+
+    /** Drops what no node reads any more: the float biases replaced and the scales of the pairs removed. */
+    private static GraphProto withoutUnread(GraphProto.Builder g) {
+        Set<String> read = new HashSet<>();
+        g.getNodeList().forEach(n -> read.addAll(n.getInputList()));
+        g.getOutputList().forEach(o -> read.add(o.getName()));
+        List<TensorProto> kept = g.getInitializerList().stream().filter(t -> read.contains(t.getName())).toList();
+        return g.clearInitializer().addAllInitializer(kept).build();
     }
 
     /**

@@ -93,6 +93,10 @@ class QdqExportTest {
         QuantModel q = calibrated();
         ModelProto trt = OnnxExporter.toOnnx(q.student(), Map.of(), q.inputScales());
         ModelProto cpu = CpuQdq.rewrite(trt);
+        java.util.Set<String> read = new java.util.HashSet<>();
+        cpu.getGraph().getNodeList().forEach(n -> read.addAll(n.getInputList()));
+        assertThat(cpu.getGraph().getInitializerList()).as("initializers no node reads")
+                .allMatch(t -> read.contains(t.getName()));
         Path optimised = tmp.resolve("cpu-optimised.onnx");
         try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
             o.setOptimizedModelFilePath(optimised.toString());
