@@ -65,14 +65,13 @@ class AlertBurstTest {
                 }
                 for (int i = 0; i < 3; i++) {
                     Thread.sleep(1000);
-                    spooled = Math.max(spooled, Harness.status(http, base).getJsonObject("alerts").getInteger("pending"));
+                    spooled = Math.max(spooled, Harness.pending(http, base));
                 }
                 broker = Mosquitto.start(tmp, port, true, brokerConfig);
                 Thread.sleep(3000);
             }
             assertThat(spooled).as("alerts waiting in the spool while the broker was down").isPositive();
-            Harness.await(() -> Harness.status(http, base).getJsonObject("alerts").getInteger("pending") == 0,
-                    "spool drained", 60);
+            Harness.await(() -> Harness.pending(http, base) == 0, "spool drained", 60);
             List<Harness.Msg> all = new ArrayList<>();
             Harness.await(() -> {
                 got.drainTo(all);

@@ -49,8 +49,7 @@ class AlertsUnderKillTest {
                     Thread.sleep(700L * run); // somewhere in the stream of alerts
                     box.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
                 } else {
-                    Harness.await(() -> Harness.status(http, base).getJsonObject("alerts").getInteger("pending") == 0,
-                            "spool drained", 60);
+                    Harness.await(() -> Harness.pending(http, base) == 0, "spool drained", 60);
                     Thread.sleep(1000);
                     List<Harness.Msg> all = new ArrayList<>();
                     got.drainTo(all);

@@ -51,16 +51,16 @@ class BrokerOutageTest {
             int spooled = 0;
             while (System.nanoTime() < outageEnds) {
                 Thread.sleep(1000);
-                spooled = Math.max(spooled, pending(http, base));
+                spooled = Math.max(spooled, Harness.pending(http, base));
             }
             assertThat(spooled).as("alerts waiting in the spool during the outage").isPositive();
             broker = Mosquitto.start(tmp, port, true);
-            Harness.await(() -> pending(http, base) == 0, "spool drained", 60);
+            Harness.await(() -> Harness.pending(http, base) == 0, "spool drained", 60);
             // The consumer comes back later; its persistent session kept what arrived meanwhile.
             if (!sub.isConnected()) {
                 sub.connect(o);
             }
-            Harness.await(() -> pending(http, base) == 0, "spool drained", 60);
+            Harness.await(() -> Harness.pending(http, base) == 0, "spool drained", 60);
             Thread.sleep(1000);
             got.drainTo(all);
             System.out.printf("outage: %d alerts spooled at most; %s%n", spooled,
@@ -70,9 +70,5 @@ class BrokerOutageTest {
             sub.close(true);
             broker.close();
         }
-    }
-
-    private static int pending(HttpClient http, String base) throws Exception {
-        return Harness.status(http, base).getJsonObject("alerts").getInteger("pending");
     }
 }

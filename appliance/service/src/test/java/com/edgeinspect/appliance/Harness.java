@@ -68,7 +68,7 @@ final class Harness {
         // The clip plays at camera speed; then the publisher drains its spool.
         await(() -> status(http, base).getJsonArray("streams").getJsonObject(0).getString("state").equals("ended"),
                 "end of the clip", 60);
-        await(() -> status(http, base).getJsonObject("alerts").getInteger("pending") == 0, "spool drained", 30);
+        await(() -> pending(http, base) == 0, "spool drained", 30);
     }
 
     static HttpResponse<String> get(HttpClient http, String url) throws Exception {
@@ -119,6 +119,11 @@ final class Harness {
      */
     static String assertEveryAlertOnce(HttpClient http, String base, java.util.List<Msg> got) throws Exception {
         return assertEveryAlertOnce(http, base, got, 1);
+    }
+
+    /** Alert messages waiting in the box's spool. */
+    static int pending(HttpClient http, String base) throws Exception {
+        return status(http, base).getJsonObject("alerts").getInteger("pending");
     }
 
     /** The most events the box's API returns at once. */

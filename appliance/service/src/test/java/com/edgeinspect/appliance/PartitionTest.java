@@ -54,12 +54,11 @@ class PartitionTest {
                 Harness.await(() -> !mqttConnected(http, base), "the dead link noticed", 60);
                 double noticed = (System.nanoTime() - start) / 1e9;
                 Thread.sleep(Math.max(0, 40_000 - (System.nanoTime() - start) / 1_000_000));
-                int spooled = Harness.status(http, base).getJsonObject("alerts").getInteger("pending");
+                int spooled = Harness.pending(http, base);
                 network.heal();
                 Harness.await(() -> mqttConnected(http, base), "reconnected", 60);
                 double back = (System.nanoTime() - start) / 1e9 - 40;
-                Harness.await(() -> Harness.status(http, base).getJsonObject("alerts").getInteger("pending") == 0,
-                        "spool drained", 60);
+                Harness.await(() -> Harness.pending(http, base) == 0, "spool drained", 60);
                 Thread.sleep(1000);
                 List<Harness.Msg> all = new ArrayList<>();
                 got.drainTo(all);

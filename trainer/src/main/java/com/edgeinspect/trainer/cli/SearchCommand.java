@@ -26,9 +26,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Option;
 
 /**

@@ -75,16 +75,18 @@ public final class CompressionEnv implements Ppo.Deferred {
         known.forEach(c -> memo.put(key(c.spec()), c));
         // The bounds of the normalisation, measured first (or recalled) and remembered like any candidate.
         DetectorSpec smallest = uniform(RATIOS.length - 1);
-        List<DetectorSpec> unknown = java.util.stream.Stream.of(base, smallest).filter(b -> !memo.containsKey(key(b)))
-                .toList();
         Map<String, Measured> bounds = new LinkedHashMap<>();
+        for (DetectorSpec b : List.of(base, smallest)) {
+            Candidate c = memo.get(key(b));
+            if (c != null) {
+                bounds.put(key(b), new Measured(c.map50(), c.latencyMs()));
+            }
+        }
+        List<DetectorSpec> unknown = java.util.stream.Stream.of(base, smallest).filter(b -> !bounds.containsKey(key(b)))
+                .toList();
         List<Measured> m = unknown.isEmpty() ? List.of() : evaluator.evaluate(unknown);
         for (int i = 0; i < unknown.size(); i++) {
             bounds.put(key(unknown.get(i)), m.get(i));
-        }
-        for (DetectorSpec b : List.of(base, smallest)) {
-            Candidate c = memo.get(key(b));
-            bounds.putIfAbsent(key(b), c != null ? new Measured(c.map50(), c.latencyMs()) : null);
         }
         this.baseLatency = bounds.get(key(base)).latencyMs();
         this.minLatency = bounds.get(key(smallest)).latencyMs();
@@ -92,10 +94,8 @@ public final class CompressionEnv implements Ppo.Deferred {
         this.minEnergy = EnergyModel.millijoules(smallest, HEIGHT, WIDTH);
         this.evaluator = evaluator;
         this.measured = measured;
-        for (DetectorSpec b : List.of(base, smallest)) {
-            if (!memo.containsKey(key(b))) {
-                score(b, bounds.get(key(b)));
-            }
+        for (int i = 0; i < unknown.size(); i++) {
+            score(unknown.get(i), m.get(i)); // now that the bounds are known
         }
     }
 

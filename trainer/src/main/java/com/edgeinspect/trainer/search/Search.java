@@ -25,7 +25,17 @@ public final class Search {
     public record Result(CompressionEnv.Candidate best, List<CompressionEnv.Candidate> pareto, int episodes,
             int evaluated) {}
 
+    /** The columns of a candidate in every CSV file of the search. */
+    private static final String COLUMNS = "w0,w1,w2,w3,neck,map50,latency_ms,energy_mj,reward";
+
     private Search() {}
+
+    /** A candidate as a CSV row in {@link #COLUMNS} order, without a line end. */
+    private static String row(CompressionEnv.Candidate c) {
+        int[] w = c.spec().widths();
+        return String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.6f,%.3f,%.4f,%.6f", w[0], w[1], w[2], w[3],
+                c.spec().neckWidth(), c.map50(), c.latencyMs(), c.energyMj(), c.reward());
+    }
 
     /** Reads the candidates a previous run of the search measured (none if it did not run). */
     public static List<CompressionEnv.Candidate> known(Path dir, int classes, int depth) throws IOException {
@@ -53,11 +63,9 @@ public final class Search {
         Path f = dir.resolve("candidates.csv");
         StringBuilder sb = new StringBuilder();
         if (!Files.exists(f)) {
-            sb.append("w0,w1,w2,w3,neck,map50,latency_ms,energy_mj,reward\n");
+            sb.append(COLUMNS).append('\n');
         }
-        int[] w = c.spec().widths();
-        sb.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.6f,%.3f,%.4f,%.6f%n", w[0], w[1], w[2], w[3],
-                c.spec().neckWidth(), c.map50(), c.latencyMs(), c.energyMj(), c.reward()));
+        sb.append(row(c)).append('\n');
         Files.writeString(f, sb, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND);
     }
@@ -65,14 +73,12 @@ public final class Search {
     /** Runs {@code updates} PPO updates; {@code progress} hears of every finished episode. */
     public static Result run(CompressionEnv env, Ppo ppo, int updates, Path dir,
             java.util.function.Consumer<CompressionEnv.Candidate> progress) throws IOException {
-        List<String> episodes = new ArrayList<>(List.of("update,episode,w0,w1,w2,w3,neck,map50,latency_ms,energy_mj,reward"));
+        List<String> episodes = new ArrayList<>(List.of("update,episode," + COLUMNS));
         int count = 0;
         for (int u = 0; u < updates; u++) {
             ppo.step(env);
             for (CompressionEnv.Candidate c : env.settled()) {
-                int[] w = c.spec().widths();
-                episodes.add(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%d,%d,%.6f,%.3f,%.4f,%.6f", u, count++, w[0],
-                        w[1], w[2], w[3], c.spec().neckWidth(), c.map50(), c.latencyMs(), c.energyMj(), c.reward()));
+                episodes.add(u + "," + count++ + "," + row(c));
                 progress.accept(c);
             }
         }
@@ -88,11 +94,9 @@ public final class Search {
 
     /** Writes candidates as CSV (widths, neck, mAP@0.5, latency, energy, reward). */
     public static void write(Path file, List<CompressionEnv.Candidate> candidates) throws IOException {
-        StringBuilder p = new StringBuilder("w0,w1,w2,w3,neck,map50,latency_ms,energy_mj,reward\n");
+        StringBuilder p = new StringBuilder(COLUMNS).append('\n');
         for (CompressionEnv.Candidate c : candidates) {
-            int[] w = c.spec().widths();
-            p.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.6f,%.3f,%.4f,%.6f%n", w[0], w[1], w[2], w[3],
-                    c.spec().neckWidth(), c.map50(), c.latencyMs(), c.energyMj(), c.reward()));
+            p.append(row(c)).append('\n');
         }
         AtomicFiles.write(file, p.toString().getBytes(StandardCharsets.UTF_8));
     }

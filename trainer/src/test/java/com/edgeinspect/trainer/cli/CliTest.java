@@ -119,15 +119,27 @@ class CliTest {
         }
     }
 
-    @Test
-    void searchPrunesTheTeacherScoresCandidatesAndResumesByReplaying() throws Exception {
+    /** The search tests' training data: one 1 s clip at 640x360, every part defective. */
+    private String[] searchData(String seed) {
         Path clip = tmp.resolve("line.mp4");
         assertThat(TrainerCli.run("synth", "-o", clip.toString(), "--duration", "1", "--size", "640x360",
-                "--defect-rate", "1", "--seed", "7", "--preset", "easy")).isZero();
-        String[] data = {"--videos", clip.toString(), "--crop", "96", "--every", "10"};
+                "--defect-rate", "1", "--seed", seed, "--preset", "easy")).isZero();
+        return new String[] {"--videos", clip.toString(), "--crop", "96", "--every", "10"};
+    }
+
+    /** A teacher trained for a few steps on the search tests' data. */
+    private Path searchTeacher(String[] data, String steps) {
         Path teacher = tmp.resolve("teacher");
-        assertThat(TrainerCli.run(args("train-teacher", data, "--batch", "2", "--steps", "3", "--out",
+        assertThat(TrainerCli.run(args("train-teacher", data, "--batch", "2", "--steps", steps, "--out",
                 teacher.toString()))).isZero();
+        return teacher;
+    }
+
+    @Test
+    void searchPrunesTheTeacherScoresCandidatesAndResumesByReplaying() throws Exception {
+        String[] data = searchData("7");
+        Path clip = tmp.resolve("line.mp4");
+        Path teacher = searchTeacher(data, "3");
         Path out = tmp.resolve("search");
         String[] search = {"--teacher", teacher.toString(), "--holdout", clip.toString(), "--holdout-every", "15",
             "--episodes-per-update", "2", "--distill-steps", "2", "--out", out.toString()};
@@ -151,13 +163,9 @@ class CliTest {
 
     @Test
     void aSearchSharesItsMeasurementsBetweenTwoProcesses() throws Exception {
+        String[] data = searchData("8");
         Path clip = tmp.resolve("line.mp4");
-        assertThat(TrainerCli.run("synth", "-o", clip.toString(), "--duration", "1", "--size", "640x360",
-                "--defect-rate", "1", "--seed", "8", "--preset", "easy")).isZero();
-        String[] data = {"--videos", clip.toString(), "--crop", "96", "--every", "10"};
-        Path teacher = tmp.resolve("teacher");
-        assertThat(TrainerCli.run(args("train-teacher", data, "--batch", "2", "--steps", "2", "--out",
-                teacher.toString()))).isZero();
+        Path teacher = searchTeacher(data, "2");
         Path out = tmp.resolve("search");
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {

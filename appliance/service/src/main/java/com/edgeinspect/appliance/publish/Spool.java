@@ -26,16 +26,21 @@ import org.slf4j.LoggerFactory;
 public final class Spool {
 
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
-    private static final String SUFFIX = ".msg";
-    private static final String BULK_SUFFIX = ".bulk";
 
     /** One queued message. */
     public record Message(long sequence, String topic, int qos, byte[] payload) {}
 
+    /** A lane's messages by sequence number, oldest first, each in a file named by the lane's suffix. */
+    private record Lane(Deque<Long> queue, String suffix) {
+        Lane(String suffix) {
+            this(new ArrayDeque<>(), suffix);
+        }
+    }
+
     private final Path dir;
     private final int maxMessages;
-    private final Deque<Long> queue = new ArrayDeque<>();
-    private final Deque<Long> bulk = new ArrayDeque<>();
+    private final Lane alerts = new Lane(".msg");
+    private final Lane bulk = new Lane(".bulk");
     private long next;
     private long dropped;
     private long corrupt;
@@ -46,20 +51,20 @@ public final class Spool {
         this.maxMessages = maxMessages;
         Files.createDirectories(dir);
         long last = 0;
-        for (String suffix : new String[] {SUFFIX, BULK_SUFFIX}) {
+        for (Lane lane : List.of(alerts, bulk)) {
             List<Long> found = new ArrayList<>();
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + suffix)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + lane.suffix())) {
                 for (Path p : ds) {
                     String n = p.getFileName().toString();
                     try {
-                        found.add(Long.parseLong(n.substring(0, n.length() - suffix.length())));
+                        found.add(Long.parseLong(n.substring(0, n.length() - lane.suffix().length())));
                     } catch (NumberFormatException e) {
                         LOG.warn("spool: ignoring stray file {}", p);
                     }
                 }
             }
             found.sort(null);
-            (suffix.equals(SUFFIX) ? queue : bulk).addAll(found);
+            lane.queue().addAll(found);
             last = Math.max(last, found.isEmpty() ? 0 : found.get(found.size() - 1));
         }
         next = last + 1;
@@ -80,7 +85,8 @@ public final class Spool {
      */
     public synchronized long append(String topic, int qos, byte[] payload, boolean isBulk) throws IOException {
         long seq = next++;
-        AtomicFiles.write(file(seq, isBulk ? BULK_SUFFIX : SUFFIX), out -> {
+        Lane lane = isBulk ? bulk : alerts;
+        AtomicFiles.write(file(seq, lane), out -> {
             DataOutputStream d = new DataOutputStream(out);
             d.writeUTF(topic);
             d.writeByte(qos);
@@ -88,10 +94,10 @@ public final class Spool {
             d.write(payload);
             d.flush();
         });
-        (isBulk ? bulk : queue).addLast(seq);
+        lane.queue().addLast(seq);
         while (size() > maxMessages) {
-            boolean dropBulk = !bulk.isEmpty();
-            Files.deleteIfExists(file((dropBulk ? bulk : queue).pollFirst(), dropBulk ? BULK_SUFFIX : SUFFIX));
+            Lane victim = bulk.queue().isEmpty() ? alerts : bulk;
+            Files.deleteIfExists(file(victim.queue().pollFirst(), victim));
             dropped++;
         }
         notifyAll();
@@ -109,10 +115,9 @@ public final class Spool {
                 }
                 wait(left);
             }
-            Deque<Long> lane = queue.isEmpty() ? bulk : queue;
-            String suffix = lane == queue ? SUFFIX : BULK_SUFFIX;
-            long seq = lane.peekFirst();
-            try (DataInputStream in = new DataInputStream(Files.newInputStream(file(seq, suffix)))) {
+            Lane lane = alerts.queue().isEmpty() ? bulk : alerts;
+            long seq = lane.queue().peekFirst();
+            try (DataInputStream in = new DataInputStream(Files.newInputStream(file(seq, lane)))) {
                 String topic = in.readUTF();
                 int qos = in.readByte();
                 int n = in.readInt();
@@ -121,8 +126,9 @@ public final class Spool {
                 }
                 return new Message(seq, topic, qos, in.readNBytes(n));
             } catch (IOException e) {
-                LOG.error("spool: message {} is unreadable ({}); moved aside", file(seq, suffix), e.getMessage());
-                setAside(lane.pollFirst(), suffix, ".corrupt");
+                LOG.error("spool: message {} is unreadable ({}); moved aside", file(seq, lane), e.getMessage());
+                lane.queue().pollFirst();
+                setAside(seq, lane, ".corrupt");
                 corrupt++;
             }
         }
@@ -130,25 +136,35 @@ public final class Spool {
 
     /** Removes a delivered message (no-op if it was dropped meanwhile). */
     public synchronized void remove(Message m) throws IOException {
-        if (queue.remove(m.sequence())) {
-            Files.deleteIfExists(file(m.sequence(), SUFFIX));
-        } else if (bulk.remove(m.sequence())) {
-            Files.deleteIfExists(file(m.sequence(), BULK_SUFFIX));
+        Lane lane = take(m);
+        if (lane != null) {
+            Files.deleteIfExists(file(m.sequence(), lane));
         }
     }
 
     /** Sets aside a message the broker refused for good, so the ones behind it flow; kept on disk for inspection. */
     public synchronized void refuse(Message m) {
-        boolean alert = queue.remove(m.sequence());
-        if (alert || bulk.remove(m.sequence())) {
-            setAside(m.sequence(), alert ? SUFFIX : BULK_SUFFIX, ".refused");
+        Lane lane = take(m);
+        if (lane != null) {
+            setAside(m.sequence(), lane, ".refused");
             refused++;
         }
     }
 
-    private void setAside(long seq, String suffix, String as) {
+    /** Takes a message out of its lane; returns the lane, or null if it was dropped meanwhile. */
+    private Lane take(Message m) {
+        for (Lane lane : List.of(alerts, bulk)) {
+            if (lane.queue().remove(m.sequence())) {
+                return lane;
+            }
+        }
+        return null;
+    }
+
+    private void setAside(long seq, Lane lane, String as) {
+        Path f = file(seq, lane);
         try {
-            Files.move(file(seq, suffix), file(seq, suffix + as));
+            Files.move(f, f.resolveSibling(f.getFileName() + as));
         } catch (IOException ignored) {
             // already gone: nothing to keep
         }
@@ -159,7 +175,7 @@ public final class Spool {
     }
 
     public synchronized int size() {
-        return queue.size() + bulk.size();
+        return alerts.queue().size() + bulk.queue().size();
     }
 
     /** Messages dropped because the spool was full. */
@@ -171,7 +187,7 @@ public final class Spool {
         return corrupt;
     }
 
-    private Path file(long seq, String suffix) {
-        return dir.resolve(String.format("%020d", seq) + suffix);
+    private Path file(long seq, Lane lane) {
+        return dir.resolve(String.format("%020d", seq) + lane.suffix());
     }
 }
