@@ -19,6 +19,7 @@ import com.edgeinspect.core.alert.AlertEvent;
 import com.edgeinspect.core.bundle.Manifest;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.Detection;
+import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.core.detect.Preprocessor;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -128,7 +129,11 @@ final class StreamRunner implements AutoCloseable {
             h = Math.min(config.roi().height(), f.height() - y0);
         }
         inputShape = shape(w, h);
-        List<Detection> raw = m.detector().detect(f.bgr(), f.width(), x0, y0, w, h, decoder(m));
+        OrtDetector.Found result = m.detector().detect(f.bgr(), f.width(), x0, y0, w, h, decoder(m));
+        List<Detection> raw = result.detections();
+        if (result.exited()) {
+            meters.exits().increment();
+        }
         Shadow s = shadow;
         if (s != null && s.wants(f.sequence())) {
             s.offer(f.bgr().clone(), f.width(), x0, y0, w, h, raw);
@@ -250,6 +255,7 @@ final class StreamRunner implements AutoCloseable {
         m.put("sourceFps", source.fps());
         m.put("decoded", source.decoded());
         m.put("processed", (long) meters.frames().count());
+        m.put("earlyExits", (long) meters.exits().count());
         m.put("dropped", source.frames().dropped());
         m.put("failures", source.failures());
         m.put("lastError", lastError != null ? lastError : source.lastError());

@@ -151,7 +151,7 @@ class ShipRejectionTest {
     private static Manifest declaredInt8(Manifest m) {
         Manifest.Model d = m.model();
         return new Manifest(m.format(), m.name(), m.version(), m.created(), new Manifest.Model(d.file(), d.input(),
-                d.mean(), d.std(), d.align(), d.stride(), d.outputs(), d.opset(), "int8"), m.classes(), m.thresholds(),
+                d.mean(), d.std(), d.align(), d.stride(), d.outputs(), d.opset(), "int8", d.earlyExit()), m.classes(), m.thresholds(),
                 m.files(), m.golden(), m.metrics(), m.provenance());
     }
 

@@ -1,14 +1,17 @@
 package com.edgeinspect.trainer.cli;
 
+import com.edgeinspect.core.bundle.Bundle;
 import com.edgeinspect.core.bundle.BundleWriter;
 import com.edgeinspect.core.bundle.Keys;
 import com.edgeinspect.core.bundle.Manifest;
 import com.edgeinspect.core.bundle.ModelContract;
+import com.edgeinspect.core.bundle.SmokeTest;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.DetectorOutputs;
 import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.trainer.export.GoldenCases;
 import com.edgeinspect.trainer.export.OnnxExporter;
+import com.edgeinspect.trainer.gate.GateThreshold;
 import com.edgeinspect.trainer.train.RunConfig;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -62,6 +65,13 @@ final class BundleCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "bundle file to write (.vimodel)")
     Path out;
 
+    @Option(names = "--no-early-exit", description = "leave out the early-exit form even when the run has a gate")
+    boolean noEarlyExit;
+
+    @Option(names = "--gate-threshold", description = "gate score below which frames exit (default: the run's "
+            + "calibrated threshold)")
+    Double gateThreshold;
+
     @Override
     public Integer call() throws Exception {
         RunConfig config = RunConfig.read(run);
@@ -74,6 +84,7 @@ final class BundleCommand implements Callable<Integer> {
                 new CenterNetDecoder(0.5f, 1))) {
             golden = GoldenCases.make(d, goldenClip, files);
         }
+        Manifest.EarlyExit exit = earlyExit(files);
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("run", JSON.readValue(run.resolve(RunConfig.FILE).toFile(), new TypeReference<Map<String, Object>>() {}));
         provenance.put("onnx", model.getFileName().toString());
@@ -84,12 +95,47 @@ final class BundleCommand implements Callable<Integer> {
                 new Manifest.Model("model.onnx", DetectorOutputs.INPUT, DetectorOutputs.MEAN, DetectorOutputs.STD,
                         DetectorOutputs.ALIGN, DetectorOutputs.STRIDE,
                         List.of(DetectorOutputs.HEATMAP, DetectorOutputs.SIZE, DetectorOutputs.OFFSET),
-                        OnnxExporter.OPSET, ModelContract.precision(onnx, model.toString())),
+                        OnnxExporter.OPSET, ModelContract.precision(onnx, model.toString()), exit),
                 config.classes(), new Manifest.Thresholds(detectionThreshold, alertThreshold), null, golden,
                 evaluation, provenance);
         BundleWriter.write(out, m, files, signer);
-        System.out.printf("wrote %s (%d bytes): %s %s, %d golden case(s), %s%n", out, Files.size(out), name, version,
-                golden.size(), signer == null ? "UNSIGNED" : "signed by key " + Keys.id(signer.getPublic()));
+        if (exit != null) {
+            stagesReproduce(signer);
+        }
+        System.out.printf("wrote %s (%d bytes): %s %s, %d golden case(s), %s%s%n", out, Files.size(out), name, version,
+                golden.size(), signer == null ? "UNSIGNED" : "signed by key " + Keys.id(signer.getPublic()),
+                exit == null ? "" : String.format(java.util.Locale.ROOT, ", early exit below gate %.3f",
+                        exit.threshold()));
         return 0;
+    }
+
+    /** The early-exit form when the run has a gate (its two graphs added to {@code files}), else null. */
+    private Manifest.EarlyExit earlyExit(Map<String, byte[]> files) throws java.io.IOException {
+        if (noEarlyExit || !Files.exists(GateThreshold.file(run))) {
+            return null;
+        }
+        String[] names = {"stage-one.onnx", "stage-two.onnx"};
+        for (int i = 0; i < 2; i++) {
+            Path stage = ExportCommand.stageFile(model, i);
+            if (!Files.isRegularFile(stage)) {
+                throw new IllegalArgumentException(run + " has an early-exit gate but " + stage + " is missing: export "
+                        + "the run again, or pass --no-early-exit");
+            }
+            files.put(names[i], Files.readAllBytes(stage));
+        }
+        double t = gateThreshold != null ? gateThreshold : GateThreshold.read(run).threshold();
+        return new Manifest.EarlyExit(names[0], names[1], t);
+    }
+
+    /** Reads the bundle back and runs its golden cases through the two graphs: they must give the whole graph's outputs. */
+    private void stagesReproduce(KeyPair signer) throws Exception {
+        Bundle b = Bundle.read(out, new Bundle.Trust(signer == null ? List.of() : List.of(signer.getPublic()),
+                signer == null, Long.MAX_VALUE));
+        Manifest.EarlyExit e = b.manifest().model().earlyExit();
+        try (OrtDetector d = new OrtDetector(b.model(), new OrtDetector.Stages(b.files().get(e.stageOne()),
+                b.files().get(e.stageTwo()), (float) e.threshold()), b.manifest().classes().size(),
+                List.of(OrtDetector.Provider.CPU), 2, Map.of(), new CenterNetDecoder(0.5f, 1))) {
+            SmokeTest.run(b, d);
+        }
     }
 }

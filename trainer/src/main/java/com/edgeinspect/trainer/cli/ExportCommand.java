@@ -3,6 +3,8 @@ package com.edgeinspect.trainer.cli;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import com.edgeinspect.trainer.export.CpuQdq;
 import com.edgeinspect.trainer.export.OnnxExporter;
+import com.edgeinspect.trainer.gate.GateThreshold;
+import com.edgeinspect.trainer.model.Gate;
 import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.quant.QuantModel;
 import com.edgeinspect.trainer.train.Checkpoints;
@@ -11,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -55,6 +58,22 @@ final class ExportCommand implements Callable<Integer> {
         OnnxExporter.write(target.equals("cpu") ? CpuQdq.rewrite(m) : m, out);
         System.out.printf("wrote %s (%s, %d bytes, %.2f GMAC per 1920x1088 frame)%n", out,
                 int8 ? "int8 QDQ for " + target : "fp32", Files.size(out), d.spec().macs(1088, 1920) / 1e9);
+        if (Files.exists(GateThreshold.file(run))) {
+            List<ModelProto> stages = OnnxExporter.stages(d, Checkpoints.loadGate(run), meta);
+            for (int i = 0; i < 2; i++) {
+                OnnxExporter.write(stages.get(i), stageFile(out, i));
+            }
+            long one = d.spec().backboneMacs(1088, 1920) + Gate.macs(d.spec(), 1088, 1920);
+            System.out.printf("wrote the early-exit form: %s (backbone and gate, %.2f GMAC), %s (neck and heads, "
+                    + "%.2f GMAC)%n", stageFile(out, 0), one / 1e9, stageFile(out, 1),
+                    (d.spec().macs(1088, 1920) - d.spec().backboneMacs(1088, 1920)) / 1e9);
+        }
         return 0;
+    }
+
+    /** Where the early-exit form of {@code model} is written: {@code X.stage-one.onnx}, {@code X.stage-two.onnx}. */
+    static Path stageFile(Path model, int stage) {
+        String name = model.getFileName().toString().replaceFirst("\\.onnx$", "");
+        return model.resolveSibling(name + (stage == 0 ? ".stage-one.onnx" : ".stage-two.onnx"));
     }
 }

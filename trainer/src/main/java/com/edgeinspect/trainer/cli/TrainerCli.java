@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "trainer", mixinStandardHelpOptions = true, version = "edgeinspect trainer 0.1",
         description = "Makes data, trains, compresses and ships defect detectors for the inspection appliance.",
         subcommands = {SynthCommand.class, ConvertCommand.class, StatsCommand.class,
-            TrainTeacherCommand.class, DistillCommand.class, SearchCommand.class, QuantizeCommand.class, ExportCommand.class, EvalCommand.class, LatencyCommand.class,
+            TrainTeacherCommand.class, DistillCommand.class, GateCommand.class, SearchCommand.class, QuantizeCommand.class, ExportCommand.class, EvalCommand.class, LatencyCommand.class,
             KeysCommand.class, BundleCommand.class, ShipCommand.class, StatusCommand.class})
 public final class TrainerCli {
 

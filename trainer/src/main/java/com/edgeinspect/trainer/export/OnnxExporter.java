@@ -13,6 +13,7 @@ import com.edgeinspect.core.detect.DetectorOutputs;
 import com.edgeinspect.core.io.AtomicFiles;
 import com.edgeinspect.trainer.model.Conv;
 import com.edgeinspect.trainer.model.Detector;
+import com.edgeinspect.trainer.model.Gate;
 import com.edgeinspect.trainer.model.Ops;
 import com.edgeinspect.trainer.quant.QuantOps;
 import com.google.protobuf.ByteString;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -49,14 +51,45 @@ public final class OnnxExporter {
         GraphProto.Builder g = GraphProto.newBuilder().setName("edgeinspect-detector");
         g.addInput(value(DetectorOutputs.INPUT, "N", 3, "H", "W"));
         NodeOps ops = new NodeOps(g, inputScales);
-        Detector.Heads<String> heads = model.describe(ops, DetectorOutputs.INPUT);
+        outputs(g, model, model.describe(ops, DetectorOutputs.INPUT));
+        return model(g, metadata);
+    }
+
+    /**
+     * The early-exit form of a float model (see {@link DetectorOutputs}): the first graph runs the backbone and the
+     * gate and gives the gate's probability and the three stage outputs; the second runs neck and heads on them.
+     */
+    public static List<ModelProto> stages(Detector model, Gate gate, Map<String, String> metadata) {
+        model.eval();
+        gate.eval();
+        GraphProto.Builder one = GraphProto.newBuilder().setName("edgeinspect-detector-stage-one");
+        one.addInput(value(DetectorOutputs.INPUT, "N", 3, "H", "W"));
+        NodeOps ops = new NodeOps(one, null);
+        List<String> features = model.backbone(ops, DetectorOutputs.INPUT);
+        one.addNode(node("Sigmoid", gate.describe(ops, features.get(2)), DetectorOutputs.GATE));
+        one.addOutput(value(DetectorOutputs.GATE, "N", 1, 1, 1));
+        int[] widths = model.spec().widths();
+        GraphProto.Builder two = GraphProto.newBuilder().setName("edgeinspect-detector-stage-two");
+        for (int i = 0; i < features.size(); i++) {
+            String name = DetectorOutputs.FEATURES.get(i);
+            one.addNode(node("Identity", features.get(i), name));
+            one.addOutput(value(name, "N", widths[i + 1], "h" + (i + 1), "w" + (i + 1)));
+            two.addInput(value(name, "N", widths[i + 1], "h" + (i + 1), "w" + (i + 1)));
+        }
+        outputs(two, model, model.heads(new NodeOps(two, null), DetectorOutputs.FEATURES));
+        return List.of(model(one, metadata), model(two, metadata));
+    }
+
+    private static void outputs(GraphProto.Builder g, Detector model, Detector.Heads<String> heads) {
         g.addNode(node("Sigmoid", heads.heatmapLogits(), DetectorOutputs.HEATMAP));
         g.addNode(node("Identity", heads.size(), DetectorOutputs.SIZE));
         g.addNode(node("Identity", heads.offset(), DetectorOutputs.OFFSET));
-        int classes = model.spec().classes();
-        g.addOutput(value(DetectorOutputs.HEATMAP, "N", classes, "h", "w"));
+        g.addOutput(value(DetectorOutputs.HEATMAP, "N", model.spec().classes(), "h", "w"));
         g.addOutput(value(DetectorOutputs.SIZE, "N", 2, "h", "w"));
         g.addOutput(value(DetectorOutputs.OFFSET, "N", 2, "h", "w"));
+    }
+
+    private static ModelProto model(GraphProto.Builder g, Map<String, String> metadata) {
         ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(8).setProducerName("edgeinspect-trainer")
                 .setProducerVersion("0.1").setGraph(g)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET));
@@ -159,6 +192,11 @@ public final class OnnxExporter {
         @Override
         public String sigmoid(String x) {
             return unary("Sigmoid", x);
+        }
+
+        @Override
+        public String globalMax(String x) {
+            return unary("GlobalMaxPool", x);
         }
 
         @Override

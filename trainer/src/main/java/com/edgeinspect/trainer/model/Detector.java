@@ -81,6 +81,14 @@ public final class Detector extends Module {
 
     /** The network, stated once; see {@link Ops}. */
     public <T> Heads<T> describe(Ops<T> ops, T image) {
+        return heads(ops, backbone(ops, image));
+    }
+
+    /**
+     * The backbone: the outputs of its three stages (strides 4, 8 and 16), which is also what the first graph of an
+     * early-exit model hands to the second.
+     */
+    public <T> List<T> backbone(Ops<T> ops, T image) {
         T x = ops.relu(ops.conv(image, stem));
         List<T> features = new ArrayList<>();
         for (int s = 0; s < 3; s++) {
@@ -90,6 +98,11 @@ public final class Detector extends Module {
             features.add(x);
             ops.tap("stage" + (s + 1), x);
         }
+        return features;
+    }
+
+    /** Neck and heads on the backbone's three stage outputs. */
+    public <T> Heads<T> heads(Ops<T> ops, List<T> features) {
         T p = ops.conv(features.get(2), lateral[2]);
         p = ops.add(ops.upsample2(p), ops.conv(features.get(1), lateral[1]));
         p = ops.add(ops.upsample2(p), ops.conv(features.get(0), lateral[0]));

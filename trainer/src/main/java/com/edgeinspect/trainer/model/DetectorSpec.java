@@ -90,6 +90,18 @@ public record DetectorSpec(int classes, int[] widths, int depth, int neckWidth) 
         return total[0];
     }
 
+    /** Multiply-accumulates of the backbone alone (stem and stages), the part an early exit always runs. */
+    public long backboneMacs(int height, int width) {
+        long[] total = {0};
+        int[] left = {1 + 3 * (1 + depth)};
+        forEachConv(height, width, (in, out, k, h, w) -> {
+            if (left[0]-- > 0) {
+                total[0] += (long) in * out * k * k * h * w;
+            }
+        });
+        return total[0];
+    }
+
     /** Weights and biases. */
     public long parameters() {
         long[] total = {0};

@@ -1,7 +1,9 @@
 package com.edgeinspect.trainer.train;
 
 import com.edgeinspect.trainer.distill.DistillModel;
+import com.edgeinspect.trainer.gate.GateThreshold;
 import com.edgeinspect.trainer.model.Detector;
+import com.edgeinspect.trainer.model.Gate;
 import com.edgeinspect.trainer.quant.QuantModel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,6 +48,14 @@ public final class Checkpoints {
         q.load(archive(runDir));
         q.eval();
         return q;
+    }
+
+    /** The early-exit gate trained for a student run ({@code trainer gate}). */
+    public static Gate loadGate(Path studentRun) throws IOException {
+        Gate g = new Gate(RunConfig.read(studentRun).spec());
+        g.load(archive(GateThreshold.dir(studentRun)));
+        g.eval();
+        return g;
     }
 
     private static InputArchive archive(Path runDir) throws IOException {

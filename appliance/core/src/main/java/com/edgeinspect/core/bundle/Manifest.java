@@ -50,9 +50,20 @@ public record Manifest(String format, String name, String version, String create
      * @param outputs output names: heatmap, size, offset
      * @param opset the ONNX opset the graph needs
      * @param precision {@code fp32}, {@code fp16} or {@code int8} (QDQ)
+     * @param earlyExit the model's two-graph form with a gate, or null
      */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Model(String file, String input, double mean, double std, int align, int stride,
-            List<String> outputs, int opset, String precision) {}
+            List<String> outputs, int opset, String precision, EarlyExit earlyExit) {}
+
+    /**
+     * The early-exit form of the model (see {@link DetectorOutputs}): frames whose gate scores below
+     * {@code threshold} skip the second graph and have no detections.
+     *
+     * @param stageOne bundle path of the graph from image to gate and features
+     * @param stageTwo bundle path of the graph from features to heatmap, size and offset
+     */
+    public record EarlyExit(String stageOne, String stageTwo, double threshold) {}
 
     /**
      * @param detection peaks below this score are not detections
@@ -124,6 +135,13 @@ public record Manifest(String format, String name, String version, String create
                 && thresholds.alert() >= 0 && thresholds.alert() <= 1, where, "thresholds",
                 "detection in (0, 1) and alert in [0, 1] are required");
         require(files != null && files.containsKey(model.file()), where, "files", "must hold the model's hash");
+        EarlyExit exit = model.earlyExit();
+        if (exit != null) {
+            require(exit.stageOne() != null && files.containsKey(exit.stageOne()) && exit.stageTwo() != null
+                    && files.containsKey(exit.stageTwo()), where, "model.earlyExit", "must name two listed graphs");
+            require(exit.threshold() > 0 && exit.threshold() < 1, where, "model.earlyExit.threshold",
+                    "must be in (0, 1), got " + exit.threshold());
+        }
         for (Map.Entry<String, String> f : files.entrySet()) {
             require(f.getValue() != null && f.getValue().matches("[0-9a-f]{64}"), where, "files." + f.getKey(),
                     "must be a lowercase hex SHA-256");

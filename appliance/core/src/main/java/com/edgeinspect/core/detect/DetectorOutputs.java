@@ -12,6 +12,10 @@ package com.edgeinspect.core.detect;
  *   <li>{@link #SIZE} {@code [N, 2, H/4, W/4]}: log of the box width and height in cells.
  *   <li>{@link #OFFSET} {@code [N, 2, H/4, W/4]}: the centre's x and y offset inside its cell, in cells.
  * </ul>
+ *
+ * <p>An early-exit model comes as two graphs. The first takes {@link #INPUT} and gives {@link #GATE} {@code [N, 1, 1,
+ * 1]}, the probability that the frame shows any defect, and the backbone's {@link #FEATURES}; the second takes those
+ * features and gives the outputs above. Run one after the other they compute exactly what the whole graph computes.
  */
 public final class DetectorOutputs {
 
@@ -19,6 +23,10 @@ public final class DetectorOutputs {
     public static final String HEATMAP = "heatmap";
     public static final String SIZE = "size";
     public static final String OFFSET = "offset";
+
+    public static final String GATE = "gate";
+    /** The backbone's stage outputs at strides 4, 8 and 16, handed from an early-exit model's first graph to its second. */
+    public static final java.util.List<String> FEATURES = java.util.List.of("stage1", "stage2", "stage3");
 
     /** Pixels per output cell. */
     public static final int STRIDE = 4;

@@ -8,6 +8,7 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,11 +22,22 @@ public final class OrtDetector implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(OrtDetector.class);
 
+    /**
+     * Intra-op threads sleep when a run ends instead of spinning for more work: spinning threads take cycles from
+     * whatever runs next on a box of few cores (decoders, other streams, another session). One stream on two cores
+     * showed no difference either way; two sessions run in turn were slowed from 44 to 77 ms (BENCHMARKS.md).
+     */
+    public static final String ALLOW_SPINNING = "session.intra_op.allow_spinning";
+
     /** Execution providers, fastest first. */
     public enum Provider { TENSORRT, CUDA, CPU }
 
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    /** The whole graph, or the first graph of an early-exit model. */
     private final OrtSession session;
+    /** The second graph of an early-exit model, else null. */
+    private final OrtSession stageTwo;
+    private final float gateThreshold;
     private final Provider provider;
     private final int classes;
     private final CenterNetDecoder decoder;
@@ -36,6 +48,12 @@ public final class OrtDetector implements AutoCloseable {
      */
     private static final ThreadLocal<Preprocessor> PRE = ThreadLocal.withInitial(Preprocessor::new);
 
+    /** An early-exit model's two graphs (see {@link DetectorOutputs}) and the gate score below which frames exit. */
+    public record Stages(byte[] one, byte[] two, float threshold) {}
+
+    /** What one frame gave: its detections, and whether it left at the gate without running the second graph. */
+    public record Found(List<Detection> detections, boolean exited) {}
+
     /**
      * @param model the ONNX graph's bytes
      * @param classes number of classes the graph predicts
@@ -43,36 +61,25 @@ public final class OrtDetector implements AutoCloseable {
      */
     public OrtDetector(byte[] model, int classes, List<Provider> providers, int threads, CenterNetDecoder decoder)
             throws OrtException {
-        this(model, classes, providers, threads, Map.of(), decoder);
+        this(model, null, classes, providers, threads, Map.of(), decoder);
     }
 
     /**
+     * @param model the whole graph; unused when {@code stages} is given
+     * @param stages null, or the early-exit form to run instead of the whole graph
      * @param tensorrt TensorRT provider options (e.g. {@code trt_fp16_enable}, {@code trt_engine_cache_path}); empty
      *     for its defaults
      */
-    public OrtDetector(byte[] model, int classes, List<Provider> providers, int threads, Map<String, String> tensorrt,
-            CenterNetDecoder decoder) throws OrtException {
+    public OrtDetector(byte[] model, Stages stages, int classes, List<Provider> providers, int threads,
+            Map<String, String> tensorrt, CenterNetDecoder decoder) throws OrtException {
         this.classes = classes;
         this.decoder = decoder;
+        List<String> failures = new ArrayList<>();
         OrtSession s = null;
         Provider used = null;
-        List<String> failures = new ArrayList<>();
         for (Provider p : providers) {
-            try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-                o.setIntraOpNumThreads(threads);
-                o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                switch (p) {
-                    case TENSORRT -> {
-                        var trt = new ai.onnxruntime.providers.OrtTensorRTProviderOptions(0);
-                        for (Map.Entry<String, String> e : tensorrt.entrySet()) {
-                            trt.add(e.getKey(), e.getValue());
-                        }
-                        o.addTensorrt(trt);
-                    }
-                    case CUDA -> o.addCUDA(0);
-                    case CPU -> { }
-                }
-                s = env.createSession(model, o);
+            try {
+                s = open(stages == null ? model : stages.one(), p, threads, tensorrt);
                 used = p;
                 break;
             } catch (OrtException | RuntimeException e) {
@@ -85,46 +92,116 @@ public final class OrtDetector implements AutoCloseable {
         if (!failures.isEmpty()) {
             LOG.warn("execution providers unavailable, fell back: {}", failures);
         }
-        LOG.info("detector runs on {}", used);
         this.session = s;
         this.provider = used;
+        try {
+            this.stageTwo = stages == null ? null : open(stages.two(), used, threads, tensorrt);
+            if (stages != null) {
+                checkStages();
+            }
+        } catch (OrtException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        this.gateThreshold = stages == null ? Float.NaN : stages.threshold();
+        LOG.info("detector runs on {}{}", used, stages == null ? "" : ", early exit below gate " + stages.threshold());
+    }
+
+    private OrtSession open(byte[] graph, Provider p, int threads, Map<String, String> tensorrt) throws OrtException {
+        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+            o.setIntraOpNumThreads(threads);
+            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            o.addConfigEntry(ALLOW_SPINNING, "0");
+            switch (p) {
+                case TENSORRT -> {
+                    var trt = new ai.onnxruntime.providers.OrtTensorRTProviderOptions(0);
+                    for (Map.Entry<String, String> e : tensorrt.entrySet()) {
+                        trt.add(e.getKey(), e.getValue());
+                    }
+                    o.addTensorrt(trt);
+                }
+                case CUDA -> o.addCUDA(0);
+                case CPU -> { }
+            }
+            return env.createSession(graph, o);
+        }
+    }
+
+    /** The first graph must give the gate and every feature the second one takes. */
+    private void checkStages() throws OrtException {
+        Set<String> given = session.getOutputNames();
+        if (!given.contains(DetectorOutputs.GATE) || !given.containsAll(DetectorOutputs.FEATURES)) {
+            throw new OrtException("early exit: the first graph must output " + DetectorOutputs.GATE + " and "
+                    + DetectorOutputs.FEATURES + ", it outputs " + given);
+        }
+        if (!stageTwo.getInputNames().equals(new java.util.HashSet<>(DetectorOutputs.FEATURES))) {
+            throw new OrtException("early exit: the second graph must take exactly " + DetectorOutputs.FEATURES
+                    + ", it takes " + stageTwo.getInputNames());
+        }
     }
 
     public Provider provider() {
         return provider;
     }
 
+    /** The gate score below which frames skip the second graph; NaN without early exit. */
+    public float gateThreshold() {
+        return gateThreshold;
+    }
+
     /** Detects defects in one packed-BGR frame; boxes are in the frame's pixels. Thread-safe. */
     public List<Detection> detect(byte[] bgr, int width, int height) throws OrtException {
-        return detect(bgr, width, 0, 0, width, height, decoder);
+        return detect(bgr, width, 0, 0, width, height, decoder).detections();
     }
 
     /**
      * Detects defects in the {@code width x height} region at ({@code x0}, {@code y0}) of a frame
      * {@code frameWidth} pixels wide, decoding with {@code decoder}; boxes are in the frame's pixels. Thread-safe.
      */
-    public List<Detection> detect(byte[] bgr, int frameWidth, int x0, int y0, int width, int height,
-            CenterNetDecoder decoder) throws OrtException {
+    public Found detect(byte[] bgr, int frameWidth, int x0, int y0, int width, int height, CenterNetDecoder decoder)
+            throws OrtException {
         FloatBuffer input = PRE.get().apply(bgr, frameWidth, x0, y0, width, height);
         int pw = Preprocessor.aligned(width);
         int ph = Preprocessor.aligned(height);
         try (OnnxTensor in = OnnxTensor.createTensor(env, input, new long[] {1, 3, ph, pw});
                 OrtSession.Result r = session.run(Map.of(DetectorOutputs.INPUT, in))) {
-            int h = ph / DetectorOutputs.STRIDE;
-            int w = pw / DetectorOutputs.STRIDE;
-            List<Detection> found = decoder.decode(floats(r, DetectorOutputs.HEATMAP), floats(r, DetectorOutputs.SIZE),
-                    floats(r, DetectorOutputs.OFFSET), classes, h, w, 1.0, width, height);
-            if (x0 == 0 && y0 == 0) {
-                return found;
+            if (stageTwo == null) {
+                return new Found(decode(r, decoder, x0, y0, width, height), false);
             }
-            List<Detection> shifted = new ArrayList<>(found.size());
-            for (Detection d : found) {
-                var b = d.box();
-                shifted.add(new Detection(d.classId(), new com.edgeinspect.core.dataset.Box(b.x1() + x0, b.y1() + y0,
-                        b.x2() + x0, b.y2() + y0), d.score()));
+            if (floats(r, DetectorOutputs.GATE)[0] < gateThreshold) {
+                return new Found(List.of(), true);
             }
-            return shifted;
+            try (OrtSession.Result r2 = stageTwo.run(features(r))) {
+                return new Found(decode(r2, decoder, x0, y0, width, height), false);
+            }
         }
+    }
+
+    private List<Detection> decode(OrtSession.Result r, CenterNetDecoder decoder, int x0, int y0, int width,
+            int height) throws OrtException {
+        int h = Preprocessor.aligned(height) / DetectorOutputs.STRIDE;
+        int w = Preprocessor.aligned(width) / DetectorOutputs.STRIDE;
+        List<Detection> found = decoder.decode(floats(r, DetectorOutputs.HEATMAP), floats(r, DetectorOutputs.SIZE),
+                floats(r, DetectorOutputs.OFFSET), classes, h, w, 1.0, width, height);
+        if (x0 == 0 && y0 == 0) {
+            return found;
+        }
+        List<Detection> shifted = new ArrayList<>(found.size());
+        for (Detection d : found) {
+            var b = d.box();
+            shifted.add(new Detection(d.classId(), new com.edgeinspect.core.dataset.Box(b.x1() + x0, b.y1() + y0,
+                    b.x2() + x0, b.y2() + y0), d.score()));
+        }
+        return shifted;
+    }
+
+    /** The first graph's features, still in native memory, as the second graph's inputs. */
+    private static Map<String, OnnxTensor> features(OrtSession.Result r) {
+        Map<String, OnnxTensor> m = new java.util.HashMap<>();
+        for (String f : DetectorOutputs.FEATURES) {
+            m.put(f, (OnnxTensor) r.get(f).orElseThrow());
+        }
+        return m;
     }
 
     /** The graph's inputs by name, with element types and shapes (-1 for a dynamic dimension). */
@@ -132,19 +209,32 @@ public final class OrtDetector implements AutoCloseable {
         return session.getInputInfo();
     }
 
+    /** The detector's outputs by name (of the second graph, with early exit). */
     public Map<String, ai.onnxruntime.NodeInfo> outputs() throws OrtException {
-        return session.getOutputInfo();
+        return (stageTwo != null ? stageTwo : session).getOutputInfo();
     }
 
-    /** Runs the graph on one raw input tensor; returns every output by name (smoke tests, golden data). */
+    /**
+     * Runs the model on one raw input tensor, both graphs of an early-exit model whatever the gate says; returns every
+     * output by name (smoke tests, golden data).
+     */
     public Map<String, float[]> raw(float[] input, long[] shape) throws OrtException {
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
         try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
                 OrtSession.Result r = session.run(Map.of(DetectorOutputs.INPUT, in))) {
-            Map<String, float[]> out = new java.util.LinkedHashMap<>();
-            for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : r) {
-                out.put(e.getKey(), floats(r, e.getKey()));
+            all(r, out);
+            if (stageTwo != null) {
+                try (OrtSession.Result r2 = stageTwo.run(features(r))) {
+                    all(r2, out);
+                }
             }
-            return out;
+        }
+        return out;
+    }
+
+    private static void all(OrtSession.Result r, Map<String, float[]> out) throws OrtException {
+        for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : r) {
+            out.put(e.getKey(), floats(r, e.getKey()));
         }
     }
 
@@ -159,5 +249,8 @@ public final class OrtDetector implements AutoCloseable {
     @Override
     public void close() throws OrtException {
         session.close();
+        if (stageTwo != null) {
+            stageTwo.close();
+        }
     }
 }

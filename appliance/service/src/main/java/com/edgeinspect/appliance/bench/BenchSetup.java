@@ -37,24 +37,34 @@ final class BenchSetup {
         return config(device, List.of(clip), state, brokerPort, trustedKeys, install);
     }
 
-    /** One stream per clip, named line1, line2, ... */
+    /** One stream per clip, named line1, line2, ..., looping at camera pace; the bundled model. */
     static ApplianceConfig config(String device, List<Path> clips, Path state, int brokerPort,
             List<String> trustedKeys, String install) throws ApplianceConfig.Invalid {
+        return config(device, clips, state, brokerPort, trustedKeys, install, "bundle: models/default.vimodel", true);
+    }
+
+    /**
+     * @param model the {@code model} section's keys besides keys and providers, as YAML flow entries, e.g.
+     *     {@code bundle: B, early_exit: false}
+     * @param loop play the clips over and over, else once
+     */
+    static ApplianceConfig config(String device, List<Path> clips, Path state, int brokerPort,
+            List<String> trustedKeys, String install, String model, boolean loop) throws ApplianceConfig.Invalid {
         StringBuilder streams = new StringBuilder();
         for (int i = 0; i < clips.size(); i++) {
             streams.append("  - {name: line").append(i + 1).append(", url: \"").append(clips.get(i))
-                    .append("\", loop: true, realtime: true}\n");
+                    .append("\", loop: ").append(loop).append(", realtime: true}\n");
         }
         String yaml = """
                 device: {id: %s}
                 mqtt: {url: "tcp://127.0.0.1:%d", prefix: "bench/{deviceId}", stats_interval_seconds: 5,
                        embedded_broker: {enabled: true, bind_address: 127.0.0.1, port: %d}}
                 http: {bind_address: 127.0.0.1, port: 0}
-                model: {bundle: models/default.vimodel, trusted_keys: %s, providers: [cpu]}
+                model: {%s, trusted_keys: %s, providers: [cpu]}
                 install: %s
                 storage: {dir: "%s"}
                 streams:
-                """.formatted(device, brokerPort, brokerPort, trustedKeys, install, state) + streams;
+                """.formatted(device, brokerPort, brokerPort, model, trustedKeys, install, state) + streams;
         return ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "benchmark",
                 Map.of());
     }

@@ -22,7 +22,7 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
         Alerts alerts, Storage storage, List<Stream> streams) {
 
     public ApplianceConfig {
-        model = model != null ? model : new Model(null, null, null, null, null, null, null, null, null, null);
+        model = model != null ? model : new Model(null, null, null, null, null, null, null, null, null, null, null);
         install = install != null ? install : new Install(null, null, null, null, null, null, null, null);
         tracking = tracking != null ? tracking : new Tracking(null, null, null);
         alerts = alerts != null ? alerts : new Alerts(null, null, null);
@@ -92,10 +92,12 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
      * @param engineCache directory for TensorRT engines (built once per model, ORT, TensorRT and device)
      * @param workspaceMb TensorRT's build workspace
      * @param smokeMaxMs the slowest golden case a model may take in its smoke test
+     * @param earlyExit run a model's early-exit form when its bundle has one (frames its gate calls clean skip the
+     *     second graph); false runs the whole graph on every frame
      */
     public record Model(String bundle, List<String> trustedKeys, Boolean allowUnsigned, Integer maxBundleMb,
             List<String> providers, Integer threads, Boolean fp16, String engineCache, Integer workspaceMb,
-            Integer smokeMaxMs) {
+            Integer smokeMaxMs, Boolean earlyExit) {
         public Model {
             bundle = bundle != null ? bundle : "models/default.vimodel";
             trustedKeys = trustedKeys != null ? List.copyOf(trustedKeys) : List.of();
@@ -107,6 +109,7 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
             engineCache = engineCache != null ? engineCache : "state/engines";
             workspaceMb = workspaceMb != null ? workspaceMb : 1024;
             smokeMaxMs = smokeMaxMs != null ? smokeMaxMs : 2000;
+            earlyExit = earlyExit == null || earlyExit;
         }
     }
 

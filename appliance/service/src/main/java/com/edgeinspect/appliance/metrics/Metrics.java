@@ -18,7 +18,7 @@ public final class Metrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     /** The meters one stream worker updates. */
-    public record Stream(Counter frames, Timer decode, Timer inference, Timer endToEnd) {}
+    public record Stream(Counter frames, Counter exits, Timer decode, Timer inference, Timer endToEnd) {}
 
     public Stream stream(String name, Supplier<Number> dropped) {
         Gauge.builder("edgeinspect_frames_dropped", dropped).strongReference(true)
@@ -27,6 +27,8 @@ public final class Metrics {
         return new Stream(
                 Counter.builder("edgeinspect_frames_processed").description("frames run through the detector")
                         .tag("stream", name).register(registry),
+                Counter.builder("edgeinspect_early_exits").description("frames the model's gate called clean, so "
+                        + "they skipped the second graph").tag("stream", name).register(registry),
                 timer("edgeinspect_decode", "time to decode one frame", name),
                 timer("edgeinspect_inference", "preprocess, inference and decoding of one frame", name),
                 timer("edgeinspect_frame_latency", "from decoded frame to its alerts handed to the publisher", name));

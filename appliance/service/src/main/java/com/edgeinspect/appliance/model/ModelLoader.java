@@ -67,7 +67,7 @@ public final class ModelLoader {
     public LoadedModel load(Bundle bundle) throws BundleException {
         OrtDetector detector;
         try {
-            detector = new OrtDetector(bundle.model(), bundle.manifest().classes().size(), providers(),
+            detector = new OrtDetector(bundle.model(), stages(bundle), bundle.manifest().classes().size(), providers(),
                     config.threads(), tensorrt(bundle), new CenterNetDecoder(
                             (float) bundle.manifest().thresholds().detection(), 100));
         } catch (OrtException | RuntimeException e) {
@@ -110,6 +110,16 @@ public final class ModelLoader {
                         + " failed: " + e.getMessage(), e);
             }
         }
+    }
+
+    /** The bundle's early-exit form, when it has one and the box runs it. */
+    private OrtDetector.Stages stages(Bundle bundle) {
+        Manifest.EarlyExit e = bundle.manifest().model().earlyExit();
+        if (e == null || !config.earlyExit()) {
+            return null;
+        }
+        return new OrtDetector.Stages(bundle.files().get(e.stageOne()), bundle.files().get(e.stageTwo()),
+                (float) e.threshold());
     }
 
     private List<OrtDetector.Provider> providers() {

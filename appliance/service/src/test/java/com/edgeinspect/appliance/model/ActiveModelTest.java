@@ -13,7 +13,7 @@ class ActiveModelTest {
     static LoadedModel load() throws Exception {
         ApplianceConfig.Model c = new ApplianceConfig.Model(null,
                 List.of(TestBundles.DEMO_KEY.toString()), null, null, List.of("cpu"), 1, null,
-                null, null, null);
+                null, null, null, null);
         return new ModelLoader(c).load(TestBundles.FACTORY);
     }
 

@@ -33,7 +33,7 @@ class ModelStoreTest {
         Keys.writePublic(key.getPublic(), tmp.resolve("fleet.pub"));
         loader = new ModelLoader(new ApplianceConfig.Model(null, List.of(tmp.resolve("fleet.pub").toString(),
                 TestBundles.DEMO_KEY.toString()), null, null, List.of("cpu"), 1,
-                null, null, null, null));
+                null, null, null, null, null));
         store = new ModelStore(tmp.resolve("models"), TestBundles.FACTORY);
         v3 = TestBundles.factoryAs("0.3.0", key);
         v4 = TestBundles.factoryAs("0.4.0", key);

@@ -1,0 +1,81 @@
+package com.edgeinspect.appliance.bench;
+
+import com.edgeinspect.appliance.Appliance;
+import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.core.alert.AlertEvent;
+import com.edgeinspect.core.dataset.VideoAnnotations;
+import com.edgeinspect.core.metrics.EventEvaluator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What an early-exit model saves and what it costs, on one annotated clip played once at camera pace: the appliance
+ * runs it with the whole graph on every frame, then with the early exit, and reports for each the frames processed,
+ * the share that left at the gate, the mean inference time per frame (preprocessing, both graphs, decoding), and
+ * event-level recall and precision of the alerts. The clip's frame rate must be one the whole graph keeps up with,
+ * so that both runs see every frame.
+ *
+ * <p>Usage: {@code EarlyExitBenchmark CLIP BUNDLE}
+ */
+public final class EarlyExitBenchmark {
+
+    private EarlyExitBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        Path clip = Path.of(args[0]);
+        String bundle = args[1];
+        EventEvaluator whole = run(clip, bundle, false);
+        EventEvaluator early = run(clip, bundle, true);
+        System.out.printf(Locale.ROOT, "RESULT mode=compare recall_loss_points=%.1f%n",
+                100 * (whole.recall() - early.recall()));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static EventEvaluator run(Path clip, String bundle, boolean earlyExit) throws Exception {
+        Path state = Files.createTempDirectory("edgeinspect-bench");
+        ApplianceConfig config = BenchSetup.config("bench", List.of(clip), state, BenchSetup.freePort(),
+                List.of("models/demo-signing.pub"), "{}", "bundle: \"" + bundle + "\", early_exit: " + earlyExit,
+                false);
+        EventEvaluator eval = new EventEvaluator(VideoAnnotations.readBeside(clip));
+        try (Appliance a = Appliance.start(config)) {
+            Map<String, Object> s;
+            do {
+                Thread.sleep(1000);
+                s = ((List<Map<String, Object>>) a.status().get("streams")).get(0);
+                System.err.printf(Locale.ROOT, "%s: %s, processed %s%n", earlyExit ? "early exit" : "whole graph",
+                        s.get("state"), s.get("processed"));
+            } while (!"ended".equals(s.get("state")));
+            Thread.sleep(2000); // the last frame's alerts reach the event store
+            for (AlertEvent e : a.events(Integer.MAX_VALUE)) {
+                if (e.type().equals(AlertEvent.NEW)) {
+                    eval.add(e.frame(), e.box());
+                }
+            }
+            long processed = ((Number) s.get("processed")).longValue();
+            long exits = ((Number) s.get("earlyExits")).longValue();
+            System.out.printf(Locale.ROOT, "RESULT mode=%s decoded=%s processed=%d exits=%d exit_share=%.3f "
+                    + "inference_ms=%.1f recall=%.3f precision=%.3f alerts=%d parts=%d false=%d duplicates=%d%n",
+                    earlyExit ? "early-exit" : "whole", s.get("decoded"), processed, exits, (double) exits / processed,
+                    meanInferenceMs(a.metrics()), eval.recall(), eval.precision(), eval.alerts(), eval.defectiveParts(),
+                    eval.falseAlerts(), eval.duplicates());
+        }
+        return eval;
+    }
+
+    /** Mean of the inference timer over the run, from the Prometheus text. */
+    private static double meanInferenceMs(String metrics) {
+        double sum = 0;
+        double count = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("edgeinspect_inference_seconds_sum")) {
+                sum = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            } else if (line.startsWith("edgeinspect_inference_seconds_count")) {
+                count = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 1000 * sum / count;
+    }
+}

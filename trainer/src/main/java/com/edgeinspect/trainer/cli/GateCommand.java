@@ -1,0 +1,72 @@
+package com.edgeinspect.trainer.cli;
+
+import com.edgeinspect.trainer.gate.GateThreshold;
+import com.edgeinspect.trainer.gate.GateTraining;
+import com.edgeinspect.trainer.model.Detector;
+import com.edgeinspect.trainer.model.Gate;
+import com.edgeinspect.trainer.train.Checkpoints;
+import com.edgeinspect.trainer.train.FitLoop;
+import com.edgeinspect.trainer.train.RunConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.global.torch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code trainer gate}: an early-exit gate for a trained student, and its threshold. */
+@Command(name = "gate", mixinStandardHelpOptions = true,
+        description = "Train the early-exit gate of a float student run (the student stays frozen) into RUN/gate and "
+                + "calibrate its threshold; export and bundle then include the two-graph form. Resumes.")
+final class GateCommand implements Callable<Integer> {
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    FitOptions fit;
+
+    @Option(names = "--run", required = true, description = "the student's run directory (train-teacher or distill)")
+    Path run;
+
+    @Option(names = "--recall", defaultValue = "0.98",
+            description = "share of defective crops the threshold lets through to the heads (default ${DEFAULT-VALUE})")
+    double recall;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!(recall > 0 && recall <= 1)) {
+            throw new IllegalArgumentException("--recall: must be in (0, 1], got " + recall);
+        }
+        RunConfig sc = RunConfig.read(run);
+        if (sc.stage().equals(Checkpoints.QUANTIZE)) {
+            throw new IllegalArgumentException(run + ": early exit is built for float students; gate the run that "
+                    + "was quantised instead");
+        }
+        Detector student = Checkpoints.load(run);
+        DataOptions.Loaded d = data.load();
+        if (!d.classes().equals(sc.classes())) {
+            throw new IllegalArgumentException("classes of the data " + d.classes() + " differ from the run's "
+                    + sc.classes());
+        }
+        Path dir = GateThreshold.dir(run);
+        Files.createDirectories(dir);
+        FitLoop.Settings settings = fit.settings(data.seed);
+        new RunConfig("gate", d.classes(), sc.spec(), settings, d.sources(), data.crop, null).write(dir);
+        torch.manual_seed(data.seed);
+        Gate gate = new Gate(sc.spec());
+        new FitLoop(gate, settings, dir).run(d.samples(), d.classes().size(), new GateTraining(student, gate),
+                fit.until());
+        if (fit.until() < fit.steps) {
+            return 0;
+        }
+        GateThreshold t = GateThreshold.calibrate(student, gate, d.samples(), d.classes().size(), recall);
+        t.write(run);
+        System.out.printf(Locale.ROOT, "gate threshold %.3f: %.1f%% of %d defective crops pass, %.1f%% of %d clean "
+                + "crops exit; %s%n", t.threshold(), 100 * t.recall(), t.defective(), 100 * t.cleanExits(), t.clean(),
+                GateThreshold.file(run));
+        return 0;
+    }
+}
