@@ -308,7 +308,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         m.put("groups", config.device().groups());
         m.put("since", Instant.ofEpochMilli(startedMillis).toString());
         LoadedModel active = model == null ? null : model.peek();
-        m.put("model", active == null ? null : Map.of("name", active.name(), "version", active.version()));
+        m.put("model", active == null ? null : modelSummary(active));
         return m;
     }
 
@@ -334,6 +334,18 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         return m;
     }
 
+    /** Name, version and, when it runs one, the early exit's gate threshold. */
+    private static Map<String, Object> modelSummary(LoadedModel m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", m.name());
+        out.put("version", m.version());
+        float gate = m.detector().gateThreshold();
+        if (!Float.isNaN(gate)) {
+            out.put("earlyExit", Map.of("gateThreshold", gate));
+        }
+        return out;
+    }
+
     @Override
     public Map<String, Object> model() {
         LoadedModel m = model.peek();
@@ -345,6 +357,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         out.put("signer", m.bundle().signer());
         out.put("sha256", m.bundle().sha256());
         out.put("provider", m.detector().provider().name().toLowerCase());
+        out.put("earlyExit", modelSummary(m).get("earlyExit"));
         out.put("thresholds", m.bundle().manifest().thresholds());
         out.put("metrics", m.bundle().manifest().metrics());
         return out;

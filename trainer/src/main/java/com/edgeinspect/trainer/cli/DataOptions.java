@@ -32,6 +32,9 @@ final class DataOptions {
     @Option(names = "--seed", defaultValue = "1")
     long seed;
 
+    /** Defects less visible than this are neither taught nor counted against (crowd regions). */
+    static final double MIN_VISIBLE = 0.5;
+
     Loaded load() throws IOException {
         if (videos.isEmpty() == (dataset == null)) {
             throw new IllegalArgumentException("give either --videos or --dataset");
@@ -49,6 +52,6 @@ final class DataOptions {
         }
         videos.forEach(v -> sources.add(v.toString()));
         return new Loaded(VideoAnnotations.readBeside(videos.get(0)).classes(),
-                SampleSets.fromVideos(videos, every, crop, 2, 0.5, seed), sources);
+                SampleSets.fromVideos(videos, every, crop, 2, MIN_VISIBLE, seed), sources);
     }
 }

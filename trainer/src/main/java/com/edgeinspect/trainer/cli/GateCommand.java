@@ -7,8 +7,11 @@ import com.edgeinspect.trainer.model.Gate;
 import com.edgeinspect.trainer.train.Checkpoints;
 import com.edgeinspect.trainer.train.FitLoop;
 import com.edgeinspect.trainer.train.RunConfig;
+import com.edgeinspect.trainer.train.Sample;
+import com.edgeinspect.trainer.train.SampleSets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.global.torch;
@@ -32,8 +35,13 @@ final class GateCommand implements Callable<Integer> {
     Path run;
 
     @Option(names = "--recall", defaultValue = "0.98",
-            description = "share of defective crops the threshold lets through to the heads (default ${DEFAULT-VALUE})")
+            description = "share of the frames showing a defect the threshold lets through to the heads "
+                    + "(default ${DEFAULT-VALUE})")
     double recall;
+
+    @Option(names = "--calibration-every", defaultValue = "16",
+            description = "the threshold is set on whole frames: one in N of each clip (default ${DEFAULT-VALUE})")
+    int calibrationEvery;
 
     @Override
     public Integer call() throws Exception {
@@ -62,10 +70,17 @@ final class GateCommand implements Callable<Integer> {
         if (fit.until() < fit.steps) {
             return 0;
         }
-        GateThreshold t = GateThreshold.calibrate(student, gate, d.samples(), d.classes().size(), recall);
+        if (data.videos.isEmpty()) {
+            throw new IllegalArgumentException("the gate's threshold is set on whole frames of --videos");
+        }
+        List<Sample> frames = SampleSets.wholeFrames(data.videos, calibrationEvery, DataOptions.MIN_VISIBLE);
+        GateThreshold t;
+        try (Progress p = new Progress("threshold", frames.size(), "frames")) {
+            t = GateThreshold.calibrate(student, gate, frames, d.classes().size(), recall, p::step);
+        }
         t.write(run);
-        System.out.printf(Locale.ROOT, "gate threshold %.3f: %.1f%% of %d defective crops pass, %.1f%% of %d clean "
-                + "crops exit; %s%n", t.threshold(), 100 * t.recall(), t.defective(), 100 * t.cleanExits(), t.clean(),
+        System.out.printf(Locale.ROOT, "gate threshold %.3f: %.1f%% of %d frames with a defect pass, %.1f%% of %d "
+                + "clean frames exit; %s%n", t.threshold(), 100 * t.recall(), t.defective(), 100 * t.cleanExits(), t.clean(),
                 GateThreshold.file(run));
         return 0;
     }

@@ -19,16 +19,17 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The gate's threshold: the highest score that still lets {@code recall} of the defective crops through to the
- * second graph, and what share of clean crops it then stops. On whole frames the gate sees more cells than on a crop,
- * so clean frames score somewhat higher and exit somewhat less often; defective ones keep their score. The appliance's
- * own measure is event-level recall on an annotated clip ({@code benchmarks/early-exit.sh}).
+ * The gate's threshold, set on whole frames because the gate takes the maximum over the frame (a crop has fewer
+ * cells to raise it): the highest score that still lets {@code recall} of the frames showing a defect through to the
+ * second graph, and the share of clean frames it then stops. Frames whose only defects are too cut or faint to be
+ * taught count as neither. The appliance's own measure is event-level recall on an annotated clip
+ * ({@code benchmarks/early-exit.sh}): a part is seen in many frames, so it needs only some of them passed.
  *
  * @param threshold frames scoring below this exit early
- * @param recall the share of defective crops at or above the threshold
- * @param cleanExits the share of clean crops below it
- * @param defective crops with a defect
- * @param clean crops without
+ * @param recall the share of frames with a defect at or above the threshold
+ * @param cleanExits the share of clean frames below it
+ * @param defective frames with a defect
+ * @param clean frames without
  */
 public record GateThreshold(double threshold, double recall, double cleanExits, int defective, int clean) {
 
@@ -41,26 +42,31 @@ public record GateThreshold(double threshold, double recall, double cleanExits, 
         return dir(studentRun).resolve("threshold.json");
     }
 
-    /** Scores every sample (no augmentation) and picks the threshold for {@code recall}. */
-    public static GateThreshold calibrate(Detector student, Gate gate, List<Sample> samples, int classes,
-            double recall) {
+    /** Scores every whole frame (see {@code SampleSets.wholeFrames}) and picks the threshold for {@code recall}. */
+    public static GateThreshold calibrate(Detector student, Gate gate, List<Sample> frames, int classes,
+            double recall, Progress progress) {
         student.eval();
         gate.eval();
         List<Float> positive = new ArrayList<>();
         List<Float> negative = new ArrayList<>();
         Random r = new Random(0);
-        for (int i = 0; i < samples.size(); i += 16) {
+        for (int i = 0; i < frames.size(); i += 4) {
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-                Batch b = Batch.of(samples.subList(i, Math.min(samples.size(), i + 16)), classes, r, false);
+                Batch b = Batch.of(frames.subList(i, Math.min(frames.size(), i + 4)), classes, r, false);
                 float[] p = floats(torch.sigmoid(GateTraining.logits(student, gate, b.image())));
-                float[] y = floats(GateTraining.labels(b));
+                Tensor label = GateTraining.labels(b);
+                float[] y = floats(label);
+                float[] taught = floats(GateTraining.taught(b, label));
                 for (int k = 0; k < p.length; k++) {
-                    (y[k] > 0 ? positive : negative).add(p[k]);
+                    if (taught[k] > 0) {
+                        (y[k] > 0 ? positive : negative).add(p[k]);
+                    }
                 }
             }
+            progress.scored(Math.min(frames.size(), i + 4) - i);
         }
         if (positive.isEmpty() || negative.isEmpty()) {
-            throw new IllegalArgumentException("calibrating the gate needs crops with and without defects, got "
+            throw new IllegalArgumentException("calibrating the gate needs frames with and without defects, got "
                     + positive.size() + " and " + negative.size());
         }
         float[] pos = sorted(positive);
@@ -69,6 +75,11 @@ public record GateThreshold(double threshold, double recall, double cleanExits, 
         long exits = negative.stream().filter(p -> p < t).count();
         return new GateThreshold(t, (double) passed / pos.length, (double) exits / negative.size(), pos.length,
                 negative.size());
+    }
+
+    /** Told how many more frames were scored. */
+    public interface Progress {
+        void scored(int frames);
     }
 
     public void write(Path studentRun) throws IOException {

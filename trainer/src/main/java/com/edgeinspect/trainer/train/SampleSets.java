@@ -83,6 +83,35 @@ public final class SampleSets {
         }
     }
 
+    /**
+     * Every {@code every}-th frame of annotated clips, whole and padded with mid-grey to the grid as the appliance
+     * feeds it: for measuring what only whole frames show (an early-exit gate takes the maximum over the frame).
+     */
+    public static List<Sample> wholeFrames(List<Path> videos, int every, double minVisible) throws IOException {
+        List<Sample> out = new ArrayList<>();
+        for (Path video : videos) {
+            AnnotatedVideo clip = AnnotatedVideo.open(video);
+            clip.decode(avutil.AV_PIX_FMT_RGB24, every, "frames", (index, f, labels) -> {
+                int w = align(f.imageWidth);
+                int h = align(f.imageHeight);
+                byte[] frame = new byte[f.imageWidth * f.imageHeight * 3];
+                AnnotatedVideo.copyPixels(f, 0, 0, f.imageWidth, f.imageHeight, frame);
+                byte[] rgb = new byte[w * h * 3];
+                java.util.Arrays.fill(rgb, (byte) 128);
+                for (int y = 0; y < f.imageHeight; y++) {
+                    System.arraycopy(frame, y * f.imageWidth * 3, rgb, y * w * 3, f.imageWidth * 3);
+                }
+                List<Annotation> all = new ArrayList<>();
+                for (VideoAnnotations.DefectBox d : labels.defects()) {
+                    VideoAnnotations.Defect def = clip.annotations().defect(d.id());
+                    all.add(new Annotation(def.classId(), d.box(), d.visible() < minVisible, def.track()));
+                }
+                out.add(new Sample(rgb, w, h, all));
+            });
+        }
+        return out;
+    }
+
     /** The images of a still dataset, each padded with mid-grey to the grid (never scaled: scaling moves boxes). */
     public static List<Sample> fromDataset(DatasetFormat.Loaded data) throws IOException {
         List<Sample> out = new ArrayList<>();

@@ -40,16 +40,18 @@ final class BenchSetup {
     /** One stream per clip, named line1, line2, ..., looping at camera pace; the bundled model. */
     static ApplianceConfig config(String device, List<Path> clips, Path state, int brokerPort,
             List<String> trustedKeys, String install) throws ApplianceConfig.Invalid {
-        return config(device, clips, state, brokerPort, trustedKeys, install, "bundle: models/default.vimodel", true);
+        return config(device, clips, state, brokerPort, trustedKeys, install, "bundle: models/default.vimodel", true, "");
     }
 
     /**
      * @param model the {@code model} section's keys besides keys and providers, as YAML flow entries, e.g.
      *     {@code bundle: B, early_exit: false}
      * @param loop play the clips over and over, else once
+     * @param sections more top-level sections, YAML lines (e.g. {@code tracking: {max_speed_px: 100}})
      */
     static ApplianceConfig config(String device, List<Path> clips, Path state, int brokerPort,
-            List<String> trustedKeys, String install, String model, boolean loop) throws ApplianceConfig.Invalid {
+            List<String> trustedKeys, String install, String model, boolean loop, String sections)
+            throws ApplianceConfig.Invalid {
         StringBuilder streams = new StringBuilder();
         for (int i = 0; i < clips.size(); i++) {
             streams.append("  - {name: line").append(i + 1).append(", url: \"").append(clips.get(i))
@@ -63,8 +65,9 @@ final class BenchSetup {
                 model: {%s, trusted_keys: %s, providers: [cpu]}
                 install: %s
                 storage: {dir: "%s"}
+                %s
                 streams:
-                """.formatted(device, brokerPort, brokerPort, model, trustedKeys, install, state) + streams;
+                """.formatted(device, brokerPort, brokerPort, model, trustedKeys, install, state, sections) + streams;
         return ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "benchmark",
                 Map.of());
     }

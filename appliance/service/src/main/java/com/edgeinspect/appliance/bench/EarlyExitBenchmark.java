@@ -18,7 +18,8 @@ import java.util.Map;
  * event-level recall and precision of the alerts. The clip's frame rate must be one the whole graph keeps up with,
  * so that both runs see every frame.
  *
- * <p>Usage: {@code EarlyExitBenchmark CLIP BUNDLE}
+ * <p>Usage: {@code EarlyExitBenchmark CLIP BUNDLE MAX_SPEED_PX} (the belt's speed in pixels per frame, for the
+ * tracker)
  */
 public final class EarlyExitBenchmark {
 
@@ -27,18 +28,19 @@ public final class EarlyExitBenchmark {
     public static void main(String[] args) throws Exception {
         Path clip = Path.of(args[0]);
         String bundle = args[1];
-        EventEvaluator whole = run(clip, bundle, false);
-        EventEvaluator early = run(clip, bundle, true);
+        String tracking = "tracking: {max_speed_px: " + Double.parseDouble(args[2]) + "}";
+        EventEvaluator whole = run(clip, bundle, false, tracking);
+        EventEvaluator early = run(clip, bundle, true, tracking);
         System.out.printf(Locale.ROOT, "RESULT mode=compare recall_loss_points=%.1f%n",
                 100 * (whole.recall() - early.recall()));
     }
 
     @SuppressWarnings("unchecked")
-    private static EventEvaluator run(Path clip, String bundle, boolean earlyExit) throws Exception {
+    private static EventEvaluator run(Path clip, String bundle, boolean earlyExit, String tracking) throws Exception {
         Path state = Files.createTempDirectory("edgeinspect-bench");
         ApplianceConfig config = BenchSetup.config("bench", List.of(clip), state, BenchSetup.freePort(),
                 List.of("models/demo-signing.pub"), "{}", "bundle: \"" + bundle + "\", early_exit: " + earlyExit,
-                false);
+                false, tracking);
         EventEvaluator eval = new EventEvaluator(VideoAnnotations.readBeside(clip));
         try (Appliance a = Appliance.start(config)) {
             Map<String, Object> s;

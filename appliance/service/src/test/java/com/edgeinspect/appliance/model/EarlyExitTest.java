@@ -1,0 +1,108 @@
+package com.edgeinspect.appliance.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.core.bundle.BundleException;
+import com.edgeinspect.core.bundle.Keys;
+import com.edgeinspect.core.bundle.Manifest;
+import com.edgeinspect.core.detect.CenterNetDecoder;
+import com.edgeinspect.core.detect.Detection;
+import com.edgeinspect.core.detect.OrtDetector;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.Arrays;
+import java.util.List;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The bundled model's early-exit form on real frames: a frame the gate passes gets exactly the whole graph's
+ * detections, a blank frame exits at the gate, {@code early_exit: false} runs the whole graph, and a bundle whose
+ * graphs do not fit together is refused at load.
+ */
+class EarlyExitTest {
+
+    @TempDir
+    Path tmp;
+
+    static ModelLoader loader(boolean earlyExit, String... keys) throws Exception {
+        List<String> trusted = new java.util.ArrayList<>(List.of(TestBundles.DEMO_KEY.toString()));
+        trusted.addAll(List.of(keys));
+        return new ModelLoader(new ApplianceConfig.Model(null, trusted, null, null, List.of("cpu"), 2, null, null,
+                null, null, earlyExit));
+    }
+
+    @Test
+    void passedFramesGetTheWholeGraphsDetectionsAndBlankFramesExit() throws Exception {
+        try (LoadedModel gated = loader(true).load(TestBundles.FACTORY);
+                LoadedModel whole = loader(false).load(TestBundles.FACTORY)) {
+            assertThat(gated.bundle().manifest().model().earlyExit()).as("the bundled model has an early exit").isNotNull();
+            assertThat(gated.detector().gateThreshold()).isBetween(0f, 1f);
+            assertThat(whole.detector().gateThreshold()).isNaN();
+            CenterNetDecoder decoder = new CenterNetDecoder(0.3f, 100);
+
+            byte[] blank = new byte[1920 * 1080 * 3];
+            Arrays.fill(blank, (byte) 128);
+            OrtDetector.Found none = gated.detector().detect(blank, 1920, 0, 0, 1920, 1080, decoder);
+            assertThat(none.exited()).as("a blank frame exits at the gate").isTrue();
+            assertThat(none.detections()).isEmpty();
+            assertThat(whole.detector().detect(blank, 1920, 0, 0, 1920, 1080, decoder).exited()).isFalse();
+
+            int passed = 0;
+            try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(TestBundles.REPO.resolve("test-videos/mixed-defects.mp4")
+                    .toFile())) {
+                g.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+                g.start();
+                for (int i = 0; i < 60; i++) {
+                    Frame f = g.grabImage();
+                    if (i % 10 != 0) {
+                        continue;
+                    }
+                    byte[] bgr = new byte[1920 * 1080 * 3];
+                    com.edgeinspect.appliance.source.FfmpegSource.copyPixels(f, bgr);
+                    OrtDetector.Found a = gated.detector().detect(bgr, 1920, 0, 0, 1920, 1080, decoder);
+                    List<Detection> b = whole.detector().detect(bgr, 1920, 0, 0, 1920, 1080, decoder).detections();
+                    if (!a.exited()) {
+                        passed++;
+                        assertThat(a.detections()).hasSameSizeAs(b);
+                        for (int k = 0; k < b.size(); k++) {
+                            assertThat(a.detections().get(k).classId()).isEqualTo(b.get(k).classId());
+                            assertThat((double) a.detections().get(k).score())
+                                    .isCloseTo(b.get(k).score(), org.assertj.core.data.Offset.offset(1e-4));
+                        }
+                    }
+                }
+            }
+            assertThat(passed).as("frames of a clip full of defects the gate passed").isPositive();
+        }
+    }
+
+    @Test
+    void graphsThatDoNotFitTogetherAreRefused() throws Exception {
+        KeyPair key = Keys.generate();
+        Path pub = tmp.resolve("k.pub");
+        Keys.writePublic(key.getPublic(), pub);
+        byte[] swapped = TestBundles.factoryWith("9.9.9", key, m -> {
+            Manifest.Model d = m.model();
+            Manifest.EarlyExit e = d.earlyExit();
+            return new Manifest(m.format(), m.name(), m.version(), m.created(), new Manifest.Model(d.file(),
+                    d.input(), d.mean(), d.std(), d.align(), d.stride(), d.outputs(), d.opset(), d.precision(),
+                    new Manifest.EarlyExit(e.stageTwo(), e.stageOne(), e.threshold())), m.classes(), m.thresholds(),
+                    m.files(), m.golden(), m.metrics(), m.provenance());
+        }, files -> { });
+        Path file = tmp.resolve("swapped.vimodel");
+        Files.write(file, swapped);
+        ModelLoader loader = loader(true, pub.toString());
+        assertThatThrownBy(() -> loader.load(file)).isInstanceOf(BundleException.class)
+                .hasMessageContaining("early exit");
+        try (LoadedModel whole = loader(false, pub.toString()).load(file)) {
+            assertThat(whole.version()).as("the whole graph still serves where early exit is off").isEqualTo("9.9.9");
+        }
+    }
+}

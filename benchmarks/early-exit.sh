@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Early exit on a clip where defects are rare: the distilled student of benchmarks/train-eval.sh (run that first, same
+# WORKDIR) gets its gate (trainer gate), is exported in both forms and bundled; then the appliance plays a generated
+# 10-minute clip (6 fps, fast belt, 2% defective parts, as the training clips but another seed) once with the whole
+# graph on every frame and once with the early exit, and reports the share of frames that exited, the mean inference
+# time per frame and event-level recall and precision of each run (EarlyExitBenchmark).
+# About 35 minutes on 2 cores. Usage: benchmarks/early-exit.sh KEY [WORKDIR]   (KEY: the signing key, trainer keys)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+key="$1"
+work="${2:-work/bench}"
+t=./trainer/trainer
+run="$work/runs/student-kd"
+dir="$work/early-exit"
+mkdir -p "$dir"
+videos=$(printf '%s,' "$work"/data/*.mp4)
+videos="${videos%,}"
+[ -f "$run/gate/threshold.json" ] || $t gate --videos "$videos" --batch 8 --crop 256 --every 2 --run "$run" --steps 800
+clip="$dir/rare-defects.mp4"
+[ -f "$clip" ] || $t synth -o "$clip" --seed 9002 --preset normal --exposure 0.044 --fps 6 --duration 600 \
+  --belt-speed 80 --defect-rate 0.02
+$t export --run "$run" --out "$dir/student.onnx"
+$t bundle --run "$run" --model "$dir/student.onnx" --key "$key" --name defect-student --version early-exit-bench \
+  --golden-clip test-videos/mixed-defects.mp4 --detection-threshold 0.3 --alert-threshold 0.3 --out "$dir/gated.vimodel"
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
+out=$(bench EarlyExitBenchmark "$clip" "$dir/gated.vimodel" 100)  # the belt moves 80 px per frame
+whole_ms=$(val inference_ms mode=whole)
+early_ms=$(val inference_ms mode=early-exit)
+echo
+echo "| run | frames processed | exited at the gate | mean inference ms per frame | recall | precision | alerts | false |"
+echo "|---|---|---|---|---|---|---|---|"
+for m in whole early-exit; do
+  printf '| %s | %s | %s (%.1f%%) | %s | %s | %s | %s | %s |\n' "$m" "$(val processed "mode=$m")" "$(val exits "mode=$m")" \
+    "$(echo "100 * $(val exit_share "mode=$m")" | bc -l)" "$(val inference_ms "mode=$m")" "$(val recall "mode=$m")" \
+    "$(val precision "mode=$m")" "$(val alerts "mode=$m")" "$(val false "mode=$m")"
+done
+printf '\ncompute cut (mean inference time): %.1f%%; recall loss: %s points\n' \
+  "$(echo "100 * (1 - $early_ms / $whole_ms)" | bc -l)" "$(val recall_loss_points mode=compare)"
