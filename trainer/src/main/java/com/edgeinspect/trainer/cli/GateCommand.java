@@ -34,10 +34,15 @@ final class GateCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "the student's run directory (train-teacher or distill)")
     Path run;
 
-    @Option(names = "--recall", defaultValue = "0.98",
+    @Option(names = "--recall", defaultValue = "0.95",
             description = "share of the frames showing a defect the threshold lets through to the heads "
                     + "(default ${DEFAULT-VALUE})")
     double recall;
+
+    @Option(names = "--calibration-videos", split = ",",
+            description = "annotated clips of the line as it runs, mostly clean, to set the threshold on (default: "
+                    + "--videos; training clips rich in defects may hold no clean frame at all)")
+    List<Path> calibrationVideos;
 
     @Option(names = "--calibration-every", defaultValue = "16",
             description = "the threshold is set on whole frames: one in N of each clip (default ${DEFAULT-VALUE})")
@@ -70,10 +75,12 @@ final class GateCommand implements Callable<Integer> {
         if (fit.until() < fit.steps) {
             return 0;
         }
-        if (data.videos.isEmpty()) {
-            throw new IllegalArgumentException("the gate's threshold is set on whole frames of --videos");
+        List<Path> clips = calibrationVideos != null ? calibrationVideos : data.videos;
+        if (clips.isEmpty()) {
+            throw new IllegalArgumentException("the gate's threshold is set on whole frames of annotated clips: give "
+                    + "--calibration-videos");
         }
-        List<Sample> frames = SampleSets.wholeFrames(data.videos, calibrationEvery, DataOptions.MIN_VISIBLE);
+        List<Sample> frames = SampleSets.wholeFrames(clips, calibrationEvery, DataOptions.MIN_VISIBLE);
         GateThreshold t;
         try (Progress p = new Progress("threshold", frames.size(), "frames")) {
             t = GateThreshold.calibrate(student, gate, frames, d.classes().size(), recall, p::step);

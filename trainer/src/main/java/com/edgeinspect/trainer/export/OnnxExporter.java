@@ -66,7 +66,7 @@ public final class OnnxExporter {
         one.addInput(value(DetectorOutputs.INPUT, "N", 3, "H", "W"));
         NodeOps ops = new NodeOps(one, null);
         List<String> features = model.backbone(ops, DetectorOutputs.INPUT);
-        one.addNode(node("Sigmoid", gate.describe(ops, features.get(2)), DetectorOutputs.GATE));
+        one.addNode(node("Sigmoid", gate.describe(ops, features), DetectorOutputs.GATE));
         one.addOutput(value(DetectorOutputs.GATE, "N", 1, 1, 1));
         int[] widths = model.spec().widths();
         GraphProto.Builder two = GraphProto.newBuilder().setName("edgeinspect-detector-stage-two");

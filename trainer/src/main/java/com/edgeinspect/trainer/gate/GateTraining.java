@@ -5,6 +5,7 @@ import com.edgeinspect.trainer.model.Gate;
 import com.edgeinspect.trainer.model.TorchOps;
 import com.edgeinspect.trainer.train.Batch;
 import com.edgeinspect.trainer.train.FitLoop;
+import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -13,12 +14,21 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Trains an early-exit gate on a finished student, which stays frozen: the gate learns from the student's own
- * stride-16 features whether a crop holds a defect (any object centre), with binary cross-entropy. Crops whose only
- * defects are too cut or too faint to be taught (crowd regions) are left out rather than called clean, and the two
- * classes weigh the same in each batch: training data is rich in defects, a line's frames are mostly clean. Training
- * the gate after the student, not with it, leaves the detector's outputs exactly as distilled and evaluated.
+ * features which cells show a defect, and the frame's score is its highest cell. Supervising every cell,
+ * rather than only the crop's maximum, is what keeps clean cells low everywhere: a whole frame has some 30,000 cells
+ * and any one of them scoring high opens the gate. A cell is defective where the detector's target heatmap is at
+ * least {@link #CORE} (the middle of a defect), ignored where any of it is a crowd region or a defect's flank, clean
+ * elsewhere. Focal loss (Lin et al., 2017) puts the weight on the cells the gate gets wrong, normalised by the
+ * defective cells. Training the gate after the student, not with it, leaves the detector's outputs exactly as
+ * distilled and evaluated.
  */
 public final class GateTraining implements FitLoop.Objective {
+
+    /** Target heatmap value from which a cell counts as a defect's middle. */
+    static final double CORE = 0.3;
+    private static final double GAMMA = 2;
+    /** Cells of the detector's stride-4 grid per gate cell, each way. */
+    private static final long POOL = Gate.STRIDE / 4;
 
     private final Detector student;
     private final Gate gate;
@@ -31,25 +41,41 @@ public final class GateTraining implements FitLoop.Objective {
 
     @Override
     public FitLoop.Losses compute(Batch batch, int step) {
-        Tensor logit = logits(student, gate, batch.image());
-        Tensor label = labels(batch);
-        Tensor weight = balanced(label, taught(batch, label));
+        List<Tensor> features;
+        try (NoGradGuard g = new NoGradGuard()) {
+            features = student.backbone(new TorchOps(), batch.image());
+        }
+        Tensor x = gate.cells(new TorchOps(), features);
+        Tensor heat = pool(batch.heatmap().amax(new long[] {1}, true));
+        Tensor y = heat.ge(new Scalar(CORE)).to(torch.ScalarType.Float);
+        // Taught: defect middles, and cells wholly clear of defects and of crowd regions.
+        Tensor crowd = pool(batch.weight().neg().add(new Scalar(1)));
+        Tensor clear = heat.le(new Scalar(0.01)).logical_and(crowd.le(new Scalar(0))).to(torch.ScalarType.Float);
+        Tensor taught = y.add(clear).clamp_max(new Scalar(1));
+        Tensor p = torch.sigmoid(x);
         // Binary cross-entropy on logits, in the form that cannot overflow: max(x, 0) - x y + log(1 + exp(-|x|)).
-        Tensor bce = torch.relu(logit).sub(logit.mul(label)).add(torch.log1p(torch.exp(logit.abs().neg())));
-        Tensor total = weight.sum().clamp_min(new Scalar(1e-6));
-        Tensor loss = bce.mul(weight).sum().div(total);
-        Tensor accuracy = logit.gt(new Scalar(0)).to(torch.ScalarType.Float).eq(label).to(torch.ScalarType.Float)
-                .mul(weight).sum().div(total);
-        return new FitLoop.Losses(loss, Map.of("bce", loss, "accuracy", accuracy));
+        Tensor bce = torch.relu(x).sub(x.mul(y)).add(torch.log1p(torch.exp(x.abs().neg())));
+        Tensor wrongness = y.mul(p.neg().add(new Scalar(1))).add(y.neg().add(new Scalar(1)).mul(p));
+        Tensor loss = bce.mul(wrongness.pow(new Scalar(GAMMA))).mul(taught).sum()
+                .div(y.sum().clamp_min(new Scalar(1)));
+        long[] cells = {1, 2, 3};
+        Tensor crops = p.amax(cells, false).ge(new Scalar(0.5)).ne(y.amax(cells, false).gt(new Scalar(0)))
+                .to(torch.ScalarType.Float).mean();
+        return new FitLoop.Losses(loss, Map.of("focal", loss, "crop_error", crops));
+    }
+
+    private static Tensor pool(Tensor stride4) {
+        return torch.max_pool2d(stride4, new long[] {POOL, POOL}, new long[] {POOL, POOL}, new long[] {0, 0},
+                new long[] {1, 1}, false);
     }
 
     /** The gate's logit per image {@code [N]}; the student runs without gradients. */
     static Tensor logits(Detector student, Gate gate, Tensor image) {
-        Tensor deepest;
+        List<Tensor> features;
         try (NoGradGuard g = new NoGradGuard()) {
-            deepest = student.backbone(new TorchOps(), image).get(2);
+            features = student.backbone(new TorchOps(), image);
         }
-        return gate.describe(new TorchOps(), deepest).view(-1);
+        return gate.describe(new TorchOps(), features).view(-1);
     }
 
     /** 1 for an image with any object centre in it, else 0 {@code [N]}. */
@@ -61,15 +87,5 @@ public final class GateTraining implements FitLoop.Objective {
     static Tensor taught(Batch batch, Tensor label) {
         Tensor clean = batch.weight().amin(new long[] {1, 2, 3}, false).ge(new Scalar(1)).to(torch.ScalarType.Float);
         return label.add(clean).clamp_max(new Scalar(1));
-    }
-
-    /** Weights that give the taught defective and the taught clean images half the batch's weight each. */
-    private static Tensor balanced(Tensor label, Tensor taught) {
-        Tensor pos = label.mul(taught);
-        Tensor neg = label.neg().add(new Scalar(1)).mul(taught);
-        Tensor n = taught.sum();
-        Tensor wp = n.div(pos.sum().mul(new Scalar(2)).clamp_min(new Scalar(1)));
-        Tensor wn = n.div(neg.sum().mul(new Scalar(2)).clamp_min(new Scalar(1)));
-        return pos.mul(wp).add(neg.mul(wn));
     }
 }

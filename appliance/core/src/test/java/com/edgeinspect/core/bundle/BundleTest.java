@@ -122,6 +122,26 @@ class BundleTest {
     }
 
     @Test
+    void anEarlyExitMustNameListedGraphsAndAThresholdInsideZeroOne() throws Exception {
+        Manifest m = shipped.manifest();
+        String json = new String(m.toJson(), java.nio.charset.StandardCharsets.UTF_8);
+        String listed = m.files().keySet().stream().filter(f -> f.endsWith(".onnx")).findFirst().orElseThrow();
+        String model = "\"precision\" : \"" + m.model().precision() + "\"";
+        String withExit = json.replaceFirst("\"earlyExit\" : \\{[^}]*\\},?\\s*", "");
+        assertThat(withExit).contains(model);
+        assertThatThrownBy(() -> Manifest.parse(withExit.replace(model, model + ", \"earlyExit\": {\"stageOne\": \""
+                + listed + "\", \"stageTwo\": \"nowhere.onnx\", \"threshold\": 0.5}").getBytes(), "m"))
+                .hasMessage("m: manifest model.earlyExit: must name two listed graphs");
+        assertThatThrownBy(() -> Manifest.parse(withExit.replace(model, model + ", \"earlyExit\": {\"stageOne\": \""
+                + listed + "\", \"stageTwo\": \"" + listed + "\", \"threshold\": 1.0}").getBytes(), "m"))
+                .hasMessage("m: manifest model.earlyExit.threshold: must be in (0, 1), got 1.0");
+        Manifest ok = Manifest.parse(withExit.replace(model, model + ", \"earlyExit\": {\"stageOne\": \"" + listed
+                + "\", \"stageTwo\": \"" + listed + "\", \"threshold\": 0.25}").getBytes(), "m");
+        assertThat(ok.model().earlyExit().threshold()).isEqualTo(0.25);
+        assertThat(Manifest.parse(withExit.getBytes(), "m").model().earlyExit()).isNull();
+    }
+
+    @Test
     void structuralFaultsAreRefused() throws Exception {
         byte[] zip = Files.readAllBytes(resigned("s", f -> { }));
         assertThatThrownBy(() -> Bundle.read(add(zip, "../../etc/cron.d/x", new byte[1]), "slip", trustSigner()))

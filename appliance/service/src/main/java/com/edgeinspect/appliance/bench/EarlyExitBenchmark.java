@@ -5,11 +5,21 @@ import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.core.alert.AlertEvent;
 import com.edgeinspect.core.dataset.VideoAnnotations;
 import com.edgeinspect.core.metrics.EventEvaluator;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 /**
  * What an early-exit model saves and what it costs, on one annotated clip played once at camera pace: the appliance
@@ -42,7 +52,8 @@ public final class EarlyExitBenchmark {
                 List.of("models/demo-signing.pub"), "{}", "bundle: \"" + bundle + "\", early_exit: " + earlyExit,
                 false, tracking);
         EventEvaluator eval = new EventEvaluator(VideoAnnotations.readBeside(clip));
-        try (Appliance a = Appliance.start(config)) {
+        List<AlertEvent> raised = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try (Appliance a = Appliance.start(config); Subscriber sub = new Subscriber(config, raised)) {
             Map<String, Object> s;
             do {
                 Thread.sleep(1000);
@@ -50,10 +61,12 @@ public final class EarlyExitBenchmark {
                 System.err.printf(Locale.ROOT, "%s: %s, processed %s%n", earlyExit ? "early exit" : "whole graph",
                         s.get("state"), s.get("processed"));
             } while (!"ended".equals(s.get("state")));
-            Thread.sleep(2000); // the last frame's alerts reach the event store
-            for (AlertEvent e : a.events(Integer.MAX_VALUE)) {
-                if (e.type().equals(AlertEvent.NEW)) {
-                    eval.add(e.frame(), e.box());
+            Thread.sleep(2000); // the last frame's alerts reach the subscriber
+            synchronized (raised) {
+                for (AlertEvent e : raised) {
+                    if (e.type().equals(AlertEvent.NEW)) {
+                        eval.add(e.frame(), e.box());
+                    }
                 }
             }
             long processed = ((Number) s.get("processed")).longValue();
@@ -65,6 +78,47 @@ public final class EarlyExitBenchmark {
                     eval.falseAlerts(), eval.duplicates());
         }
         return eval;
+    }
+
+    /** Collects the alert messages as a consumer on the line would (the event store keeps each alert's last state). */
+    private static final class Subscriber implements MqttCallback, AutoCloseable {
+        private static final ObjectMapper JSON = new ObjectMapper();
+        private final MqttClient client;
+        private final List<AlertEvent> raised;
+
+        Subscriber(ApplianceConfig config, List<AlertEvent> raised) throws MqttException {
+            this.raised = raised;
+            client = new MqttClient(config.mqtt().url(), "early-exit-benchmark", new MemoryPersistence());
+            client.setCallback(this);
+            client.connect(new MqttConnectionOptions());
+            client.subscribe(new String[] {config.topics().alerts()}, new int[] {1});
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) throws Exception {
+            raised.add(JSON.readValue(message.getPayload(), AlertEvent.class));
+        }
+
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {}
+
+        @Override
+        public void mqttErrorOccurred(MqttException exception) {}
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {}
+
+        @Override
+        public void connectComplete(boolean reconnect, String serverURI) {}
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {}
+
+        @Override
+        public void close() throws MqttException {
+            client.disconnect();
+            client.close();
+        }
     }
 
     /** Mean of the inference timer over the run, from the Prometheus text. */
