@@ -7,10 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 key="$1"
 work="${2:-work/bench}"
-version="${3:-0.2.1}"
+version="${3:-0.3.0}"
 t=./trainer/trainer
 run="$work/runs/student-kd"
 [ -f "$run.onnx" ] || benchmarks/train-eval.sh "$work"
+# With a gate (benchmarks/early-exit.sh trains it), the export and the bundle carry the early-exit form too.
+$t export --run "$run" --out "$run.onnx"
 $t eval --model "$run.onnx" --videos test-videos/mixed-defects.mp4,test-videos/hard-conditions.mp4,test-videos/clean-line.mp4 \
   --every 10 --report "$run-eval.json"
 $t bundle --run "$run" --model "$run.onnx" --key "$key" --name defect-student --version "$version" \
