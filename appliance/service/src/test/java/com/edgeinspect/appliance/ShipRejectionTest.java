@@ -56,7 +56,7 @@ class ShipRejectionTest {
                 Appliance box = Fleet.start(Fleet.config("box-x", List.of("line-9"), broker.port,
                         tmp.resolve("x"), Harness.REPO.resolve("test-videos/clean-line.mp4"), tmp.resolve("fleet.pub"),
                         "{request_interval_seconds: 1, transfer_timeout_seconds: 3}")
-                        .replace("threads: 1}", "threads: 1, max_bundle_mb: 2}"), "x");
+                        .replace("threads: 1}", "threads: 1, max_bundle_mb: 3}"), "x");
                 Shipper shipper = Fleet.shipper(broker.port, new Fleet.Log())) {
             String base = "http://127.0.0.1:" + box.httpPort();
             Harness.await(() -> Harness.get(http, base + "/ready").statusCode() == 200, "ready", 30);
@@ -79,7 +79,7 @@ class ShipRejectionTest {
             assertThat(new String(tamperedManifest.get("manifest.json"), StandardCharsets.UTF_8)).contains("0.0");
             refused(shipper, TestBundles.zip(tamperedManifest), "signature does not verify");
 
-            byte[] noise = new byte[2_500_000]; // incompressible: the bundle itself is over the 2 MiB limit
+            byte[] noise = new byte[3_500_000]; // incompressible: the bundle itself is over the 3 MiB limit
             new java.util.Random(7).nextBytes(noise);
             refused(shipper, TestBundles.factoryWith(next(), key, m -> m, f -> f.put("extra.bin", noise)),
                     "more than the limit");
