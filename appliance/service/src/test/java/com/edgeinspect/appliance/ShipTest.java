@@ -40,7 +40,7 @@ class ShipTest {
     @Test
     void aStagedRolloutSwapsTwoRunningAppliancesWithoutDroppingAFrame() throws Exception {
         KeyPair key = Fleet.key(tmp);
-        byte[] bundle = TestBundles.factoryAs("0.3.0", key);
+        byte[] bundle = TestBundles.factoryAs("1.3.0", key);
         Path clip = Fleet.slowClip(tmp, FPS);
         HttpClient http = HttpClient.newHttpClient();
         try (Mosquitto broker = Mosquitto.start(Files.createDirectories(tmp.resolve("broker")));
@@ -79,7 +79,7 @@ class ShipTest {
             assertThat(raw).isNotEmpty();
             raw.forEach(m -> Harness.valid(stateSchema, m));
             for (String[] box : new String[][] {{"box-a", baseA}, {"box-b", baseB}}) {
-                assertThat(Fleet.servingVersion(http, box[1])).isEqualTo("0.3.0");
+                assertThat(Fleet.servingVersion(http, box[1])).isEqualTo("1.3.0");
                 List<String> steps = log.states.get(box[0]).stream().map(ModelState::state).distinct().toList();
                 assertThat(steps).containsSubsequence("offered", "receiving", "verified", "staged", "warming", "active");
             }
@@ -104,7 +104,7 @@ class ShipTest {
     @Test
     void aDeviceOfflineDuringTheOfferInstallsWhenItComesBack() throws Exception {
         KeyPair key = Fleet.key(tmp);
-        byte[] bundle = TestBundles.factoryAs("0.3.1", key);
+        byte[] bundle = TestBundles.factoryAs("1.3.1", key);
         HttpClient http = HttpClient.newHttpClient();
         try (Mosquitto broker = Mosquitto.start(Files.createDirectories(tmp.resolve("broker")));
                 Shipper s = Fleet.shipper(broker.port, new Fleet.Log())) {
@@ -123,7 +123,7 @@ class ShipTest {
                     "{probation_seconds: 1}"), "late")) {
                 Shipper.Result r = shipped.get(90, TimeUnit.SECONDS);
                 assertThat(r.ok()).as(r.failure()).isTrue();
-                assertThat(Fleet.servingVersion(http, "http://127.0.0.1:" + late.httpPort())).isEqualTo("0.3.1");
+                assertThat(Fleet.servingVersion(http, "http://127.0.0.1:" + late.httpPort())).isEqualTo("1.3.1");
             }
         }
     }
@@ -131,9 +131,9 @@ class ShipTest {
     @Test
     void inShadowAModelThatAgreesServesAndOneThatDisagreesIsRejected() throws Exception {
         KeyPair key = Fleet.key(tmp);
-        byte[] same = TestBundles.factoryAs("0.3.2", key);
+        byte[] same = TestBundles.factoryAs("1.3.2", key);
         // The same network with a detection threshold no real defect reaches: it would miss nearly everything.
-        byte[] blind = TestBundles.factoryWith("0.3.3", key, m -> new com.edgeinspect.core.bundle.Manifest(m.format(),
+        byte[] blind = TestBundles.factoryWith("1.3.3", key, m -> new com.edgeinspect.core.bundle.Manifest(m.format(),
                 m.name(), m.version(), m.created(), m.model(), m.classes(),
                 new com.edgeinspect.core.bundle.Manifest.Thresholds(0.99, 0.99), m.files(), m.golden(), m.metrics(),
                 m.provenance()), f -> { });
@@ -154,14 +154,14 @@ class ShipTest {
                     List.of(List.of(Shipper.Target.device("box-s"))), Duration.ofSeconds(120), Duration.ZERO);
             assertThat(refused.ok()).isFalse();
             assertThat(refused.failure()).contains("in shadow it agreed with the serving model on");
-            assertThat(Fleet.servingVersion(http, base)).isEqualTo("0.3.2");
+            assertThat(Fleet.servingVersion(http, base)).isEqualTo("1.3.2");
         }
     }
 
     @Test
     void rollbackByCommandAndOnProbation() throws Exception {
         KeyPair key = Fleet.key(tmp);
-        byte[] v4 = TestBundles.factoryAs("0.4.0", key);
+        byte[] v4 = TestBundles.factoryAs("1.4.0", key);
         byte[] v5 = TestBundles.factoryAs("0.5.0", key);
         HttpClient http = HttpClient.newHttpClient();
         try (Mosquitto broker = Mosquitto.start(Files.createDirectories(tmp.resolve("broker")))) {
@@ -184,7 +184,7 @@ class ShipTest {
             try (Appliance box = Fleet.start(relaxed, "relaxed"); Shipper s = Fleet.shipper(broker.port, log)) {
                 String base = "http://127.0.0.1:" + box.httpPort();
                 Harness.await(() -> Harness.get(http, base + "/ready").statusCode() == 200, "ready", 30);
-                // The rolled-back 0.4.0 is still offered (retained) but stays out after the restart.
+                // The rolled-back 1.4.0 is still offered (retained) but stays out after the restart.
                 assertThat(Fleet.servingVersion(http, base)).isEqualTo(TestBundles.FACTORY_VERSION);
                 assertThat(s.ship(v5, Offer.of(v5, Offer.DEFAULT_CHUNK, false),
                         List.of(List.of(Shipper.Target.device("box-r"))), Duration.ofSeconds(60), Duration.ZERO)

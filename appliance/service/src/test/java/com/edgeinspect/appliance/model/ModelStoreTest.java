@@ -35,8 +35,8 @@ class ModelStoreTest {
                 TestBundles.DEMO_KEY.toString()), null, null, List.of("cpu"), 1,
                 null, null, null, null, null));
         store = new ModelStore(tmp.resolve("models"), TestBundles.FACTORY);
-        v3 = TestBundles.factoryAs("0.3.0", key);
-        v4 = TestBundles.factoryAs("0.4.0", key);
+        v3 = TestBundles.factoryAs("1.3.0", key);
+        v4 = TestBundles.factoryAs("1.4.0", key);
     }
 
     String startVersion() throws Exception {
@@ -49,10 +49,10 @@ class ModelStoreTest {
     void installsKeepTheActiveAndTheLastKnownGood() throws Exception {
         assertThat(startVersion()).isEqualTo(TestBundles.FACTORY_VERSION);
         store.commit(v3);
-        assertThat(startVersion()).isEqualTo("0.3.0");
+        assertThat(startVersion()).isEqualTo("1.3.0");
         assertThat(Files.readAllBytes(store.previous())).isEqualTo(Files.readAllBytes(TestBundles.FACTORY));
         store.commit(v4);
-        assertThat(startVersion()).isEqualTo("0.4.0");
+        assertThat(startVersion()).isEqualTo("1.4.0");
         assertThat(Files.readAllBytes(store.previous())).isEqualTo(v3);
     }
 
@@ -61,7 +61,7 @@ class ModelStoreTest {
         store.commit(v3);
         store.commit(v4);
         store.rollback();
-        assertThat(startVersion()).isEqualTo("0.3.0");
+        assertThat(startVersion()).isEqualTo("1.3.0");
         assertThat(Files.readAllBytes(store.previous())).isEqualTo(v4);
         assertThat(tmp.resolve("models")).isDirectoryNotContaining("glob:**/refused.vimodel");
     }
@@ -71,10 +71,10 @@ class ModelStoreTest {
         store.commit(v3);
         store.commit(v4);
         Files.write(store.active(), java.util.Arrays.copyOf(v4, v4.length / 2)); // torn by a failing disk
-        assertThat(startVersion()).isEqualTo("0.3.0");
+        assertThat(startVersion()).isEqualTo("1.3.0");
         Files.delete(store.active()); // power cut between the two steps of an install
         Files.writeString(store.active().resolveSibling(".active.vimodel123.tmp"), "half a bundle");
-        assertThat(startVersion()).isEqualTo("0.3.0");
+        assertThat(startVersion()).isEqualTo("1.3.0");
         Files.write(store.previous(), new byte[] {'P', 'K', 3, 4});
         assertThat(startVersion()).isEqualTo(TestBundles.FACTORY_VERSION);
         assertThatThrownBy(() -> new ModelStore(tmp.resolve("models"), tmp.resolve("none.vimodel")).loadBest(loader))
