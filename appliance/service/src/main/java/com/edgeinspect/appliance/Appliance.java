@@ -334,16 +334,22 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         return m;
     }
 
-    /** Name, version and, when it runs one, the early exit's gate threshold. */
+    /** Name, version and, when it runs one, the early exit. */
     private static Map<String, Object> modelSummary(LoadedModel m) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", m.name());
         out.put("version", m.version());
-        float gate = m.detector().gateThreshold();
-        if (!Float.isNaN(gate)) {
-            out.put("earlyExit", Map.of("gateThreshold", gate));
+        Map<String, Object> exit = earlyExit(m);
+        if (exit != null) {
+            out.put("earlyExit", exit);
         }
         return out;
+    }
+
+    /** The early exit the model runs ({@code gateThreshold}), or null when it runs the whole graph. */
+    private static Map<String, Object> earlyExit(LoadedModel m) {
+        float gate = m.detector().gateThreshold();
+        return Float.isNaN(gate) ? null : Map.of("gateThreshold", gate);
     }
 
     @Override
@@ -357,7 +363,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         out.put("signer", m.bundle().signer());
         out.put("sha256", m.bundle().sha256());
         out.put("provider", m.detector().provider().name().toLowerCase());
-        out.put("earlyExit", modelSummary(m).get("earlyExit"));
+        out.put("earlyExit", earlyExit(m));
         out.put("thresholds", m.bundle().manifest().thresholds());
         out.put("metrics", m.bundle().manifest().metrics());
         return out;

@@ -131,9 +131,7 @@ final class BundleCommand implements Callable<Integer> {
     private void stagesReproduce(KeyPair signer) throws Exception {
         Bundle b = Bundle.read(out, new Bundle.Trust(signer == null ? List.of() : List.of(signer.getPublic()),
                 signer == null, Long.MAX_VALUE));
-        Manifest.EarlyExit e = b.manifest().model().earlyExit();
-        try (OrtDetector d = new OrtDetector(b.model(), new OrtDetector.Stages(b.files().get(e.stageOne()),
-                b.files().get(e.stageTwo()), (float) e.threshold()), b.manifest().classes().size(),
+        try (OrtDetector d = new OrtDetector(b.model(), b.stages(), b.manifest().classes().size(),
                 List.of(OrtDetector.Provider.CPU), 2, Map.of(), new CenterNetDecoder(0.5f, 1))) {
             SmokeTest.run(b, d);
         }

@@ -1,6 +1,7 @@
 package com.edgeinspect.trainer.gate;
 
 import com.edgeinspect.core.io.AtomicFiles;
+import com.edgeinspect.trainer.model.Conv;
 import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.model.Gate;
 import com.edgeinspect.trainer.train.Batch;
@@ -53,10 +54,10 @@ public record GateThreshold(double threshold, double recall, double cleanExits, 
         for (int i = 0; i < frames.size(); i += 4) {
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                 Batch b = Batch.of(frames.subList(i, Math.min(frames.size(), i + 4)), classes, r, false);
-                float[] p = floats(torch.sigmoid(GateTraining.logits(student, gate, b.image())));
+                float[] p = Conv.floats(torch.sigmoid(GateTraining.logits(student, gate, b.image())));
                 Tensor label = GateTraining.labels(b);
-                float[] y = floats(label);
-                float[] taught = floats(GateTraining.taught(b, label));
+                float[] y = Conv.floats(label);
+                float[] taught = Conv.floats(GateTraining.taught(b, label));
                 for (int k = 0; k < p.length; k++) {
                     if (taught[k] > 0) {
                         (y[k] > 0 ? positive : negative).add(p[k]);
@@ -94,10 +95,6 @@ public record GateThreshold(double threshold, double recall, double cleanExits, 
         } catch (IOException e) {
             throw new IOException(f + ": not a gate threshold: " + e.getMessage(), e);
         }
-    }
-
-    private static float[] floats(Tensor t) {
-        return com.edgeinspect.trainer.model.Conv.floats(t);
     }
 
     private static float[] sorted(List<Float> values) {

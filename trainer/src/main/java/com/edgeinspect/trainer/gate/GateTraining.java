@@ -41,11 +41,7 @@ public final class GateTraining implements FitLoop.Objective {
 
     @Override
     public FitLoop.Losses compute(Batch batch, int step) {
-        List<Tensor> features;
-        try (NoGradGuard g = new NoGradGuard()) {
-            features = student.backbone(new TorchOps(), batch.image());
-        }
-        Tensor x = gate.cells(new TorchOps(), features);
+        Tensor x = gate.cells(new TorchOps(), frozenFeatures(student, batch.image()));
         Tensor heat = pool(batch.heatmap().amax(new long[] {1}, true));
         Tensor y = heat.ge(new Scalar(CORE)).to(torch.ScalarType.Float);
         // Taught: defect middles, and cells wholly clear of defects and of crowd regions.
@@ -69,13 +65,16 @@ public final class GateTraining implements FitLoop.Objective {
                 new long[] {1, 1}, false);
     }
 
-    /** The gate's logit per image {@code [N]}; the student runs without gradients. */
+    /** The gate's logit per image {@code [N]}. */
     static Tensor logits(Detector student, Gate gate, Tensor image) {
-        List<Tensor> features;
+        return gate.describe(new TorchOps(), frozenFeatures(student, image)).view(-1);
+    }
+
+    /** The student's backbone outputs, computed without gradients: the student is not trained here. */
+    private static List<Tensor> frozenFeatures(Detector student, Tensor image) {
         try (NoGradGuard g = new NoGradGuard()) {
-            features = student.backbone(new TorchOps(), image);
+            return student.backbone(new TorchOps(), image);
         }
-        return gate.describe(new TorchOps(), features).view(-1);
     }
 
     /** 1 for an image with any object centre in it, else 0 {@code [N]}. */

@@ -1,5 +1,6 @@
 package com.edgeinspect.core.bundle;
 
+import com.edgeinspect.core.detect.OrtDetector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
@@ -215,6 +216,13 @@ public final class Bundle {
 
     public byte[] model() {
         return files.get(manifest.model().file());
+    }
+
+    /** The model's early-exit form (its two graphs and the gate threshold), or null when it has none. */
+    public OrtDetector.Stages stages() {
+        Manifest.EarlyExit e = manifest.model().earlyExit();
+        return e == null ? null
+                : new OrtDetector.Stages(files.get(e.stageOne()), files.get(e.stageTwo()), (float) e.threshold());
     }
 
     /** Every file but the manifest and its signature, by bundle path. */

@@ -57,7 +57,8 @@ public final class Shadow {
         thread.execute(() -> {
             long t0 = System.nanoTime();
             try {
-                List<Detection> found = candidate.detector().detect(bgrCopy, frameWidth, x0, y0, w, h, decoder).detections();
+                List<Detection> found = candidate.detector().detect(bgrCopy, frameWidth, x0, y0, w, h, decoder)
+                        .detections();
                 record(agreement(serving, found), (System.nanoTime() - t0) / 1e6, false);
             } catch (Exception e) {
                 record(0, (System.nanoTime() - t0) / 1e6, true);

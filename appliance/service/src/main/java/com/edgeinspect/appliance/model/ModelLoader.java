@@ -67,8 +67,10 @@ public final class ModelLoader {
     public LoadedModel load(Bundle bundle) throws BundleException {
         OrtDetector detector;
         try {
-            detector = new OrtDetector(bundle.model(), stages(bundle), bundle.manifest().classes().size(), providers(),
-                    config.threads(), tensorrt(bundle), new CenterNetDecoder(
+            // The early-exit form when the bundle has one and this box runs it.
+            detector = new OrtDetector(bundle.model(), config.earlyExit() ? bundle.stages() : null,
+                    bundle.manifest().classes().size(), providers(), config.threads(), tensorrt(bundle),
+                    new CenterNetDecoder(
                             (float) bundle.manifest().thresholds().detection(), 100));
         } catch (OrtException | RuntimeException e) {
             throw new BundleException(bundle + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
@@ -110,16 +112,6 @@ public final class ModelLoader {
                         + " failed: " + e.getMessage(), e);
             }
         }
-    }
-
-    /** The bundle's early-exit form, when it has one and the box runs it. */
-    private OrtDetector.Stages stages(Bundle bundle) {
-        Manifest.EarlyExit e = bundle.manifest().model().earlyExit();
-        if (e == null || !config.earlyExit()) {
-            return null;
-        }
-        return new OrtDetector.Stages(bundle.files().get(e.stageOne()), bundle.files().get(e.stageTwo()),
-                (float) e.threshold());
     }
 
     private List<OrtDetector.Provider> providers() {
