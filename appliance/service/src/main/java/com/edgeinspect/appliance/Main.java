@@ -45,6 +45,10 @@ public final class Main {
             prepare(config);
             return;
         }
+        if (System.getenv("MALLOC_ARENA_MAX") == null) {
+            LOG.warn("MALLOC_ARENA_MAX is not set: resident memory grows at every model swap (glibc arenas); "
+                    + "the launcher sets 2");
+        }
         Appliance appliance = Appliance.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
