@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 key="$1"
 work="${2:-work/bench}"
-version="${3:-0.3.0}"
+version="${3:-0.4.0}"
 t=./trainer/trainer
 run="$work/runs/student-kd"
 [ -f "$run.onnx" ] || benchmarks/train-eval.sh "$work"

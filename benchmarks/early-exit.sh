@@ -3,8 +3,9 @@
 # WORKDIR) gets its gate (trainer gate, on the training clips; threshold set on four 1-minute clips of the line as it
 # runs, 5% defective parts), is exported in both forms and bundled; then the appliance plays a generated 10-minute
 # clip (6 fps, fast belt, 2% defective parts, another seed) once with the whole graph on every frame and once with the
-# early exit, and reports the share of frames that exited, the mean inference time per frame and event-level recall
-# and precision of each run (EarlyExitBenchmark). About 40 minutes on 2 cores. Usage: benchmarks/early-exit.sh KEY [WORKDIR]   (KEY: the signing key, trainer keys)
+# early exit, and reports the share of frames that exited, the share of frame area the heads ran on, the mean
+# inference time per frame and event-level recall and precision of each run (EarlyExitBenchmark). About 40 minutes on
+# 2 cores. Usage: benchmarks/early-exit.sh KEY [WORKDIR]   (KEY: the signing key, trainer keys)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 key="$1"
@@ -26,7 +27,10 @@ line=$(printf '%s,' "$work"/line/*.mp4)
 clip="$dir/rare-defects.mp4"
 [ -f "$clip" ] || $t synth -o "$clip" --seed 9002 --preset normal --exposure 0.044 --fps 6 --duration 600 \
   --belt-speed 80 --defect-rate 0.02
-$t export --run "$run" --out "$dir/student.onnx"
+exported=$($t export --run "$run" --out "$dir/student.onnx")
+echo "$exported"
+# gmac WHAT: the multiply-accumulates per 1080p frame the export reports for the whole graph or one stage.
+gmac() { echo "$exported" | grep -o "$1[^)]*GMAC" | grep -o '[0-9.]* GMAC' | cut -d' ' -f1; }
 $t bundle --run "$run" --model "$dir/student.onnx" --key "$key" --name defect-student --version early-exit-bench \
   --golden-clip test-videos/mixed-defects.mp4 --detection-threshold 0.3 --alert-threshold 0.3 --out "$dir/gated.vimodel"
 # shellcheck source=benchmarks/lib.sh
@@ -35,12 +39,19 @@ out=$(bench EarlyExitBenchmark "$clip" "$dir/gated.vimodel" 100)  # the belt mov
 whole_ms=$(val inference_ms mode=whole)
 early_ms=$(val inference_ms mode=early-exit)
 echo
-echo "| run | frames processed | exited at the gate | mean inference ms per frame | recall | precision | alerts | false |"
-echo "|---|---|---|---|---|---|---|---|"
+whole_gmac=$(gmac "bytes,")
+one_gmac=$(gmac "backbone and gate")
+two_gmac=$(gmac "neck and heads")
+heads=$(val heads_share mode=early-exit)
+echo "| run | frames processed | exited at the gate | heads ran on (share of frame area, mean) | mean inference ms per frame | recall | precision | alerts | false |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for m in whole early-exit; do
-  printf '| %s | %s | %s (%.1f%%) | %s | %s | %s | %s | %s |\n' "$m" "$(val processed "mode=$m")" "$(val exits "mode=$m")" \
-    "$(echo "100 * $(val exit_share "mode=$m")" | bc -l)" "$(val inference_ms "mode=$m")" "$(val recall "mode=$m")" \
-    "$(val precision "mode=$m")" "$(val alerts "mode=$m")" "$(val false "mode=$m")"
+  printf '| %s | %s | %s (%.1f%%) | %s | %s | %s | %s | %s | %s |\n' "$m" "$(val processed "mode=$m")" \
+    "$(val exits "mode=$m")" "$(echo "100 * $(val exit_share "mode=$m")" | bc -l)" "$(val heads_share "mode=$m")" \
+    "$(val inference_ms "mode=$m")" "$(val recall "mode=$m")" "$(val precision "mode=$m")" "$(val alerts "mode=$m")" \
+    "$(val false "mode=$m")"
 done
-printf '\ncompute cut (mean inference time): %.1f%%; recall loss: %s points\n' \
-  "$(echo "100 * (1 - $early_ms / $whole_ms)" | bc -l)" "$(val recall_loss_points mode=compare)"
+printf '\ncompute cut: %.1f%% of mean inference time; %.1f%% of arithmetic (%s GMAC + %s x %s GMAC vs %s); recall loss: %s points\n' \
+  "$(echo "100 * (1 - $early_ms / $whole_ms)" | bc -l)" \
+  "$(echo "100 * (1 - ($one_gmac + $heads * $two_gmac) / $whole_gmac)" | bc -l)" "$one_gmac" "$heads" "$two_gmac" \
+  "$whole_gmac" "$(val recall_loss_points mode=compare)"

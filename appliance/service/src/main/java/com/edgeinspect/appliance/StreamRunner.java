@@ -133,6 +133,8 @@ final class StreamRunner implements AutoCloseable {
         List<Detection> raw = result.detections();
         if (result.exited()) {
             meters.exits().increment();
+        } else {
+            meters.heads().increment(result.region().share());
         }
         Shadow s = shadow;
         if (s != null && s.wants(f.sequence())) {

@@ -35,8 +35,8 @@ final class GateCommand implements Callable<Integer> {
     Path run;
 
     @Option(names = "--recall", defaultValue = "0.95",
-            description = "share of the frames showing a defect the threshold lets through to the heads "
-                    + "(default ${DEFAULT-VALUE})")
+            description = "share of the defects (one per frame each is seen in) whose region the threshold runs the "
+                    + "heads on (default ${DEFAULT-VALUE})")
     double recall;
 
     @Option(names = "--calibration-videos", split = ",",
@@ -86,7 +86,7 @@ final class GateCommand implements Callable<Integer> {
             t = GateThreshold.calibrate(student, gate, frames, d.classes().size(), recall, p::step);
         }
         t.write(run);
-        System.out.printf(Locale.ROOT, "gate threshold %.3f: %.1f%% of %d frames with a defect pass, %.1f%% of %d "
+        System.out.printf(Locale.ROOT, "gate threshold %.3f: %.1f%% of %d defects covered, %.1f%% of %d "
                 + "clean frames exit; %s%n", t.threshold(), 100 * t.recall(), t.defective(), 100 * t.cleanExits(), t.clean(),
                 GateThreshold.file(run));
         return 0;

@@ -57,7 +57,8 @@ public final class OnnxExporter {
 
     /**
      * The early-exit form of a float model (see {@link DetectorOutputs}): the first graph runs the backbone and the
-     * gate and gives the gate's probability and the three stage outputs; the second runs neck and heads on them.
+     * gate and gives the gate's map, its maximum and the three stage outputs; the second crops those to the region
+     * it is given and runs neck and heads there.
      */
     public static List<ModelProto> stages(Detector model, Gate gate, Map<String, String> metadata) {
         model.eval();
@@ -66,18 +67,49 @@ public final class OnnxExporter {
         one.addInput(value(DetectorOutputs.INPUT, "N", 3, "H", "W"));
         NodeOps ops = new NodeOps(one, null);
         List<String> features = model.backbone(ops, DetectorOutputs.INPUT);
-        one.addNode(node("Sigmoid", gate.describe(ops, features), DetectorOutputs.GATE));
+        one.addNode(node("Sigmoid", gate.cells(ops, features), DetectorOutputs.GATE_CELLS));
+        one.addNode(node("GlobalMaxPool", DetectorOutputs.GATE_CELLS, DetectorOutputs.GATE));
+        one.addOutput(value(DetectorOutputs.GATE_CELLS, "N", 1, "h2", "w2"));
         one.addOutput(value(DetectorOutputs.GATE, "N", 1, 1, 1));
         int[] widths = model.spec().widths();
         GraphProto.Builder two = GraphProto.newBuilder().setName("edgeinspect-detector-stage-two");
+        two.addInput(ValueInfoProto.newBuilder().setName(DetectorOutputs.REGION).setType(TypeProto.newBuilder()
+                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.INT64.getNumber())
+                        .setShape(TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder()
+                                .setDimValue(4))))));
+        two.addNode(slice(two, DetectorOutputs.REGION, "region.start", 0, 2, 0));
+        two.addNode(slice(two, DetectorOutputs.REGION, "region.end", 2, 4, 0));
+        two.addInitializer(longs("axes.hw", 2, 3));
+        List<String> cropped = new java.util.ArrayList<>();
         for (int i = 0; i < features.size(); i++) {
             String name = DetectorOutputs.FEATURES.get(i);
             one.addNode(node("Identity", features.get(i), name));
             one.addOutput(value(name, "N", widths[i + 1], "h" + (i + 1), "w" + (i + 1)));
             two.addInput(value(name, "N", widths[i + 1], "h" + (i + 1), "w" + (i + 1)));
+            // The region is in cells of the deepest stage; stage i+1 has 2^(2-i) cells per such cell each way.
+            String cells = name + ".cells";
+            two.addInitializer(longs(cells, 1L << (2 - i)));
+            two.addNode(binary("Mul", "region.start", cells, name + ".start"));
+            two.addNode(binary("Mul", "region.end", cells, name + ".end"));
+            two.addNode(NodeProto.newBuilder().setOpType("Slice").setName(name + ".crop").addInput(name)
+                    .addInput(name + ".start").addInput(name + ".end").addInput("axes.hw").addOutput(name + ".crop"));
+            cropped.add(name + ".crop");
         }
-        outputs(two, model, model.heads(new NodeOps(two, null), DetectorOutputs.FEATURES));
+        outputs(two, model, model.heads(new NodeOps(two, null), cropped));
         return List.of(model(one, metadata), model(two, metadata));
+    }
+
+    /** {@code out = in[from:to]} along {@code axis}, with constant bounds. */
+    private static NodeProto slice(GraphProto.Builder g, String in, String out, long from, long to, long axis) {
+        g.addInitializer(longs(out + ".from", from));
+        g.addInitializer(longs(out + ".to", to));
+        g.addInitializer(longs(out + ".axis", axis));
+        return NodeProto.newBuilder().setOpType("Slice").setName(out).addInput(in).addInput(out + ".from")
+                .addInput(out + ".to").addInput(out + ".axis").addOutput(out).build();
+    }
+
+    private static NodeProto binary(String op, String a, String b, String out) {
+        return NodeProto.newBuilder().setOpType(op).setName(out).addInput(a).addInput(b).addOutput(out).build();
     }
 
     private static void outputs(GraphProto.Builder g, Detector model, Detector.Heads<String> heads) {
@@ -218,6 +250,14 @@ public final class OnnxExporter {
             t.addDims(d);
         }
         return t.build();
+    }
+
+    /** A one-dimensional int64 constant. */
+    private static TensorProto longs(String name, long... data) {
+        ByteBuffer buf = ByteBuffer.allocate(data.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asLongBuffer().put(data);
+        return TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64.getNumber())
+                .setRawData(ByteString.copyFrom(buf.array())).addDims(data.length).build();
     }
 
     private static TensorProto int8(String name, byte[] data, long... dims) {

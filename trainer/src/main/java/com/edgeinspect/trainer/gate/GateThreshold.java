@@ -1,5 +1,6 @@
 package com.edgeinspect.trainer.gate;
 
+import com.edgeinspect.core.detect.Region;
 import com.edgeinspect.core.io.AtomicFiles;
 import com.edgeinspect.trainer.model.Conv;
 import com.edgeinspect.trainer.model.Detector;
@@ -20,17 +21,19 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The gate's threshold, set on whole frames because the gate takes the maximum over the frame (a crop has fewer
- * cells to raise it): the highest score that still lets {@code recall} of the frames showing a defect through to the
- * second graph, and the share of clean frames it then stops. Frames whose only defects are too cut or faint to be
- * taught count as neither. The appliance's own measure is event-level recall on an annotated clip
- * ({@code benchmarks/early-exit.sh}): a part is seen in many frames, so it needs only some of them passed.
+ * The gate's threshold, set on whole frames because a frame's second graph runs on the box around all its cells that
+ * reach the threshold ({@link Region}): a crop has fewer clean cells to open it. A defect counts as covered when a cell
+ * within {@link Region#REACH} cells of its centre reaches the threshold, since the region then holds its centre clear
+ * of the border; a clean frame exits when no cell does. The threshold is the highest that covers {@code recall} of
+ * the defects. Defects too cut or faint to be taught count as neither. The appliance's own measure is event-level
+ * recall on an annotated clip ({@code benchmarks/early-exit.sh}): a part is seen in many frames, so it needs only some
+ * of them covered.
  *
- * @param threshold frames scoring below this exit early
- * @param recall the share of frames with a defect at or above the threshold
- * @param cleanExits the share of clean frames below it
- * @param defective frames with a defect
- * @param clean frames without
+ * @param threshold cells scoring below this are clean
+ * @param recall the share of defects covered at the threshold
+ * @param cleanExits the share of clean frames with no cell at or above it
+ * @param defective defects (one per frame it is seen in)
+ * @param clean frames without any defect
  */
 public record GateThreshold(double threshold, double recall, double cleanExits, int defective, int clean) {
 
@@ -51,23 +54,34 @@ public record GateThreshold(double threshold, double recall, double cleanExits, 
         List<Float> positive = new ArrayList<>();
         List<Float> negative = new ArrayList<>();
         Random r = new Random(0);
+        long reach = Region.REACH;
         for (int i = 0; i < frames.size(); i += 4) {
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                 Batch b = Batch.of(frames.subList(i, Math.min(frames.size(), i + 4)), classes, r, false);
-                float[] p = Conv.floats(torch.sigmoid(GateTraining.logits(student, gate, b.image())));
+                Tensor p = GateTraining.cells(student, gate, b.image());
+                // The best cell within reach of every cell: a centre there is covered from that score up.
+                float[] covered = Conv.floats(torch.max_pool2d(p, new long[] {2 * reach + 1, 2 * reach + 1},
+                        new long[] {1, 1}, new long[] {reach, reach}, new long[] {1, 1}, false));
+                float[] centres = Conv.floats(GateTraining.centres(b));
+                for (int k = 0; k < centres.length; k++) {
+                    if (centres[k] > 0) {
+                        positive.add(covered[k]);
+                    }
+                }
                 Tensor label = GateTraining.labels(b);
                 float[] y = Conv.floats(label);
                 float[] taught = Conv.floats(GateTraining.taught(b, label));
-                for (int k = 0; k < p.length; k++) {
-                    if (taught[k] > 0) {
-                        (y[k] > 0 ? positive : negative).add(p[k]);
+                float[] highest = Conv.floats(p.amax(new long[] {1, 2, 3}, false));
+                for (int k = 0; k < highest.length; k++) {
+                    if (taught[k] > 0 && y[k] == 0) {
+                        negative.add(highest[k]);
                     }
                 }
             }
             progress.scored(Math.min(frames.size(), i + 4) - i);
         }
         if (positive.isEmpty() || negative.isEmpty()) {
-            throw new IllegalArgumentException("calibrating the gate needs frames with and without defects, got "
+            throw new IllegalArgumentException("calibrating the gate needs defects and clean frames, got "
                     + positive.size() + " and " + negative.size());
         }
         float[] pos = sorted(positive);

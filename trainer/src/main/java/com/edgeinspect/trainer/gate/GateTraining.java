@@ -65,9 +65,14 @@ public final class GateTraining implements FitLoop.Objective {
                 new long[] {1, 1}, false);
     }
 
-    /** The gate's logit per image {@code [N]}. */
-    static Tensor logits(Detector student, Gate gate, Tensor image) {
-        return gate.describe(new TorchOps(), frozenFeatures(student, image)).view(-1);
+    /** The gate's probability for every cell {@code [N, 1, H/8, W/8]}. */
+    static Tensor cells(Detector student, Gate gate, Tensor image) {
+        return torch.sigmoid(gate.cells(new TorchOps(), frozenFeatures(student, image)));
+    }
+
+    /** Greater than 0 in the gate cells holding a taught defect's centre {@code [N, 1, H/8, W/8]}. */
+    static Tensor centres(Batch batch) {
+        return pool(batch.centreMask());
     }
 
     /** The student's backbone outputs, computed without gradients: the student is not trained here. */

@@ -8,9 +8,9 @@ import org.bytedeco.pytorch.Scalar;
 /**
  * The early-exit gate: a cheap head on the backbone's two deepest stages that says whether a frame shows any defect
  * at all. A 3x3 conv on each stage (the stride-16 one upsampled onto the stride-8 grid, as the neck does), summed, and
- * a 1x1 conv score every stride-8 cell; the frame scores as its highest cell, so one small defect anywhere is enough
- * and the frame's size does not matter (trained on crops, run on whole frames). Frames scored below the gate's
- * threshold skip the neck and heads, about two thirds of a student's arithmetic.
+ * a 1x1 conv score every stride-8 cell (trained on crops, run on whole frames). The neck and heads, about two thirds
+ * of a student's arithmetic, run only around the cells at or above the gate's threshold, and not at all on a frame
+ * without one (see {@code core.detect.Region}).
  */
 public final class Gate extends Module {
 

@@ -13,9 +13,12 @@ package com.edgeinspect.core.detect;
  *   <li>{@link #OFFSET} {@code [N, 2, H/4, W/4]}: the centre's x and y offset inside its cell, in cells.
  * </ul>
  *
- * <p>An early-exit model comes as two graphs. The first takes {@link #INPUT} and gives {@link #GATE} {@code [N, 1, 1,
- * 1]}, the probability that the frame shows any defect, and the backbone's {@link #FEATURES}; the second takes those
- * features and gives the outputs above. Run one after the other they compute exactly what the whole graph computes.
+ * <p>An early-exit model comes as two graphs. The first takes {@link #INPUT} and gives {@link #GATE_CELLS} {@code [N,
+ * 1, H/8, W/8]}, the probability that a defect is centred near each {@link #GATE_STRIDE}-pixel cell, {@link #GATE}
+ * {@code [N, 1, 1, 1]}, their maximum, and the backbone's {@link #FEATURES}. The second takes those features and a
+ * {@link #REGION} {@code [4]} int64 (top, left, bottom, right, end exclusive, in {@link #ALIGN}-pixel cells) and gives
+ * the outputs above for that region only ({@code [N, C, 4 (bottom - top), 4 (right - left)]}); inside it, away from
+ * its edges, they are exactly what the whole graph computes there (see {@link Region}).
  */
 public final class DetectorOutputs {
 
@@ -25,6 +28,10 @@ public final class DetectorOutputs {
     public static final String OFFSET = "offset";
 
     public static final String GATE = "gate";
+    public static final String GATE_CELLS = "gate_cells";
+    /** Pixels per gate cell. */
+    public static final int GATE_STRIDE = 8;
+    public static final String REGION = "region";
     /** The backbone's stage outputs at strides 4, 8 and 16, handed from an early-exit model's first graph to its second. */
     public static final java.util.List<String> FEATURES = java.util.List.of("stage1", "stage2", "stage3");
 

@@ -51,8 +51,16 @@ public final class OrtDetector implements AutoCloseable {
     /** An early-exit model's two graphs (see {@link DetectorOutputs}) and the gate score below which frames exit. */
     public record Stages(byte[] one, byte[] two, float threshold) {}
 
-    /** What one frame gave: its detections, and whether it left at the gate without running the second graph. */
-    public record Found(List<Detection> detections, boolean exited) {}
+    /**
+     * What one frame gave: its detections, and where the heads ran: the whole frame without early exit, the gate's
+     * region with it, null when the frame left at the gate.
+     */
+    public record Found(List<Detection> detections, Region region) {
+
+        public boolean exited() {
+            return region == null;
+        }
+    }
 
     /**
      * @param model the ONNX graph's bytes
@@ -127,16 +135,18 @@ public final class OrtDetector implements AutoCloseable {
         }
     }
 
-    /** The first graph must give the gate and every feature the second one takes. */
+    /** The first graph must give the gate's map and every feature the second one takes, with the region. */
     private void checkStages() throws OrtException {
         Set<String> given = session.getOutputNames();
-        if (!given.contains(DetectorOutputs.GATE) || !given.containsAll(DetectorOutputs.FEATURES)) {
-            throw new OrtException("early exit: the first graph must output " + DetectorOutputs.GATE + " and "
+        if (!given.contains(DetectorOutputs.GATE_CELLS) || !given.containsAll(DetectorOutputs.FEATURES)) {
+            throw new OrtException("early exit: the first graph must output " + DetectorOutputs.GATE_CELLS + " and "
                     + DetectorOutputs.FEATURES + ", it outputs " + given);
         }
-        if (!stageTwo.getInputNames().equals(new java.util.HashSet<>(DetectorOutputs.FEATURES))) {
-            throw new OrtException("early exit: the second graph must take exactly " + DetectorOutputs.FEATURES
-                    + ", it takes " + stageTwo.getInputNames());
+        Set<String> taken = new java.util.HashSet<>(DetectorOutputs.FEATURES);
+        taken.add(DetectorOutputs.REGION);
+        if (!stageTwo.getInputNames().equals(taken)) {
+            throw new OrtException("early exit: the second graph must take exactly " + taken + ", it takes "
+                    + stageTwo.getInputNames());
         }
     }
 
@@ -163,45 +173,53 @@ public final class OrtDetector implements AutoCloseable {
         FloatBuffer input = PRE.get().apply(bgr, frameWidth, x0, y0, width, height);
         int pw = Preprocessor.aligned(width);
         int ph = Preprocessor.aligned(height);
+        int rows = ph / DetectorOutputs.ALIGN;
+        int columns = pw / DetectorOutputs.ALIGN;
         try (OnnxTensor in = OnnxTensor.createTensor(env, input, new long[] {1, 3, ph, pw});
                 OrtSession.Result r = session.run(Map.of(DetectorOutputs.INPUT, in))) {
             if (stageTwo == null) {
-                return new Found(decode(r, decoder, x0, y0, width, height), false);
+                Region frame = Region.whole(rows, columns);
+                return new Found(decode(r, decoder, x0, y0, width, height, frame), frame);
             }
-            if (floats(r, DetectorOutputs.GATE)[0] < gateThreshold) {
-                return new Found(List.of(), true);
+            Region region = Region.of(floats(r, DetectorOutputs.GATE_CELLS), rows, columns, gateThreshold);
+            if (region == null) {
+                return new Found(List.of(), null);
             }
-            try (OrtSession.Result r2 = stageTwo.run(features(r))) {
-                return new Found(decode(r2, decoder, x0, y0, width, height), false);
-            }
+            return new Found(decode(second(r, region), decoder, x0, y0, width, height, region), region);
         }
     }
 
-    private List<Detection> decode(OrtSession.Result r, CenterNetDecoder decoder, int x0, int y0, int width,
-            int height) throws OrtException {
-        int h = Preprocessor.aligned(height) / DetectorOutputs.STRIDE;
-        int w = Preprocessor.aligned(width) / DetectorOutputs.STRIDE;
-        List<Detection> found = decoder.decode(floats(r, DetectorOutputs.HEATMAP), floats(r, DetectorOutputs.SIZE),
-                floats(r, DetectorOutputs.OFFSET), classes, h, w, 1.0, width, height);
-        if (x0 == 0 && y0 == 0) {
-            return found;
+    /** Runs the second graph on the first one's features in {@code region}; the caller closes the result. */
+    private OrtSession.Result second(OrtSession.Result first, Region region) throws OrtException {
+        try (OnnxTensor where = OnnxTensor.createTensor(env, region.input())) {
+            Map<String, OnnxTensor> in = new java.util.HashMap<>();
+            for (String f : DetectorOutputs.FEATURES) {
+                in.put(f, (OnnxTensor) first.get(f).orElseThrow()); // still in native memory: no copy into Java
+            }
+            in.put(DetectorOutputs.REGION, where);
+            return stageTwo.run(in);
         }
-        List<Detection> shifted = new ArrayList<>(found.size());
+    }
+
+    /** Detections in {@code region} of the {@code width x height} image at ({@code x0}, {@code y0}), frame pixels. */
+    private List<Detection> decode(OrtSession.Result r, CenterNetDecoder decoder, int x0, int y0, int width,
+            int height, Region region) throws OrtException {
+        List<Detection> found = decoder.decode(floats(r, DetectorOutputs.HEATMAP), floats(r, DetectorOutputs.SIZE),
+                floats(r, DetectorOutputs.OFFSET), classes, region.outputHeight(), region.outputWidth(), 1.0,
+                Integer.MAX_VALUE, Integer.MAX_VALUE);
+        List<Detection> placed = new ArrayList<>(found.size());
         for (Detection d : found) {
             var b = d.box();
-            shifted.add(new Detection(d.classId(), new com.edgeinspect.core.dataset.Box(b.x1() + x0, b.y1() + y0,
-                    b.x2() + x0, b.y2() + y0), d.score()));
+            double cx = region.x() + (b.x1() + b.x2()) / 2;
+            double cy = region.y() + (b.y1() + b.y2()) / 2;
+            var clipped = new com.edgeinspect.core.dataset.Box(b.x1() + region.x(), b.y1() + region.y(),
+                    b.x2() + region.x(), b.y2() + region.y()).clip(width, height);
+            if (clipped != null && region.inside(cx, cy)) {
+                placed.add(new Detection(d.classId(), new com.edgeinspect.core.dataset.Box(clipped.x1() + x0,
+                        clipped.y1() + y0, clipped.x2() + x0, clipped.y2() + y0), d.score()));
+            }
         }
-        return shifted;
-    }
-
-    /** The first graph's features, still in native memory, as the second graph's inputs. */
-    private static Map<String, OnnxTensor> features(OrtSession.Result r) {
-        Map<String, OnnxTensor> m = new java.util.HashMap<>();
-        for (String f : DetectorOutputs.FEATURES) {
-            m.put(f, (OnnxTensor) r.get(f).orElseThrow());
-        }
-        return m;
+        return placed;
     }
 
     /** The graph's inputs by name, with element types and shapes (-1 for a dynamic dimension). */
@@ -224,7 +242,8 @@ public final class OrtDetector implements AutoCloseable {
                 OrtSession.Result r = session.run(Map.of(DetectorOutputs.INPUT, in))) {
             all(r, out);
             if (stageTwo != null) {
-                try (OrtSession.Result r2 = stageTwo.run(features(r))) {
+                try (OrtSession.Result r2 = second(r, Region.whole((int) shape[2] / DetectorOutputs.ALIGN,
+                        (int) shape[3] / DetectorOutputs.ALIGN))) {
                     all(r2, out);
                 }
             }

@@ -24,8 +24,8 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 /**
  * What an early-exit model saves and what it costs, on one annotated clip played once at camera pace: the appliance
  * runs it with the whole graph on every frame, then with the early exit, and reports for each the frames processed,
- * the share that left at the gate, the mean inference time per frame (preprocessing, both graphs, decoding), and
- * event-level recall and precision of the alerts. The clip's frame rate must be one the whole graph keeps up with,
+ * the share that left at the gate, the mean share of the frame the neck and heads ran on (the gate's region), the mean
+ * inference time per frame (preprocessing, both graphs, decoding), and event-level recall and precision of the alerts. The clip's frame rate must be one the whole graph keeps up with,
  * so that both runs see every frame.
  *
  * <p>Usage: {@code EarlyExitBenchmark CLIP BUNDLE MAX_SPEED_PX} (the belt's speed in pixels per frame, for the
@@ -71,11 +71,14 @@ public final class EarlyExitBenchmark {
             }
             long processed = ((Number) s.get("processed")).longValue();
             long exits = ((Number) s.get("earlyExits")).longValue();
+            String metrics = a.metrics();
             System.out.printf(Locale.ROOT, "RESULT mode=%s decoded=%s processed=%d exits=%d exit_share=%.3f "
-                    + "inference_ms=%.1f recall=%.3f precision=%.3f alerts=%d parts=%d false=%d duplicates=%d%n",
-                    earlyExit ? "early-exit" : "whole", s.get("decoded"), processed, exits, (double) exits / processed,
-                    meanInferenceMs(a.metrics()), eval.recall(), eval.precision(), eval.alerts(), eval.defectiveParts(),
-                    eval.falseAlerts(), eval.duplicates());
+                    + "heads_share=%.4f inference_ms=%.1f recall=%.3f precision=%.3f alerts=%d parts=%d false=%d "
+                    + "duplicates=%d%n", earlyExit ? "early-exit" : "whole", s.get("decoded"), processed, exits,
+                    (double) exits / processed, metric(metrics, "edgeinspect_heads_frames_total") / processed,
+                    1000 * metric(metrics, "edgeinspect_inference_seconds_sum")
+                            / metric(metrics, "edgeinspect_inference_seconds_count"), eval.recall(), eval.precision(),
+                    eval.alerts(), eval.defectiveParts(), eval.falseAlerts(), eval.duplicates());
         }
         return eval;
     }
@@ -121,17 +124,13 @@ public final class EarlyExitBenchmark {
         }
     }
 
-    /** Mean of the inference timer over the run, from the Prometheus text. */
-    private static double meanInferenceMs(String metrics) {
-        double sum = 0;
-        double count = 0;
+    /** The value of the first sample of {@code name} in the Prometheus text. */
+    private static double metric(String metrics, String name) {
         for (String line : metrics.split("\n")) {
-            if (line.startsWith("edgeinspect_inference_seconds_sum")) {
-                sum = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            } else if (line.startsWith("edgeinspect_inference_seconds_count")) {
-                count = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
-        return 1000 * sum / count;
+        throw new IllegalStateException("no metric " + name);
     }
 }

@@ -10,6 +10,7 @@ import com.edgeinspect.core.bundle.Manifest;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.Detection;
 import com.edgeinspect.core.detect.OrtDetector;
+import com.edgeinspect.core.detect.Region;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bundled model's early-exit form on real frames: a frame the gate passes gets exactly the whole graph's
- * detections, a blank frame exits at the gate, {@code early_exit: false} runs the whole graph, and a bundle whose
+ * detections inside the gate's region, a blank frame exits at the gate, {@code early_exit: false} runs the whole graph, and a bundle whose
  * graphs do not fit together is refused at load.
  */
 class EarlyExitTest {
@@ -55,6 +56,8 @@ class EarlyExitTest {
             assertThat(whole.detector().detect(blank, 1920, 0, 0, 1920, 1080, decoder).exited()).isFalse();
 
             int passed = 0;
+            int found = 0;
+            double shares = 0;
             try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(TestBundles.REPO.resolve("test-videos/mixed-defects.mp4")
                     .toFile())) {
                 g.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
@@ -70,16 +73,24 @@ class EarlyExitTest {
                     List<Detection> b = whole.detector().detect(bgr, 1920, 0, 0, 1920, 1080, decoder).detections();
                     if (!a.exited()) {
                         passed++;
-                        assertThat(a.detections()).hasSameSizeAs(b);
-                        for (int k = 0; k < b.size(); k++) {
-                            assertThat(a.detections().get(k).classId()).isEqualTo(b.get(k).classId());
+                        shares += a.region().share();
+                        Region r = a.region();
+                        List<Detection> inside = b.stream().filter(d -> r.inside((d.box().x1() + d.box().x2()) / 2,
+                                (d.box().y1() + d.box().y2()) / 2)).toList();
+                        assertThat(a.detections()).hasSameSizeAs(inside);
+                        for (int k = 0; k < inside.size(); k++) {
+                            assertThat(a.detections().get(k).classId()).isEqualTo(inside.get(k).classId());
                             assertThat((double) a.detections().get(k).score())
-                                    .isCloseTo(b.get(k).score(), org.assertj.core.data.Offset.offset(1e-4));
+                                    .isCloseTo(inside.get(k).score(), org.assertj.core.data.Offset.offset(1e-4));
+                            assertThat(a.detections().get(k).box().iou(inside.get(k).box())).isGreaterThan(0.999);
                         }
+                        found += inside.size();
                     }
                 }
             }
             assertThat(passed).as("frames of a clip full of defects the gate passed").isPositive();
+            assertThat(found).as("detections inside the gate's regions").isPositive();
+            assertThat(shares / passed).as("mean share of the frame the heads ran on").isLessThan(1);
         }
     }
 
