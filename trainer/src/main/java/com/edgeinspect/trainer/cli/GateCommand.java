@@ -86,9 +86,14 @@ final class GateCommand implements Callable<Integer> {
             t = GateThreshold.calibrate(student, gate, frames, d.classes().size(), recall, p::step);
         }
         t.write(run);
+        System.out.println("| defects covered | threshold | clean frames that exit |");
+        System.out.println("|---|---|---|");
+        for (GateThreshold.Point p : t.curve()) {
+            System.out.printf(Locale.ROOT, "| %.3f | %.3f | %.3f |%n", p.recall(), p.threshold(), p.cleanExits());
+        }
         System.out.printf(Locale.ROOT, "gate threshold %.3f: %.1f%% of %d defects covered, %.1f%% of %d "
-                + "clean frames exit; %s%n", t.threshold(), 100 * t.recall(), t.defective(), 100 * t.cleanExits(), t.clean(),
-                GateThreshold.file(run));
+                + "clean frames exit (another point: trainer bundle --gate-threshold); %s%n", t.threshold(),
+                100 * t.recall(), t.defective(), 100 * t.cleanExits(), t.clean(), GateThreshold.file(run));
         return 0;
     }
 }

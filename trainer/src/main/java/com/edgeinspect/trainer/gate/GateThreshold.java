@@ -34,8 +34,16 @@ import org.bytedeco.pytorch.global.torch;
  * @param cleanExits the share of clean frames with no cell at or above it
  * @param defective defects (one per frame it is seen in)
  * @param clean frames without any defect
+ * @param curve operating points at other recall levels ({@link #CURVE})
  */
-public record GateThreshold(double threshold, double recall, double cleanExits, int defective, int clean) {
+public record GateThreshold(double threshold, double recall, double cleanExits, int defective, int clean,
+        List<Point> curve) {
+
+    /** The recall levels whose operating points calibration also reports, to choose another at bundling. */
+    static final double[] CURVE = {0.8, 0.85, 0.9, 0.95, 0.98, 1.0};
+
+    /** One operating point: defects covered, threshold, clean frames that exit. */
+    public record Point(double recall, double threshold, double cleanExits) {}
 
     /** Where a run keeps its gate: a training run of its own inside the student's run directory. */
     public static Path dir(Path studentRun) {
@@ -85,11 +93,21 @@ public record GateThreshold(double threshold, double recall, double cleanExits, 
                     + positive.size() + " and " + negative.size());
         }
         float[] pos = sorted(positive);
-        double t = Math.max(0.01, Math.min(0.99, pos[(int) Math.floor((1 - recall) * pos.length)]));
-        long passed = positive.stream().filter(p -> p >= t).count();
+        List<Point> curve = new ArrayList<>();
+        for (double level : CURVE) {
+            curve.add(point(pos, negative, level));
+        }
+        Point chosen = point(pos, negative, recall);
+        return new GateThreshold(chosen.threshold(), chosen.recall(), chosen.cleanExits(), pos.length,
+                negative.size(), curve);
+    }
+
+    /** The operating point for {@code recall}: the highest threshold that covers that share of the defects. */
+    private static Point point(float[] positive, List<Float> negative, double recall) {
+        double t = Math.max(0.01, Math.min(0.99, positive[(int) Math.floor((1 - recall) * (positive.length - 1))]));
+        long passed = java.util.stream.IntStream.range(0, positive.length).filter(i -> positive[i] >= t).count();
         long exits = negative.stream().filter(p -> p < t).count();
-        return new GateThreshold(t, (double) passed / pos.length, (double) exits / negative.size(), pos.length,
-                negative.size());
+        return new Point((double) passed / positive.length, t, (double) exits / negative.size());
     }
 
     /** Told how many more frames were scored. */
