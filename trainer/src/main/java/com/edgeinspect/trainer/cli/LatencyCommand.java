@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,6 +28,10 @@ final class LatencyCommand implements Callable<Integer> {
 
     @Option(names = "--threads", defaultValue = "2", description = "intra-op threads (default ${DEFAULT-VALUE})")
     int threads;
+
+    @Option(names = "--profile", description = "also print where each model's time goes, per operator type (ONNX "
+            + "Runtime's profiler, 10 runs)")
+    boolean profile;
 
     @Override
     public Integer call() throws Exception {
@@ -52,6 +57,16 @@ final class LatencyCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "| %s | %.0f | %.2f | %.1f | %.1f | %.2f |%n", models.get(i).getFileName(),
                     bytes.get(i).length / 1024.0, (double) bytes.get(i).length / bytes.get(0).length,
                     r.get(i).medianMs(), r.get(i).p90Ms(), r.get(i).medianMs() / r.get(0).medianMs());
+        }
+        for (int i = 0; profile && i < models.size(); i++) {
+            Map<String, Double> ops = Latency.profile(bytes.get(i), height, width, threads, 10);
+            double total = ops.values().stream().mapToDouble(Double::doubleValue).sum();
+            System.out.printf(Locale.ROOT, "%n%s, kernel time per operator type (profiled: shares, not latency):%n",
+                    models.get(i).getFileName());
+            System.out.println("| operator | ms per inference | share |");
+            System.out.println("|---|---|---|");
+            ops.forEach((op, ms) -> System.out.printf(Locale.ROOT, "| %s | %.2f | %.1f%% |%n", op, ms,
+                    100 * ms / total));
         }
         return 0;
     }
