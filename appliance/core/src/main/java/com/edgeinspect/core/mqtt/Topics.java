@@ -55,6 +55,14 @@ public record Topics(String prefix) {
         return prefix + "/model/state";
     }
 
+    /**
+     * Where a device answers a command from {@code client}: under the device's own prefix, so a device that may only
+     * publish there (the example ACL) can still answer.
+     */
+    public String replies(String client) {
+        return prefix + "/replies/" + client;
+    }
+
     /** A command to this device (e.g. {@code rollback}); answers go to the request's MQTT 5 response topic. */
     public String command(String name) {
         return prefix + "/cmd/" + name;

@@ -1,6 +1,7 @@
 package com.edgeinspect.appliance.install;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.appliance.model.BundleBenchmark;
 import com.edgeinspect.appliance.model.LoadedModel;
 import com.edgeinspect.appliance.model.ModelLoader;
 import com.edgeinspect.appliance.model.ModelStore;
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The appliance's model manager: takes offers and chunks from MQTT, and walks each offered bundle through
  * offered → receiving → verified → staged → warming → active, or to rejected(reason); watches a new model on
- * probation and rolls it back (also on {@code cmd/rollback}). Every step is published retained on
+ * probation and rolls it back (also on {@code cmd/rollback}); {@code cmd/benchmark} times a bundle without
+ * installing it ({@link BundleBenchmark}). Every step is published retained on
  * {@code model/state} with the model that serves, and recorded on disk, so duplicates, replays and restarts are
  * harmless. All of it runs on one thread, in message order; the frame path only ever sees the swap.
  */
@@ -511,6 +513,12 @@ public final class ModelManager implements AutoCloseable {
             try {
                 rollbackNow(String.valueOf(args.getValue("reason", "by command")));
                 answer.put("ok", true).put("serving", host.serving().version());
+            } catch (BundleException e) {
+                answer.put("ok", false).put("error", e.getMessage());
+            }
+        } else if (name.equals("benchmark")) {
+            try {
+                answer.mergeIn(BundleBenchmark.run(loader, args));
             } catch (BundleException e) {
                 answer.put("ok", false).put("error", e.getMessage());
             }
