@@ -4,13 +4,11 @@ import com.edgeinspect.core.bundle.Bundle;
 import com.edgeinspect.core.bundle.BundleWriter;
 import com.edgeinspect.core.bundle.Keys;
 import com.edgeinspect.core.bundle.Manifest;
-import com.edgeinspect.core.bundle.ModelContract;
 import com.edgeinspect.core.bundle.SmokeTest;
 import com.edgeinspect.core.detect.CenterNetDecoder;
-import com.edgeinspect.core.detect.DetectorOutputs;
 import com.edgeinspect.core.detect.OrtDetector;
+import com.edgeinspect.trainer.export.Bundles;
 import com.edgeinspect.trainer.export.GoldenCases;
-import com.edgeinspect.trainer.export.OnnxExporter;
 import com.edgeinspect.trainer.gate.GateThreshold;
 import com.edgeinspect.trainer.train.RunConfig;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -18,8 +16,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,13 +87,8 @@ final class BundleCommand implements Callable<Integer> {
         provenance.put("tool", "edgeinspect trainer 0.1");
         Map<String, Object> evaluation = metrics == null ? null
                 : JSON.readValue(metrics.toFile(), new TypeReference<Map<String, Object>>() {});
-        Manifest m = new Manifest(Manifest.FORMAT, name, version, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
-                new Manifest.Model("model.onnx", DetectorOutputs.INPUT, DetectorOutputs.MEAN, DetectorOutputs.STD,
-                        DetectorOutputs.ALIGN, DetectorOutputs.STRIDE,
-                        List.of(DetectorOutputs.HEATMAP, DetectorOutputs.SIZE, DetectorOutputs.OFFSET),
-                        OnnxExporter.OPSET, ModelContract.precision(onnx, model.toString()), exit),
-                config.classes(), new Manifest.Thresholds(detectionThreshold, alertThreshold), null, golden,
-                evaluation, provenance);
+        Manifest m = Bundles.manifest(name, version, onnx, model.toString(), exit, config.classes(),
+                new Manifest.Thresholds(detectionThreshold, alertThreshold), golden, evaluation, provenance);
         BundleWriter.write(out, m, files, signer);
         if (exit != null) {
             stagesReproduce(signer);

@@ -5,7 +5,7 @@ import com.edgeinspect.core.mqtt.Topics;
 import picocli.CommandLine.Option;
 
 /** Where the fleet is: its broker and the devices' topic prefix. */
-final class FleetOptions {
+class FleetOptions {
 
     @Option(names = "--broker", required = true, description = "MQTT broker, e.g. tcp://broker:1883")
     String broker;

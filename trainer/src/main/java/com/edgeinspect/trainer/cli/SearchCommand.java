@@ -1,12 +1,15 @@
 package com.edgeinspect.trainer.cli;
 
+import com.edgeinspect.core.bundle.Keys;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.core.metrics.DetectionEvaluator;
+import com.edgeinspect.core.ship.DeviceCommand;
 import com.edgeinspect.trainer.dist.World;
 import com.edgeinspect.trainer.distill.DistillModel;
 import com.edgeinspect.trainer.distill.Distillation;
 import com.edgeinspect.trainer.eval.VideoEvaluation;
+import com.edgeinspect.trainer.export.Bundles;
 import com.edgeinspect.trainer.export.OnnxExporter;
 import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.model.DetectorSpec;
@@ -20,6 +23,7 @@ import com.edgeinspect.trainer.train.FitLoop;
 import com.edgeinspect.trainer.train.RunConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +31,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.bytedeco.pytorch.global.torch;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,6 +46,9 @@ import picocli.CommandLine.Option;
                 + "teacher), rewarded for accuracy, measured latency and modelled energy. Resumes from --out. Under "
                 + "trainer/launch N, the candidates of each rollout are measured by N processes.")
 final class SearchCommand implements Callable<Integer> {
+
+    /** Timed inferences per candidate on a device. */
+    private static final int DEVICE_RUNS = 10;
 
     @Mixin
     DataOptions data;
@@ -73,6 +81,19 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "search directory (report; resumes from it)")
     Path out;
 
+    @ArgGroup(exclusive = false, heading = "Hardware in the loop (candidates timed on a box instead of here):%n")
+    LatencyDevice device;
+
+    /** A box to time candidates on, over MQTT ({@code cmd/benchmark}), and the key its bundles are signed with. */
+    static final class LatencyDevice extends FleetOptions {
+        @Option(names = "--latency-device", required = true, description = "the device id")
+        String id;
+
+        @Option(names = "--latency-key", required = true, description = "a private key the device trusts "
+                + "(trainer keys); each candidate goes to it as a bundle signed with it, never installed")
+        Path key;
+    }
+
     @Override
     public Integer call() throws Exception {
         RunConfig tc = RunConfig.read(teacherRun);
@@ -81,15 +102,26 @@ final class SearchCommand implements Callable<Integer> {
         DetectorSpec base = tc.spec();
         long[] evaluated = {0};
         double[] seconds = {0};
+        DeviceCommand box = device == null ? null : new DeviceCommand(device.broker, device.clientId("search"),
+                device.auth(), device.prefix, device.id);
+        KeyPair key = device == null ? null : Keys.readPair(device.key);
         Workers.Measure measure = spec -> {
             long t0 = System.nanoTime();
             torch.manual_seed(data.seed * 31 + java.util.Arrays.hashCode(spec.widths()) * 7L + spec.neckWidth());
             CompressionEnv.Measured m = evaluate(teacher, base, spec, d);
+            if (box != null) {
+                // Latency depends on the shape alone: the pruned, undistilled network stands in for the candidate.
+                byte[] bundle = Bundles.forTiming(OnnxExporter.toOnnx(Pruning.prune(teacher, spec), Map.of())
+                        .toByteArray(), "candidate-" + shape(spec), tc.classes(), holdout.get(0), key);
+                // A Jetson builds a TensorRT engine for each candidate first: minutes, outside the timing.
+                m = new CompressionEnv.Measured(m.map50(), box.benchmark(bundle, DEVICE_RUNS,
+                        CompressionEnv.WIDTH, CompressionEnv.HEIGHT, java.time.Duration.ofMinutes(20)));
+            }
             evaluated[0]++;
             seconds[0] += (System.nanoTime() - t0) / 1e9;
             return m;
         };
-        try (World world = World.fromEnvironment(System.getenv(), java.time.Duration.ofHours(1))) {
+        try (box; World world = World.fromEnvironment(System.getenv(), java.time.Duration.ofHours(1))) {
             if (!world.leads()) {
                 Workers.serve(world, measure, base.classes(), base.depth());
                 System.err.printf(Locale.ROOT, "rank %d measured %d candidates, %.1f s each%n", world.rank(),

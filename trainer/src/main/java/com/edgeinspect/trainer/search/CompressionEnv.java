@@ -31,8 +31,8 @@ public final class CompressionEnv implements Ppo.Deferred {
     public static final double[] RATIOS = {0.8, 0.7, 0.6, 0.5, 0.4, 0.3};
     static final int GROUPS = 5;
     /** The frame the latency and energy are judged on. */
-    static final int HEIGHT = 1088;
-    static final int WIDTH = 1920;
+    public static final int HEIGHT = 1088;
+    public static final int WIDTH = 1920;
 
     /** Accuracy and measured latency of one candidate. */
     public record Measured(double map50, double latencyMs) {}
