@@ -60,7 +60,7 @@ public record Topics(String prefix) {
      * publish there (the example ACL) can still answer.
      */
     public String replies(String client) {
-        return prefix + "/replies/" + client;
+        return prefix + "/reply/" + client;
     }
 
     /** A command to this device (e.g. {@code rollback}); answers go to the request's MQTT 5 response topic. */
