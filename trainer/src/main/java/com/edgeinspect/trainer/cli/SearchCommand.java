@@ -112,7 +112,9 @@ final class SearchCommand implements Callable<Integer> {
             if (box != null) {
                 // Latency depends on the shape alone: the pruned, undistilled network stands in for the candidate.
                 byte[] bundle = Bundles.forTiming(OnnxExporter.toOnnx(Pruning.prune(teacher, spec), Map.of())
-                        .toByteArray(), "candidate-" + shape(spec), tc.classes(), holdout.get(0), key);
+                        .toByteArray(), "candidate-" + java.util.Arrays.stream(spec.widths()).mapToObj(Integer::toString)
+                        .collect(java.util.stream.Collectors.joining("-")) + "-" + spec.neckWidth(), tc.classes(),
+                        holdout.get(0), key);
                 // A Jetson builds a TensorRT engine for each candidate first: minutes, outside the timing.
                 m = new CompressionEnv.Measured(m.map50(), box.benchmark(bundle, DEVICE_RUNS,
                         CompressionEnv.WIDTH, CompressionEnv.HEIGHT, java.time.Duration.ofMinutes(20)));
