@@ -185,7 +185,9 @@ public final class OrtDetector implements AutoCloseable {
             if (region == null) {
                 return new Found(List.of(), null);
             }
-            return new Found(decode(second(r, region), decoder, x0, y0, width, height, region), region);
+            try (OrtSession.Result r2 = second(r, region)) {
+                return new Found(decode(r2, decoder, x0, y0, width, height, region), region);
+            }
         }
     }
 

@@ -2,8 +2,8 @@ package com.edgeinspect.core.detect;
 
 /**
  * Where an early-exit model's second graph runs: the box around every gate cell that reaches the threshold, widened by
- * {@link #MARGIN} pixels and rounded out to {@link DetectorOutputs#ALIGN}-pixel cells (the deepest stage's grid, so
- * the features of all three strides crop at the same place). The neck and heads are most of a student's arithmetic
+ * {@link #MARGIN} pixels, rounded out to {@link DetectorOutputs#ALIGN}-pixel cells (the deepest stage's grid, so the
+ * features of all three strides crop at the same place) and grown to a power-of-two side. The neck and heads are most of a student's arithmetic
  * and all of it runs on the whole frame otherwise; a part on a 1080p frame is a few percent of it.
  *
  * <p>Inside the region the second graph sees the same features as on the whole frame; only near an edge that is not
@@ -21,6 +21,8 @@ package com.edgeinspect.core.detect;
  */
 public record Region(int top, int left, int bottom, int right, int rows, int columns) {
 
+    /** The smallest region side, in ALIGN cells; sides are powers of two from here (see {@link #bucketed}). */
+    static final int MIN_CELLS = 4;
     /** Pixels the region reaches beyond the hot cells. */
     public static final int MARGIN = 48;
     /**
@@ -67,9 +69,28 @@ public record Region(int top, int left, int bottom, int right, int rows, int col
         }
         int s = DetectorOutputs.GATE_STRIDE;
         int a = DetectorOutputs.ALIGN;
-        return new Region(Math.max(0, Math.floorDiv(y0 * s - MARGIN, a)), Math.max(0, Math.floorDiv(x0 * s - MARGIN, a)),
-                Math.min(rows, ceilDiv((y1 + 1) * s + MARGIN, a)), Math.min(columns, ceilDiv((x1 + 1) * s + MARGIN, a)),
-                rows, columns);
+        int[] vertical = bucketed(Math.floorDiv(y0 * s - MARGIN, a), ceilDiv((y1 + 1) * s + MARGIN, a), rows);
+        int[] horizontal = bucketed(Math.floorDiv(x0 * s - MARGIN, a), ceilDiv((x1 + 1) * s + MARGIN, a), columns);
+        return new Region(vertical[0], horizontal[0], vertical[1], horizontal[1], rows, columns);
+    }
+
+    /**
+     * Cells {@code [from, to)} widened to a power of two of at least {@link #MIN_CELLS} (or all {@code cells}) and
+     * moved inside {@code [0, cells)}. ONNX Runtime plans memory per input shape and TensorRT builds engines for shape
+     * ranges: a few dozen sizes keep both bounded, at the price of heads run on up to four times the area.
+     */
+    static int[] bucketed(int from, int to, int cells) {
+        from = Math.max(0, from);
+        to = Math.min(cells, to);
+        int size = MIN_CELLS;
+        while (size < to - from) {
+            size *= 2;
+        }
+        if (size >= cells) {
+            return new int[] {0, cells};
+        }
+        int start = Math.min(from, cells - size);
+        return new int[] {start, start + size};
     }
 
     /** The second graph's {@link DetectorOutputs#REGION} input. */

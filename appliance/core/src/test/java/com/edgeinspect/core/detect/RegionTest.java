@@ -26,17 +26,36 @@ class RegionTest {
     }
 
     @Test
-    void hotCellsAreBoxedWidenedByTheMarginAndRoundedOutToAlignCells() {
+    void hotCellsAreBoxedWidenedByTheMarginAndRoundedOutToPowerOfTwoSides() {
         // Gate cells (row 8, column 10) and (row 9, column 13): pixels y 64-80, x 80-112; widened by 48: y 16-128,
-        // x 32-160; in 16-pixel cells: rows 1-8, columns 2-10.
+        // x 32-160; in 16-pixel cells: rows 1-8 (7, grown to 8), columns 2-10 (8).
         Region r = Region.of(map(8, 10, 9, 13), ROWS, COLUMNS, 0.5f);
-        assertThat(r).isEqualTo(new Region(1, 2, 8, 10, ROWS, COLUMNS));
-        assertThat(r.input()).containsExactly(1, 2, 8, 10);
+        assertThat(r).isEqualTo(new Region(1, 2, 9, 10, ROWS, COLUMNS));
+        assertThat(r.input()).containsExactly(1, 2, 9, 10);
         assertThat(r.x()).isEqualTo(32);
         assertThat(r.y()).isEqualTo(16);
-        assertThat(r.outputHeight()).isEqualTo(28);
+        assertThat(r.outputHeight()).isEqualTo(32);
         assertThat(r.outputWidth()).isEqualTo(32);
-        assertThat(r.share()).isEqualTo(7.0 * 8 / 200);
+        assertThat(r.share()).isEqualTo(8.0 * 8 / 200);
+    }
+
+    @Test
+    void sidesArePowersOfTwoInsideTheFrame() {
+        assertThat(Region.bucketed(3, 5, 20)).as("2 cells grow to the minimum 4").containsExactly(3, 7);
+        assertThat(Region.bucketed(17, 20, 20)).as("moved back inside").containsExactly(16, 20);
+        assertThat(Region.bucketed(-2, 7, 20)).as("clipped, then 7 grows to 8").containsExactly(0, 8);
+        assertThat(Region.bucketed(2, 13, 20)).as("11 would grow to 16").containsExactly(2, 18);
+        assertThat(Region.bucketed(1, 18, 20)).as("17 would grow past the frame").containsExactly(0, 20);
+        java.util.Set<Integer> sizes = new java.util.TreeSet<>();
+        for (int from = -3; from < 68; from++) {
+            for (int to = from + 1; to < 72; to++) {
+                int[] b = Region.bucketed(from, to, 68);
+                assertThat(b[0]).isLessThanOrEqualTo(Math.max(0, from));
+                assertThat(b[1]).isGreaterThanOrEqualTo(Math.min(68, to)).isLessThanOrEqualTo(68);
+                sizes.add(b[1] - b[0]);
+            }
+        }
+        assertThat(sizes).as("sides of a 1088-pixel frame").containsExactly(4, 8, 16, 32, 64, 68);
     }
 
     @Test
