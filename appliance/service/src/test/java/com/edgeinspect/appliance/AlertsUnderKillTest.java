@@ -3,8 +3,6 @@ package com.edgeinspect.appliance;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -50,10 +48,7 @@ class AlertsUnderKillTest {
                     box.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
                 } else {
                     Harness.await(() -> Harness.pending(http, base) == 0, "spool drained", 60);
-                    Thread.sleep(1000);
-                    List<Harness.Msg> all = new ArrayList<>();
-                    got.drainTo(all);
-                    String summary = Harness.assertEveryAlertOnce(http, base, all, kills);
+                    String summary = Harness.awaitEveryAlertOnce(http, base, got, kills);
                     System.out.println("after " + kills + " kills: " + summary);
                     box.destroy();
                     box.waitFor(30, TimeUnit.SECONDS);

@@ -1,5 +1,7 @@
 package com.edgeinspect.appliance;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
@@ -16,9 +18,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
@@ -113,12 +122,13 @@ final class Harness {
     }
 
     /**
-     * Checks that the alert messages a consumer got hold every alert in the box's event store, each (id, sequence)
-     * at least once, in order per alert, with at most one redelivery (a PUBACK lost at the moment the link broke);
-     * returns a summary line.
+     * Waits until the alert messages a consumer got hold every alert in the box's event store, each (id, sequence)
+     * at least once, then checks them: in order per alert, with at most one redelivery (a PUBACK lost at the moment
+     * the link broke); returns a summary line. The box may still be recording alerts (a looping clip): the check is
+     * made against the one snapshot of its store that the received messages were found to cover.
      */
-    static String assertEveryAlertOnce(HttpClient http, String base, java.util.List<Msg> got) throws Exception {
-        return assertEveryAlertOnce(http, base, got, 1);
+    static String awaitEveryAlertOnce(HttpClient http, String base, BlockingQueue<Msg> got) throws Exception {
+        return awaitEveryAlertOnce(http, base, got, 1);
     }
 
     /** Alert messages waiting in the box's spool. */
@@ -130,8 +140,8 @@ final class Harness {
     static final int EVENTS = 1000;
 
     /** Every alert message the box has recorded, as "id/sequence": an event's sequence numbers count from 0. */
-    static java.util.Set<String> recordedAlerts(HttpClient http, String base) throws Exception {
-        java.util.Set<String> expected = new java.util.HashSet<>();
+    static Set<String> recordedAlerts(HttpClient http, String base) throws Exception {
+        Set<String> expected = new HashSet<>();
         for (Object e : new io.vertx.core.json.JsonArray(get(http, base + "/api/events?limit=" + EVENTS).body())) {
             JsonObject a = (JsonObject) e;
             for (int s = 0; s <= a.getInteger("sequence"); s++) {
@@ -142,8 +152,8 @@ final class Harness {
     }
 
     /** The received alert messages as "id/sequence". */
-    static java.util.Set<String> keys(java.util.List<Msg> got) {
-        java.util.Set<String> keys = new java.util.HashSet<>();
+    static Set<String> keys(List<Msg> got) {
+        Set<String> keys = new HashSet<>();
         for (Msg m : got) {
             keys.add(m.json().getString("id") + "/" + m.json().getInteger("sequence"));
         }
@@ -151,34 +161,44 @@ final class Harness {
     }
 
     /**
-     * As {@link #assertEveryAlertOnce(HttpClient, String, java.util.List)}, allowing {@code redeliveries} repeated
+     * As {@link #awaitEveryAlertOnce(HttpClient, String, BlockingQueue)}, allowing {@code redeliveries} repeated
      * messages (one per broken link or killed process).
      */
-    static String assertEveryAlertOnce(HttpClient http, String base, java.util.List<Msg> got, int redeliveries)
+    static String awaitEveryAlertOnce(HttpClient http, String base, BlockingQueue<Msg> got, int redeliveries)
             throws Exception {
-        java.util.Set<String> expected = recordedAlerts(http, base);
-        java.util.List<String> received = new java.util.ArrayList<>();
-        java.util.Map<String, Integer> last = new java.util.HashMap<>();
-        for (Msg m : got) {
-            JsonObject a = m.json();
-            String id = a.getString("id");
-            int seq = a.getInteger("sequence");
-            received.add(id + "/" + seq);
-            org.assertj.core.api.Assertions.assertThat(seq).as("order of " + id)
+        List<Msg> all = new ArrayList<>();
+        AtomicReference<Set<String>> expected =
+                new AtomicReference<>();
+        try {
+            await(() -> {
+                expected.set(recordedAlerts(http, base));
+                got.drainTo(all);
+                return keys(all).containsAll(expected.get());
+            }, "every recorded alert delivered", 60);
+        } catch (AssertionError timedOut) {
+            Set<String> missing = new TreeSet<>(expected.get());
+            missing.removeAll(keys(all));
+            throw new AssertionError(missing.size() + " of " + expected.get().size()
+                    + " recorded alert messages never arrived: " + missing);
+        }
+        Map<String, Integer> last = new HashMap<>();
+        for (Msg m : all) {
+            String id = m.json().getString("id");
+            int seq = m.json().getInteger("sequence");
+            assertThat(seq).as("order of " + id)
                     .isGreaterThanOrEqualTo(last.getOrDefault(id, -1));
             last.put(id, seq);
         }
-        java.util.Set<String> distinct = new java.util.HashSet<>(received);
-        org.assertj.core.api.Assertions.assertThat(distinct).containsAll(expected);
-        org.assertj.core.api.Assertions.assertThat(received.size() - distinct.size())
+        int distinct = keys(all).size();
+        assertThat(all.size() - distinct)
                 .as("redeliveries (deduplicated by id)").isLessThanOrEqualTo(redeliveries);
-        return expected.size() + " messages expected, " + received.size() + " received, " + distinct.size()
+        return expected.get().size() + " messages expected, " + all.size() + " received, " + distinct
                 + " distinct";
     }
 
     /** The appliance as its own process ({@code Main --config}), output in {@code dir/box-RUN.log}. */
     static Process startAppliance(Path dir, Path config, int run) throws Exception {
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+        List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir",
                         System.getProperty("user.home") + "/.javacpp/cache"),
@@ -227,7 +247,7 @@ final class Harness {
     /** Asserts that a message's JSON is valid against a schema, naming the topic and the errors if not. */
     static void valid(Validator v, String topic, JsonObject json) {
         OutputUnit r = v.validate(json);
-        org.assertj.core.api.Assertions.assertThat(r.getValid()).as(topic + " " + json.encode() + ": "
+        assertThat(r.getValid()).as(topic + " " + json.encode() + ": "
                 + r.getErrors()).isTrue();
     }
 

@@ -9,7 +9,6 @@ import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -59,12 +58,9 @@ class PartitionTest {
                 Harness.await(() -> mqttConnected(http, base), "reconnected", 60);
                 double back = (System.nanoTime() - start) / 1e9 - 40;
                 Harness.await(() -> Harness.pending(http, base) == 0, "spool drained", 60);
-                Thread.sleep(1000);
-                List<Harness.Msg> all = new ArrayList<>();
-                got.drainTo(all);
                 System.out.printf("partition: noticed after %.1f s, %d alerts spooled, reconnected %.1f s after the "
-                        + "network came back; %s%n", noticed, spooled, back, Harness.assertEveryAlertOnce(http, base,
-                        all));
+                        + "network came back; %s%n", noticed, spooled, back, Harness.awaitEveryAlertOnce(http, base,
+                        got));
                 assertThat(spooled).isPositive();
 
                 byte[] bundle = TestBundles.factoryAs("0.7.0", key);
