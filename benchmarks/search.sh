@@ -3,7 +3,9 @@
 # WORKDIR): the PPO search (held-out: two fresh normal-preset clips, not the test clips), then the chosen shape and
 # the uniform width scaling (every group at one ratio) whose measured latency is closest to the chosen one's, both
 # distilled with the same recipe and steps, both scored on the committed test clips, their latency measured side by
-# side. Hours on 2 cores (the search alone: UPDATES x 8 candidates at up to a minute each).
+# side. Both start from the teacher pruned to their shape (trainer distill --from-teacher: per-group learning rates,
+# the selection term), as the search scored them. Hours on 2 cores (the search alone: UPDATES x 8 candidates at up to
+# a minute each).
 # Usage: benchmarks/search.sh [WORKDIR] [UPDATES] [STEPS]   (defaults: work/bench, 6, 12000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,8 +29,7 @@ latency=$(echo "$best" | cut -d, -f7)
 # The uniform width scaling (every group at one ratio; measured by the search) closest in measured latency.
 uniform=$(awk -F, -v l="$latency" 'NR > 1 { d = $7 - l; if (d < 0) d = -d; print d "," $0 }' "$r/search/uniform.csv" \
   | sort -t, -k1 -g | head -1 | cut -d, -f2- | awk -F, '{ printf "%s,%s,%s,%s/%s", $1, $2, $3, $4, $5 }')
-depth=$(python3 -c "import json; print(json.load(open('$r/teacher/config.json'))['spec']['depth'])")
-common=(--videos "$videos" --batch 8 --crop 192 --every 2 --teacher "$r/teacher" --steps "$steps" --depth "$depth")
+common=(--videos "$videos" --batch 8 --crop 192 --every 2 --teacher "$r/teacher" --steps "$steps" --from-teacher)
 $t distill "${common[@]}" --shape "$chosen" --out "$r/student-searched"
 $t distill "${common[@]}" --shape "$uniform" --out "$r/student-uniform"
 tests=test-videos/mixed-defects.mp4,test-videos/hard-conditions.mp4,test-videos/clean-line.mp4

@@ -3,8 +3,10 @@ package com.edgeinspect.trainer.cli;
 import com.edgeinspect.trainer.dist.World;
 import com.edgeinspect.trainer.distill.DistillModel;
 import com.edgeinspect.trainer.distill.Distillation;
+import com.edgeinspect.trainer.distill.PrunedStart;
 import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.model.DetectorSpec;
+import com.edgeinspect.trainer.model.TorchOps;
 import com.edgeinspect.trainer.train.Checkpoints;
 import com.edgeinspect.trainer.train.FitLoop;
 import com.edgeinspect.trainer.train.RunConfig;
@@ -49,8 +51,19 @@ final class DistillCommand implements Callable<Integer> {
             + "default: the standard student 16,24,48,64/32)")
     String shape;
 
-    @Option(names = "--depth", defaultValue = "1", description = "extra convolutions per stage (default ${DEFAULT-VALUE})")
-    int depth;
+    @Option(names = "--depth", description = "extra convolutions per stage (default 1; with --from-teacher the "
+            + "teacher's)")
+    Integer depth;
+
+    @Option(names = "--from-teacher", description = "start from the teacher pruned to --shape (the channels the "
+            + "search kept), each channel group learning faster the harder it was cut, with the selection term "
+            + "(kept channels close to the teacher's) weighted by the --beta schedule")
+    boolean fromTeacher;
+
+    @Option(names = "--beta", split = ",", defaultValue = "0.1,0.05,1000,0.3",
+            description = "with --from-teacher, the selection term's weight START,RISE,EVERY_STEPS,MAX (default "
+                    + "${DEFAULT-VALUE})")
+    List<Double> beta;
 
     @Override
     public Integer call() throws Exception {
@@ -64,7 +77,20 @@ final class DistillCommand implements Callable<Integer> {
             throw new IllegalArgumentException("classes of the data " + d.classes() + " differ from the teacher's "
                     + tc.classes());
         }
-        DetectorSpec spec = shape == null ? DetectorSpec.student(d.classes().size()) : parse(shape, d.classes().size());
+        int teacherDepth = tc.spec().depth();
+        if (fromTeacher && depth != null && depth != teacherDepth) {
+            throw new IllegalArgumentException("--depth " + depth + ": a student pruned from the teacher keeps its "
+                    + "depth " + teacherDepth);
+        }
+        int d0 = depth != null ? depth : fromTeacher ? teacherDepth : 1;
+        DetectorSpec standard = DetectorSpec.student(d.classes().size());
+        DetectorSpec spec = shape == null ? new DetectorSpec(standard.classes(), standard.widths(), d0,
+                standard.neckWidth()) : parse(shape, d.classes().size(), d0);
+        if (beta.size() != 4) {
+            throw new IllegalArgumentException("--beta: expected START,RISE,EVERY_STEPS,MAX, got " + beta);
+        }
+        PrunedStart start = fromTeacher ? new PrunedStart(teacher, spec, new PrunedStart.Beta(beta.get(0),
+                beta.get(1), (int) Math.round(beta.get(2)), beta.get(3))) : null;
         FitLoop.Settings settings = fit.settings(data.seed);
         try (World world = fit.world()) {
             if (world.leads()) {
@@ -73,15 +99,20 @@ final class DistillCommand implements Callable<Integer> {
                 System.err.printf("%d samples; teacher %s -> student %s (%.1fx fewer MACs), %d process(es)%n",
                         d.samples().size(), tc.spec(), spec,
                         (double) tc.spec().macs(1088, 1920) / spec.macs(1088, 1920), world.size());
+                if (start != null) {
+                    System.err.println("starting from the teacher's kept channels; " + start.describe());
+                }
             }
             torch.manual_seed(data.seed);
-            DistillModel model = new DistillModel(spec, tc.spec());
+            DistillModel model = start != null ? new DistillModel(start.student(), tc.spec())
+                    : new DistillModel(spec, tc.spec());
             // Each rank runs the frozen teacher on its own shards: soft targets cannot be cached, since every step
             // augments its crops afresh.
             Distillation objective = new Distillation(teacher, model, new Distillation.Weights(weights.get(0),
-                    weights.get(1), weights.get(2), weights.get(3), t0, stages), fit.steps);
-            new FitLoop(model, settings, out, world, fit.microBatches).run(d.samples(), d.classes().size(), objective,
-                    fit.until());
+                    weights.get(1), weights.get(2), weights.get(3), t0, stages), fit.steps, TorchOps::new, start);
+            new FitLoop(model, settings, out, world, fit.microBatches,
+                    start == null ? name -> 1 : start::parameterMultiplier)
+                    .run(d.samples(), d.classes().size(), objective, fit.until());
             if (world.leads()) {
                 System.out.println("distilled " + out.resolve("model.pt"));
             }
@@ -89,7 +120,7 @@ final class DistillCommand implements Callable<Integer> {
         return 0;
     }
 
-    private DetectorSpec parse(String text, int classes) {
+    private static DetectorSpec parse(String text, int classes, int depth) {
         String[] parts = text.split("/");
         String[] w = parts[0].split(",");
         if (parts.length != 2 || w.length != 4) {

@@ -88,7 +88,7 @@ final class QuantizeCommand implements Callable<Integer> {
                 .write(out);
         Detector teacher = Checkpoints.load(teacherRun);
         Distillation objective = new Distillation(teacher, q.distillModel(),
-                new Distillation.Weights(0.5, 0.3, 0.15, 0.05, temperature, 1), steps, () -> new QuantOps(q));
+                new Distillation.Weights(0.5, 0.3, 0.15, 0.05, temperature, 1), steps, () -> new QuantOps(q), null);
         new FitLoop(q, settings, out).run(d.samples(), d.classes().size(), objective);
         System.out.println("quantised " + out.resolve("model.pt") + "; export it for the int8 QDQ model");
         return 0;

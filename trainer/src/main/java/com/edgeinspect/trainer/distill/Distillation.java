@@ -18,7 +18,8 @@ import org.bytedeco.pytorch.Tensor;
  * The four-term distillation objective:
  * {@code L = l1 L_hard + l2 L_KL(T) + l3 L_feature + l4 L_attention}, defaults 0.5 : 0.3 : 0.15 : 0.05, with the
  * temperature starting at {@code t0} and dropping by 1 at each of {@code stages} equal parts of the run (not below
- * 1). The teacher is frozen: inference mode (BatchNorm uses its running statistics) and no gradients.
+ * 1). The teacher is frozen: inference mode (BatchNorm uses its running statistics) and no gradients. A searched
+ * student adds the selection term of its {@link PrunedStart}: {@code L + beta(step) L_selection}.
  */
 public final class Distillation implements FitLoop.Objective {
 
@@ -32,15 +33,20 @@ public final class Distillation implements FitLoop.Objective {
     private final Weights w;
     private final int steps;
     private final Supplier<TorchOps> studentOps;
+    private final PrunedStart selection;
 
     public Distillation(Detector teacher, DistillModel model, Weights weights, int steps) {
-        this(teacher, model, weights, steps, TorchOps::new);
+        this(teacher, model, weights, steps, TorchOps::new, null);
     }
 
-    /** @param studentOps how the student computes: plain libtorch, or fake-quantised for INT8 */
+    /**
+     * @param studentOps how the student computes: plain libtorch, or fake-quantised for INT8
+     * @param selection null, or the searched start whose selection term joins the objective (weight beta)
+     */
     public Distillation(Detector teacher, DistillModel model, Weights weights, int steps,
-            Supplier<TorchOps> studentOps) {
+            Supplier<TorchOps> studentOps, PrunedStart selection) {
         this.studentOps = studentOps;
+        this.selection = selection;
         this.teacher = teacher;
         this.model = model;
         this.w = weights;
@@ -88,6 +94,13 @@ public final class Distillation implements FitLoop.Objective {
         terms.put("kl", kl);
         terms.put("feat", feat);
         terms.put("att", att);
+        if (selection != null) {
+            Tensor sel = selection.loss(s.taps(), t.taps());
+            double beta = selection.beta(step);
+            total = total.add(sel.mul(new Scalar(beta)));
+            terms.put("sel", sel);
+            terms.put("beta", org.bytedeco.pytorch.global.torch.scalar_tensor(new Scalar(beta)));
+        }
         terms.put("T", org.bytedeco.pytorch.global.torch.scalar_tensor(new Scalar(temp)));
         return new FitLoop.Losses(total, terms);
     }

@@ -53,21 +53,34 @@ public final class Pruning {
         return out;
     }
 
-    /** A network of shape {@code target} holding the most important channels of {@code base}. */
-    public static Detector prune(Detector base, DetectorSpec target) {
+    /**
+     * Per channel group (stem, stages 1-3, neck): which of the base's channels a network of shape {@code target}
+     * keeps, the most important ones, in ascending order.
+     */
+    public static List<long[]> selection(Detector base, DetectorSpec target) {
         DetectorSpec b = base.spec();
         if (b.classes() != target.classes() || b.depth() != target.depth()) {
             throw new IllegalArgumentException("pruning keeps classes and depth: " + b + " -> " + target);
         }
         List<float[]> importance = importance(base);
         int[] keep = target.widths();
-        Map<Integer, Tensor> kept = new LinkedHashMap<>();
+        List<long[]> out = new ArrayList<>();
         for (int g = 0; g <= NECK; g++) {
             int k = g == NECK ? target.neckWidth() : keep[g];
             if (k > importance.get(g).length) {
                 throw new IllegalArgumentException("cannot widen group " + g + " to " + k + " channels: " + b);
             }
-            kept.put(g, torch.tensor(top(importance.get(g), k)));
+            out.add(top(importance.get(g), k));
+        }
+        return out;
+    }
+
+    /** A network of shape {@code target} holding the most important channels of {@code base}. */
+    public static Detector prune(Detector base, DetectorSpec target) {
+        Map<Integer, Tensor> kept = new LinkedHashMap<>();
+        List<long[]> selection = selection(base, target);
+        for (int g = 0; g <= NECK; g++) {
+            kept.put(g, torch.tensor(selection.get(g)));
         }
         Detector pruned = new Detector(target);
         try (NoGradGuard ng = new NoGradGuard()) {
@@ -94,6 +107,16 @@ public final class Pruning {
             });
         }
         return pruned;
+    }
+
+    /**
+     * The channel group (0-4: stem, stages 1-3, neck) whose pruning shapes a layer, by its name in
+     * {@link Detector#layers()}: its outputs' group, or for the output layers (whose outputs are never pruned) their
+     * inputs'.
+     */
+    public static int group(String layer) {
+        int[] g = groups(layer);
+        return g[1] >= 0 ? g[1] : g[0];
     }
 
     /** The input and output channel groups of a layer, by its name in {@link Detector#layers()}. */

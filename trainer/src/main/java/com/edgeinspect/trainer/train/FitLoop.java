@@ -18,8 +18,10 @@ import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.OptimizerParamGroup;
 import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -58,6 +60,8 @@ public final class FitLoop {
     private final Settings s;
     private final Path runDir;
     private final AdamW optimizer;
+    /** Each parameter group's learning-rate multiplier, in the optimiser's group order. */
+    private final double[] multipliers;
     private final World world;
     private final int microBatches;
 
@@ -75,6 +79,15 @@ public final class FitLoop {
      * rank resumes from the run directory (shared storage across machines), with any world size.
      */
     public FitLoop(Module model, Settings settings, Path runDir, World world, int microBatches) {
+        this(model, settings, runDir, world, microBatches, name -> 1);
+    }
+
+    /**
+     * As {@link #FitLoop(Module, Settings, Path, World, int)}, each parameter learning at the schedule's rate times
+     * {@code multiplier} of its qualified name (e.g. {@code student.s2_conv0.conv.weight}).
+     */
+    public FitLoop(Module model, Settings settings, Path runDir, World world, int microBatches,
+            java.util.function.ToDoubleFunction<String> multiplier) {
         int shards = world.size() * microBatches;
         if (microBatches < 1 || settings.batch() % shards != 0) {
             throw new IllegalArgumentException("batch " + settings.batch() + " does not split into " + world.size()
@@ -85,9 +98,25 @@ public final class FitLoop {
         this.model = model;
         this.s = settings;
         this.runDir = runDir;
+        // One optimiser group per multiplier, in the order the multipliers first appear: the same groups on resume.
+        Map<Double, TensorVector> groups = new LinkedHashMap<>();
+        StringTensorDict named = model.named_parameters();
+        for (long i = 0; i < named.size(); i++) {
+            double m = multiplier.applyAsDouble(named.get(i).key().getString());
+            if (!(m > 0)) {
+                throw new IllegalArgumentException("learning-rate multiplier of " + named.get(i).key().getString()
+                        + ": " + m);
+            }
+            groups.computeIfAbsent(m, k -> new TensorVector()).push_back(named.get(i).value());
+        }
+        List<TensorVector> params = new ArrayList<>(groups.values());
         AdamWOptions o = new AdamWOptions(settings.lr());
         o.weight_decay().put(settings.weightDecay());
-        this.optimizer = new AdamW(model.parameters(), o);
+        this.optimizer = new AdamW(params.isEmpty() ? new TensorVector() : params.get(0), o);
+        for (TensorVector group : params.subList(Math.min(1, params.size()), params.size())) {
+            optimizer.add_param_group(new OptimizerParamGroup(group)); // with the optimiser's options
+        }
+        this.multipliers = groups.keySet().stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     /** Learning rate at a step: linear warm-up, then cosine decay to 5% of the peak. */
@@ -124,7 +153,9 @@ public final class FitLoop {
                 Map<String, Double> row = new LinkedHashMap<>();
                 try (PointerScope scope = new PointerScope()) {
                     model.train(true);
-                    optimizer.param_groups().get(0).options().set_lr(lr(step));
+                    for (int g = 0; g < multipliers.length; g++) {
+                        optimizer.param_groups().get(g).options().set_lr(lr(step) * multipliers[g]);
+                    }
                     optimizer.zero_grad();
                     row.put("step", (double) step);
                     row.put("lr", lr(step));

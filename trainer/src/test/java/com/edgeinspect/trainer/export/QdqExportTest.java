@@ -134,7 +134,7 @@ class QdqExportTest {
         float[] scales = scales(q);
         float[] before = floats(q.student().layers().get("stem").weight());
         Distillation d = new Distillation(teacher, q.distillModel(), Distillation.Weights.DEFAULT, 60,
-                () -> new QuantOps(q));
+                () -> new QuantOps(q), null);
         List<Map<String, Double>> log = new FitLoop(q, new FitLoop.Settings(60, 4, 2e-3, 0, 3, 2, 100),
                 tmp.resolve("q")).run(samples, 5, d);
         double first = log.subList(0, 10).stream().mapToDouble(r -> r.get("loss")).average().orElseThrow();
