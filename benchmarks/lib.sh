@@ -3,8 +3,9 @@
 jar=appliance/service/target/edgeinspect-appliance.jar
 [ -f "$jar" ] || ./mvnw -q -B -pl appliance/service -am package -DskipTests
 
-# The appliance runs as its launcher runs it: two malloc arenas (see jetson-image/appliance).
+# The appliance runs with its launcher's malloc settings (see jetson-image/appliance).
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-1048576}"
 
 # bench CLASS ARGS...: runs an appliance benchmark class (JVM options: APPLIANCE_JAVA_OPTS, default -Xmx2g as ./demo);
 # its log goes to stderr without the alert lines, its RESULT lines to stdout.

@@ -45,9 +45,9 @@ public final class Main {
             prepare(config);
             return;
         }
-        if (System.getenv("MALLOC_ARENA_MAX") == null) {
-            LOG.warn("MALLOC_ARENA_MAX is not set: resident memory grows at every model swap (glibc arenas); "
-                    + "the launcher sets 2");
+        if (System.getenv("MALLOC_ARENA_MAX") == null || System.getenv("MALLOC_MMAP_THRESHOLD_") == null) {
+            LOG.warn("MALLOC_ARENA_MAX or MALLOC_MMAP_THRESHOLD_ is not set: resident memory grows at every model "
+                    + "swap (glibc arenas); the launcher sets 2 and 1048576");
         }
         Appliance appliance = Appliance.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
