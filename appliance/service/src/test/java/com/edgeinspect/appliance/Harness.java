@@ -3,6 +3,7 @@ package com.edgeinspect.appliance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.core.mqtt.MqttListener;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
 import io.vertx.json.schema.JsonSchema;
@@ -28,12 +29,8 @@ import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 /** What the appliance's system tests share: a configuration for a clip, an MQTT collector, HTTP and waiting. */
 final class Harness {
@@ -99,26 +96,17 @@ final class Harness {
     }
 
     /** Collects every message. */
-    record Collector(BlockingQueue<Msg> got) implements MqttCallback {
+    static final class Collector extends MqttListener {
+        private final BlockingQueue<Msg> got;
+
+        Collector(BlockingQueue<Msg> got) {
+            this.got = got;
+        }
+
         @Override
         public void messageArrived(String topic, MqttMessage m) {
             got.add(new Msg(topic, m.getPayload(), m.isRetained()));
         }
-
-        @Override
-        public void disconnected(MqttDisconnectResponse r) {}
-
-        @Override
-        public void mqttErrorOccurred(MqttException e) {}
-
-        @Override
-        public void deliveryComplete(IMqttToken t) {}
-
-        @Override
-        public void connectComplete(boolean reconnect, String uri) {}
-
-        @Override
-        public void authPacketArrived(int code, MqttProperties p) {}
     }
 
     /**

@@ -8,7 +8,6 @@ import com.edgeinspect.core.bundle.SmokeTest;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.trainer.export.Bundles;
-import com.edgeinspect.trainer.export.GoldenCases;
 import com.edgeinspect.trainer.gate.GateThreshold;
 import com.edgeinspect.trainer.train.RunConfig;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -74,12 +73,7 @@ final class BundleCommand implements Callable<Integer> {
         byte[] onnx = Files.readAllBytes(model);
         KeyPair signer = key == null ? null : Keys.readPair(key);
         Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put("model.onnx", onnx);
-        List<Manifest.Golden> golden;
-        try (OrtDetector d = new OrtDetector(onnx, config.classes().size(), List.of(OrtDetector.Provider.CPU), 2,
-                new CenterNetDecoder(0.5f, 1))) {
-            golden = GoldenCases.make(d, goldenClip, files);
-        }
+        List<Manifest.Golden> golden = Bundles.modelFiles(onnx, config.classes().size(), goldenClip, files);
         Manifest.EarlyExit exit = earlyExit(files);
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("run", JSON.readValue(run.resolve(RunConfig.FILE).toFile(), new TypeReference<Map<String, Object>>() {}));

@@ -108,11 +108,10 @@ final class SearchCommand implements Callable<Integer> {
         Workers.Measure measure = spec -> {
             long t0 = System.nanoTime();
             torch.manual_seed(data.seed * 31 + java.util.Arrays.hashCode(spec.widths()) * 7L + spec.neckWidth());
-            CompressionEnv.Measured m = evaluate(teacher, base, spec, d);
+            Scored scored = evaluate(teacher, base, spec, d);
+            CompressionEnv.Measured m = scored.measured();
             if (box != null) {
-                // Latency depends on the shape alone: the pruned, undistilled network stands in for the candidate.
-                byte[] bundle = Bundles.forTiming(OnnxExporter.toOnnx(Pruning.prune(teacher, spec), Map.of())
-                        .toByteArray(), "candidate-" + java.util.Arrays.stream(spec.widths()).mapToObj(Integer::toString)
+                byte[] bundle = Bundles.forTiming(scored.onnx(), "candidate-" + java.util.Arrays.stream(spec.widths()).mapToObj(Integer::toString)
                         .collect(java.util.stream.Collectors.joining("-")) + "-" + spec.neckWidth(), tc.classes(),
                         holdout.get(0), key);
                 // A Jetson builds a TensorRT engine for each candidate first: minutes, outside the timing.
@@ -164,8 +163,11 @@ final class SearchCommand implements Callable<Integer> {
         return java.util.Arrays.toString(s.widths()) + "/" + s.neckWidth();
     }
 
+    /** A candidate's held-out accuracy and latency here, and the ONNX graph they were measured on. */
+    private record Scored(CompressionEnv.Measured measured, byte[] onnx) {}
+
     /** Prune, distil briefly, export, score on the held-out clips. */
-    private CompressionEnv.Measured evaluate(Detector teacher, DetectorSpec base, DetectorSpec spec,
+    private Scored evaluate(Detector teacher, DetectorSpec base, DetectorSpec spec,
             DataOptions.Loaded d) throws Exception {
         Detector candidate = Pruning.prune(teacher, spec);
         if (distillSteps > 0) {
@@ -189,7 +191,7 @@ final class SearchCommand implements Callable<Integer> {
         try (OrtDetector det = new OrtDetector(onnx, base.classes(), List.of(OrtDetector.Provider.CPU), threads,
                 new CenterNetDecoder(0.01f, 100))) {
             double ms = VideoEvaluation.run(det, holdout, holdoutEvery, ev);
-            return new CompressionEnv.Measured(ev.map(0.5), ms);
+            return new Scored(new CompressionEnv.Measured(ev.map(0.5), ms), onnx);
         }
     }
 }

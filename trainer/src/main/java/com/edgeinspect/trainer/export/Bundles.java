@@ -35,18 +35,26 @@ public final class Bundles {
     }
 
     /**
+     * Puts {@code model.onnx} and its golden cases (a real crop from {@code goldenClip} if given, and a random input)
+     * into a bundle's {@code files}; returns the cases for the manifest.
+     */
+    public static List<Manifest.Golden> modelFiles(byte[] onnx, int classes, Path goldenClip,
+            Map<String, byte[]> files) throws Exception {
+        files.put("model.onnx", onnx);
+        try (OrtDetector d = new OrtDetector(onnx, classes, List.of(OrtDetector.Provider.CPU), 2,
+                new CenterNetDecoder(0.5f, 1))) {
+            return GoldenCases.make(d, goldenClip, files);
+        }
+    }
+
+    /**
      * A signed bundle holding only a model and its golden cases from {@code goldenClip}: what a box needs to verify,
      * smoke-test and time it ({@code cmd/benchmark}); never meant to be installed.
      */
     public static byte[] forTiming(byte[] onnx, String name, List<String> classes, Path goldenClip, KeyPair key)
             throws Exception {
         Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put("model.onnx", onnx);
-        List<Manifest.Golden> golden;
-        try (OrtDetector d = new OrtDetector(onnx, classes.size(), List.of(OrtDetector.Provider.CPU), 2,
-                new CenterNetDecoder(0.5f, 1))) {
-            golden = GoldenCases.make(d, goldenClip, files);
-        }
+        List<Manifest.Golden> golden = modelFiles(onnx, classes.size(), goldenClip, files);
         Manifest m = manifest(name, "0.0.0-timing", onnx, name, null, classes, new Manifest.Thresholds(0.5, 0.5),
                 golden, null, Map.of("tool", "edgeinspect trainer 0.1", "purpose", "timing"));
         Path tmp = Files.createTempFile("timing", ".vimodel");

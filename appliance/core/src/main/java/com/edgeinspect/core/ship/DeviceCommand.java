@@ -1,6 +1,7 @@
 package com.edgeinspect.core.ship;
 
 import com.edgeinspect.core.mqtt.MqttAuth;
+import com.edgeinspect.core.mqtt.MqttListener;
 import com.edgeinspect.core.mqtt.Topics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,8 +15,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
@@ -96,7 +95,7 @@ public final class DeviceCommand implements AutoCloseable {
         }
     }
 
-    private final class Answers implements MqttCallback {
+    private final class Answers extends MqttListener {
         @Override
         public void messageArrived(String topic, MqttMessage message) {
             byte[] id = message.getProperties() == null ? null : message.getProperties().getCorrelationData();
@@ -116,17 +115,5 @@ public final class DeviceCommand implements AutoCloseable {
             waiting.values().forEach(f -> f.completeExceptionally(new IOException("disconnected from the broker: "
                     + response.getReasonString())));
         }
-
-        @Override
-        public void mqttErrorOccurred(MqttException exception) {}
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {}
-
-        @Override
-        public void connectComplete(boolean reconnect, String serverURI) {}
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {}
     }
 }

@@ -1,6 +1,7 @@
 package com.edgeinspect.core.ship;
 
 import com.edgeinspect.core.mqtt.MqttAuth;
+import com.edgeinspect.core.mqtt.MqttListener;
 import com.edgeinspect.core.mqtt.Topics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,13 +21,11 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 /**
  * The trainer's side of model shipping. It watches the fleet (every device's retained {@code status} and
@@ -313,7 +312,7 @@ public final class Shipper implements AutoCloseable {
         return null;
     }
 
-    private final class Callback implements MqttCallback {
+    private final class Callback extends MqttListener {
         @Override
         public void messageArrived(String topic, MqttMessage message) {
             String device = deviceOf(topic);
@@ -357,12 +356,6 @@ public final class Shipper implements AutoCloseable {
         public void mqttErrorOccurred(MqttException e) {
             listener.info("MQTT error: " + e.getMessage());
         }
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {}
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {}
     }
 
     @Override

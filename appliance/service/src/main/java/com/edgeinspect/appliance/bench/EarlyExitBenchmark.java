@@ -5,21 +5,18 @@ import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.core.alert.AlertEvent;
 import com.edgeinspect.core.dataset.VideoAnnotations;
 import com.edgeinspect.core.metrics.EventEvaluator;
+import com.edgeinspect.core.mqtt.MqttListener;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 /**
  * What an early-exit model saves and what it costs, on one annotated clip played once at camera pace: the appliance
@@ -84,7 +81,7 @@ public final class EarlyExitBenchmark {
     }
 
     /** Collects the alert messages as a consumer on the line would (the event store keeps each alert's last state). */
-    private static final class Subscriber implements MqttCallback, AutoCloseable {
+    private static final class Subscriber extends MqttListener implements AutoCloseable {
         private static final ObjectMapper JSON = new ObjectMapper();
         private final MqttClient client;
         private final List<AlertEvent> raised;
@@ -101,21 +98,6 @@ public final class EarlyExitBenchmark {
         public void messageArrived(String topic, MqttMessage message) throws Exception {
             raised.add(JSON.readValue(message.getPayload(), AlertEvent.class));
         }
-
-        @Override
-        public void disconnected(MqttDisconnectResponse response) {}
-
-        @Override
-        public void mqttErrorOccurred(MqttException exception) {}
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {}
-
-        @Override
-        public void connectComplete(boolean reconnect, String serverURI) {}
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {}
 
         @Override
         public void close() throws MqttException {

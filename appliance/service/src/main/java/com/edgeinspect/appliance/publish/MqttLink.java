@@ -1,6 +1,7 @@
 package com.edgeinspect.appliance.publish;
 
 import com.edgeinspect.core.mqtt.MqttAuth;
+import com.edgeinspect.core.mqtt.MqttListener;
 import com.edgeinspect.core.mqtt.Topics;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -9,7 +10,6 @@ import org.eclipse.paho.mqttv5.client.DisconnectedBufferOptions;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -199,7 +199,7 @@ public final class MqttLink implements AutoCloseable {
         }
     }
 
-    private final class Callback implements MqttCallback {
+    private final class Callback extends MqttListener {
         @Override
         public void connectComplete(boolean reconnect, String serverURI) {
             connected = true;
@@ -227,16 +227,6 @@ public final class MqttLink implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("message on {} not handled: {}", topic, e.toString());
             }
-        }
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {
-            // QoS acknowledgements need no action here.
-        }
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {
-            // No enhanced authentication is configured.
         }
     }
 
