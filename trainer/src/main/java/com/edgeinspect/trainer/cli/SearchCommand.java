@@ -11,8 +11,10 @@ import com.edgeinspect.trainer.distill.Distillation;
 import com.edgeinspect.trainer.eval.VideoEvaluation;
 import com.edgeinspect.trainer.export.Bundles;
 import com.edgeinspect.trainer.export.OnnxExporter;
+import com.edgeinspect.trainer.gate.GateTraining;
 import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.model.DetectorSpec;
+import com.edgeinspect.trainer.model.Gate;
 import com.edgeinspect.trainer.model.Pruning;
 import com.edgeinspect.trainer.search.CompressionEnv;
 import com.edgeinspect.trainer.search.Ppo;
@@ -39,11 +41,14 @@ import picocli.CommandLine.Option;
 /**
  * {@code trainer search}: the PPO structure search. Each candidate is the teacher pruned to the chosen widths
  * ({@link Pruning}), distilled from the teacher for a few steps, exported and run by ONNX Runtime on the held-out
- * clips: mAP@0.5 and the mean inference time per 1920x1088 frame, measured on this machine.
+ * clips: mAP@0.5 and the mean inference time per 1920x1088 frame, measured on this machine. A candidate the agent
+ * gives an early exit gets a gate trained on it (its backbone frozen, as {@code trainer gate} does) and is run as
+ * the appliance runs it: the two graphs, frames exiting below the chosen threshold, the heads on the gate's region.
  */
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "PPO search of the student's widths (keep ratio 80%%..30%% per channel group, pruned from the "
-                + "teacher), rewarded for accuracy, measured latency and modelled energy. Resumes from --out. Under "
+                + "teacher) and its early-exit gate threshold, rewarded for accuracy, measured latency and modelled "
+                + "energy. Resumes from --out. Under "
                 + "trainer/launch N, the candidates of each rollout are measured by N processes.")
 final class SearchCommand implements Callable<Integer> {
 
@@ -71,6 +76,11 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--distill-steps", defaultValue = "100",
             description = "distillation steps of each candidate before it is scored (default ${DEFAULT-VALUE})")
     int distillSteps;
+
+    @Option(names = "--gate-steps", defaultValue = "300",
+            description = "training steps of a candidate's early-exit gate, when the agent gives it one (default "
+                    + "${DEFAULT-VALUE})")
+    int gateSteps;
 
     @Option(names = "--latency-budget-ms", description = "hard budget: slower candidates earn -1")
     Double budget;
@@ -105,18 +115,27 @@ final class SearchCommand implements Callable<Integer> {
         DeviceCommand box = device == null ? null : new DeviceCommand(device.broker, device.clientId("search"),
                 device.auth(), device.prefix, device.id);
         KeyPair key = device == null ? null : Keys.readPair(device.key);
-        Workers.Measure measure = spec -> {
+        Workers.Measure measure = choice -> {
             long t0 = System.nanoTime();
-            torch.manual_seed(data.seed * 31 + java.util.Arrays.hashCode(spec.widths()) * 7L + spec.neckWidth());
-            Scored scored = evaluate(teacher, base, spec, d);
-            CompressionEnv.Measured m = scored.measured();
+            DetectorSpec spec = choice.spec();
+            Prepared p = prepared.get(shape(spec));
+            if (p == null) {
+                torch.manual_seed(data.seed * 31 + java.util.Arrays.hashCode(spec.widths()) * 7L + spec.neckWidth());
+                p = prepare(teacher, base, spec, d);
+                if (box != null) {
+                    byte[] bundle = Bundles.forTiming(p.onnx(), "candidate-" + java.util.Arrays.stream(spec.widths())
+                            .mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining("-")) + "-"
+                            + spec.neckWidth(), tc.classes(), holdout.get(0), key);
+                    // A Jetson builds a TensorRT engine for each candidate first: minutes, outside the timing.
+                    p = p.onDevice(box.benchmark(bundle, DEVICE_RUNS, CompressionEnv.WIDTH, CompressionEnv.HEIGHT,
+                            java.time.Duration.ofMinutes(20)));
+                }
+                prepared.put(shape(spec), p);
+            }
+            CompressionEnv.Measured m = choice.gate() == 0 ? p.whole() : gated(p, choice.gate(), d);
             if (box != null) {
-                byte[] bundle = Bundles.forTiming(scored.onnx(), "candidate-" + java.util.Arrays.stream(spec.widths()).mapToObj(Integer::toString)
-                        .collect(java.util.stream.Collectors.joining("-")) + "-" + spec.neckWidth(), tc.classes(),
-                        holdout.get(0), key);
-                // A Jetson builds a TensorRT engine for each candidate first: minutes, outside the timing.
-                m = new CompressionEnv.Measured(m.map50(), box.benchmark(bundle, DEVICE_RUNS,
-                        CompressionEnv.WIDTH, CompressionEnv.HEIGHT, java.time.Duration.ofMinutes(20)));
+                // The box times the whole graph; the early exit saves there the share of time it saved here.
+                m = new CompressionEnv.Measured(m.map50(), p.deviceMs() * m.latencyMs() / p.whole().latencyMs());
             }
             evaluated[0]++;
             seconds[0] += (System.nanoTime() - t0) / 1e9;
@@ -143,14 +162,15 @@ final class SearchCommand implements Callable<Integer> {
                 // The baseline the search must beat: every group at one ratio, measured beside the search's choices.
                 Search.write(out.resolve("uniform.csv"), env.candidates(java.util.stream.IntStream
                         .range(0, CompressionEnv.RATIOS.length).mapToObj(env::uniform).toList()));
-                Ppo ppo = new Ppo(env.observationSize(), env.actions(), new Ppo.Settings(episodesPerUpdate * 5, 4,
-                        Math.max(5, episodesPerUpdate * 5 / 4), 3e-3, 1.0, 0.95, 0.2, 0.5, 0.01, 0.5, 64, data.seed));
+                int rollout = episodesPerUpdate * CompressionEnv.DECISIONS;
+                Ppo ppo = new Ppo(env.observationSize(), env.actions(), new Ppo.Settings(rollout, 4,
+                        Math.max(5, rollout / 4), 3e-3, 1.0, 0.95, 0.2, 0.5, 0.01, 0.5, 64, data.seed));
                 Search.Result r = Search.run(env, ppo, updates, out, c -> p.step(1, String.format(Locale.ROOT,
-                        "last %s mAP %.3f %.0f ms reward %.3f", shape(c.spec()), c.map50(), c.latencyMs(), c.reward())));
+                        "last %s mAP %.3f %.0f ms reward %.3f", choice(c.choice()), c.map50(), c.latencyMs(), c.reward())));
                 System.out.printf(Locale.ROOT, "%d episodes, %d candidates measured (%d here now, %.1f s each, %d "
                         + "process(es)), best: %s mAP@0.5 %.4f, %.1f ms, %.1f mJ, reward %.4f; report in %s%n",
                         r.episodes(), r.evaluated(), evaluated[0], evaluated[0] == 0 ? 0 : seconds[0] / evaluated[0],
-                        world.size(), shape(r.best().spec()), r.best().map50(), r.best().latencyMs(),
+                        world.size(), choice(r.best().choice()), r.best().map50(), r.best().latencyMs(),
                         r.best().energyMj(), r.best().reward(), out);
             } finally {
                 Workers.finish(world);
@@ -163,35 +183,82 @@ final class SearchCommand implements Callable<Integer> {
         return java.util.Arrays.toString(s.widths()) + "/" + s.neckWidth();
     }
 
-    /** A candidate's held-out accuracy and latency here, and the ONNX graph they were measured on. */
-    private record Scored(CompressionEnv.Measured measured, byte[] onnx) {}
+    private static String choice(CompressionEnv.Choice c) {
+        return shape(c.spec()) + (c.gate() == 0 ? " no gate" : String.format(Locale.ROOT, " gate %.2f", c.gate()));
+    }
+
+    /**
+     * A candidate shape pruned and briefly distilled, its ONNX graph, its held-out accuracy and latency here (whole
+     * graph), and on the box if timed there.
+     */
+    private record Prepared(Detector net, byte[] onnx, CompressionEnv.Measured whole, double deviceMs) {
+        Prepared onDevice(double ms) {
+            return new Prepared(net, onnx, whole, ms);
+        }
+    }
+
+    /** Each shape prepared once, whatever gate thresholds the agent tries on it; by {@link #shape}. */
+    private final Map<String, Prepared> prepared = new java.util.HashMap<>();
+    /** Each shape's early-exit gate, trained the first time a threshold is tried on it. */
+    private final Map<String, Gate> gates = new java.util.HashMap<>();
 
     /** Prune, distil briefly, export, score on the held-out clips. */
-    private Scored evaluate(Detector teacher, DetectorSpec base, DetectorSpec spec,
-            DataOptions.Loaded d) throws Exception {
+    private Prepared prepare(Detector teacher, DetectorSpec base, DetectorSpec spec, DataOptions.Loaded d)
+            throws Exception {
         Detector candidate = Pruning.prune(teacher, spec);
         if (distillSteps > 0) {
             DistillModel model = new DistillModel(candidate, base);
-            Path run = Files.createTempDirectory(out, ".candidate");
-            try {
-                FitLoop.Settings s = new FitLoop.Settings(distillSteps, 8, 1e-3, 1e-4, Math.min(20, distillSteps / 10 + 1),
-                        data.seed, distillSteps);
-                new FitLoop(model, s, run).run(d.samples(), base.classes(),
-                        new Distillation(teacher, model, Distillation.Weights.DEFAULT, distillSteps));
-            } finally {
-                try (Stream<Path> files = Files.walk(run)) {
-                    for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-                        Files.delete(f);
-                    }
-                }
-            }
+            train(model, distillSteps, d, new Distillation(teacher, model, Distillation.Weights.DEFAULT, distillSteps));
         }
         byte[] onnx = OnnxExporter.toOnnx(candidate, Map.of()).toByteArray();
-        DetectionEvaluator ev = new DetectionEvaluator(base.classes());
         try (OrtDetector det = new OrtDetector(onnx, base.classes(), List.of(OrtDetector.Provider.CPU), threads,
                 new CenterNetDecoder(0.01f, 100))) {
-            double ms = VideoEvaluation.run(det, holdout, holdoutEvery, ev);
-            return new Scored(new CompressionEnv.Measured(ev.map(0.5), ms), onnx);
+            return new Prepared(candidate, onnx, score(det, base.classes()), Double.NaN);
+        }
+    }
+
+    /** The candidate with its early exit at {@code threshold}: a gate trained on it (once), both graphs run. */
+    private CompressionEnv.Measured gated(Prepared p, double threshold, DataOptions.Loaded d) throws Exception {
+        DetectorSpec spec = p.net().spec();
+        Gate gate = gates.get(shape(spec));
+        if (gate == null) {
+            torch.manual_seed(data.seed * 37 + java.util.Arrays.hashCode(spec.widths()) * 11L + spec.neckWidth());
+            gate = new Gate(spec);
+            train(gate, gateSteps, d, new GateTraining(p.net(), gate));
+            gates.put(shape(spec), gate);
+        }
+        List<byte[]> stages = OnnxExporter.stages(p.net(), gate, Map.of()).stream()
+                .map(m -> m.toByteArray()).toList();
+        try (OrtDetector det = new OrtDetector(p.onnx(), new OrtDetector.Stages(stages.get(0), stages.get(1),
+                (float) threshold), spec.classes(), List.of(OrtDetector.Provider.CPU), threads, Map.of(),
+                new CenterNetDecoder(0.01f, 100))) {
+            return score(det, spec.classes());
+        }
+    }
+
+    private CompressionEnv.Measured score(OrtDetector det, int classes) throws Exception {
+        DetectionEvaluator ev = new DetectionEvaluator(classes);
+        double ms = VideoEvaluation.run(det, holdout, holdoutEvery, ev);
+        return new CompressionEnv.Measured(ev.map(0.5), ms);
+    }
+
+    /** A short training run in a throwaway directory. */
+    private void train(org.bytedeco.pytorch.Module model, int steps, DataOptions.Loaded d, FitLoop.Objective objective)
+            throws Exception {
+        if (steps <= 0) {
+            return;
+        }
+        Path run = Files.createTempDirectory(out, ".candidate");
+        try {
+            FitLoop.Settings s = new FitLoop.Settings(steps, 8, 1e-3, 1e-4, Math.min(20, steps / 10 + 1), data.seed,
+                    steps);
+            new FitLoop(model, s, run).run(d.samples(), d.classes().size(), objective);
+        } finally {
+            try (Stream<Path> files = Files.walk(run)) {
+                for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+                    Files.delete(f);
+                }
+            }
         }
     }
 }

@@ -8,28 +8,34 @@ import java.util.Map;
 /**
  * Compressing the detector group by group, as a PPO environment. The base is a trained wide network (the teacher);
  * one episode makes five decisions, one per channel group (stem, stages 1-3, neck), each a keep ratio of the base's
- * width from 80% down to 30% (rounded to a multiple of 8, at least 8). The last decision ends the episode with the
- * candidate's reward:
+ * width from 80% down to 30% (rounded to a multiple of 8, at least 8), and a sixth: the early-exit gate's threshold
+ * ({@link #GATES}; 0 runs the whole graph on every frame). The last decision ends the episode with the candidate's
+ * reward:
  *
  * <pre>
  * reward = 0.6 accuracy + 0.3 (L_base - L) / (L_base - L_min) + 0.1 (E_base - E) / (E_base - E_min)
  * </pre>
  *
  * accuracy being mAP@0.5 from the {@link Evaluator} (the pruned network after a short distillation, on held-out
- * frames), L its measured ONNX Runtime latency and E its energy ({@link EnergyModel}); the base and the all-30%
- * network bound the normalisation. With a latency budget, a candidate over it earns -1 instead. The candidates of a
+ * frames, with its early exit if it has one), L its measured ONNX Runtime latency (likewise: frames that exit or run
+ * the heads on a region are faster) and E its energy ({@link EnergyModel}, of the whole graph: it does not credit the
+ * early exit); the base and the all-30% network, both without a gate, bound the normalisation. With a latency budget, a candidate over it earns -1 instead. The candidates of a
  * rollout are measured together once it is collected ({@link #settle()}), so that several processes can share the
  * work; evaluations are memoised by shape: PPO revisits candidates, and a resumed search replays the ones it has
  * already paid for.
  *
- * <p>Observation per decision: which group (one-hot), the group's base width / 256, the MACs of the network so far
+ * <p>Observation per decision: which decision (one-hot), the group's base width / 256, the MACs of the network so far
  * (decided groups at their choice, the rest at base width) over the base's, the mean and spread of the group's
- * channel importance (from the base's BatchNorm scales), and the fraction of decisions left.
+ * channel importance (from the base's BatchNorm scales; zero for the gate), and the fraction of decisions left.
  */
 public final class CompressionEnv implements Ppo.Deferred {
 
     public static final double[] RATIOS = {0.8, 0.7, 0.6, 0.5, 0.4, 0.3};
+    /** The gate thresholds the last decision chooses from; 0: no early exit. */
+    public static final double[] GATES = {0, 0.2, 0.3, 0.4, 0.5, 0.6};
     static final int GROUPS = 5;
+    /** Decisions per episode: a keep ratio per group, then the gate. */
+    public static final int DECISIONS = GROUPS + 1;
     /** The frame the latency and energy are judged on. */
     public static final int HEIGHT = 1088;
     public static final int WIDTH = 1920;
@@ -37,14 +43,24 @@ public final class CompressionEnv implements Ppo.Deferred {
     /** Accuracy and measured latency of one candidate. */
     public record Measured(double map50, double latencyMs) {}
 
-    /** Measures candidate shapes (accuracy after pruning and a short fine-tune, latency), results in their order. */
+    /** What an episode chooses: a shape, and its gate threshold (0: no early exit). */
+    public record Choice(DetectorSpec spec, double gate) {}
+
+    /**
+     * Measures candidates (accuracy after pruning and a short fine-tune, latency, both with the early exit if
+     * chosen), results in their order.
+     */
     @FunctionalInterface
     public interface Evaluator {
-        List<Measured> evaluate(List<DetectorSpec> candidates) throws Exception;
+        List<Measured> evaluate(List<Choice> candidates) throws Exception;
     }
 
     /** One evaluated candidate, as the search report lists it. */
-    public record Candidate(DetectorSpec spec, double map50, double latencyMs, double energyMj, double reward) {}
+    public record Candidate(Choice choice, double map50, double latencyMs, double energyMj, double reward) {
+        public DetectorSpec spec() {
+            return choice.spec();
+        }
+    }
 
     private final DetectorSpec base;
     private final List<float[]> importance;
@@ -56,8 +72,8 @@ public final class CompressionEnv implements Ppo.Deferred {
     private final double minLatency;
     private final double baseEnergy;
     private final double minEnergy;
-    private final int[] chosen = new int[GROUPS];
-    private final List<DetectorSpec> pending = new java.util.ArrayList<>();
+    private final int[] chosen = new int[DECISIONS];
+    private final List<Choice> pending = new java.util.ArrayList<>();
     private List<Candidate> settled = List.of();
     private int next;
 
@@ -72,26 +88,27 @@ public final class CompressionEnv implements Ppo.Deferred {
         this.base = base;
         this.importance = importance;
         this.latencyBudgetMs = latencyBudgetMs;
-        known.forEach(c -> memo.put(key(c.spec()), c));
+        known.forEach(c -> memo.put(key(c.choice()), c));
         // The bounds of the normalisation, measured first (or recalled) and remembered like any candidate.
-        DetectorSpec smallest = uniform(RATIOS.length - 1);
+        Choice biggest = new Choice(base, 0);
+        Choice smallest = uniform(RATIOS.length - 1);
         Map<String, Measured> bounds = new LinkedHashMap<>();
-        for (DetectorSpec b : List.of(base, smallest)) {
+        for (Choice b : List.of(biggest, smallest)) {
             Candidate c = memo.get(key(b));
             if (c != null) {
                 bounds.put(key(b), new Measured(c.map50(), c.latencyMs()));
             }
         }
-        List<DetectorSpec> unknown = java.util.stream.Stream.of(base, smallest).filter(b -> !bounds.containsKey(key(b)))
+        List<Choice> unknown = java.util.stream.Stream.of(biggest, smallest).filter(b -> !bounds.containsKey(key(b)))
                 .toList();
         List<Measured> m = unknown.isEmpty() ? List.of() : evaluator.evaluate(unknown);
         for (int i = 0; i < unknown.size(); i++) {
             bounds.put(key(unknown.get(i)), m.get(i));
         }
-        this.baseLatency = bounds.get(key(base)).latencyMs();
+        this.baseLatency = bounds.get(key(biggest)).latencyMs();
         this.minLatency = bounds.get(key(smallest)).latencyMs();
         this.baseEnergy = EnergyModel.millijoules(base, HEIGHT, WIDTH);
-        this.minEnergy = EnergyModel.millijoules(smallest, HEIGHT, WIDTH);
+        this.minEnergy = EnergyModel.millijoules(smallest.spec(), HEIGHT, WIDTH);
         this.evaluator = evaluator;
         this.measured = measured;
         for (int i = 0; i < unknown.size(); i++) {
@@ -101,7 +118,7 @@ public final class CompressionEnv implements Ppo.Deferred {
 
     @Override
     public int observationSize() {
-        return GROUPS + 5;
+        return DECISIONS + 5;
     }
 
     @Override
@@ -119,17 +136,17 @@ public final class CompressionEnv implements Ppo.Deferred {
     @Override
     public Step step(int action) {
         chosen[next++] = action;
-        if (next < GROUPS) {
+        if (next < DECISIONS) {
             return new Step(observation(), 0, false);
         }
-        pending.add(shape(chosen));
+        pending.add(new Choice(shape(chosen), GATES[chosen[GROUPS]]));
         return new Step(observation(), 0, true); // the reward comes with settle()
     }
 
     /** Measures the candidates of the episodes ended since the last call (those not known yet) and scores them. */
     @Override
     public double[] settle() {
-        List<DetectorSpec> episodes = List.copyOf(pending);
+        List<Choice> episodes = List.copyOf(pending);
         pending.clear();
         try {
             settled = candidates(episodes);
@@ -149,9 +166,9 @@ public final class CompressionEnv implements Ppo.Deferred {
         return List.copyOf(memo.values());
     }
 
-    /** Evaluates (or recalls) shapes, the unknown ones together, and scores them. */
-    public List<Candidate> candidates(List<DetectorSpec> specs) throws Exception {
-        List<DetectorSpec> unknown = specs.stream().filter(s -> !memo.containsKey(key(s)))
+    /** Evaluates (or recalls) choices, the unknown ones together, and scores them. */
+    public List<Candidate> candidates(List<Choice> specs) throws Exception {
+        List<Choice> unknown = specs.stream().filter(s -> !memo.containsKey(key(s)))
                 .collect(java.util.stream.Collectors.toMap(CompressionEnv::key, s -> s, (a, b) -> a, LinkedHashMap::new))
                 .values().stream().toList();
         if (!unknown.isEmpty()) {
@@ -163,13 +180,13 @@ public final class CompressionEnv implements Ppo.Deferred {
         return specs.stream().map(s -> memo.get(key(s))).toList();
     }
 
-    private void score(DetectorSpec spec, Measured m) {
-        double energy = EnergyModel.millijoules(spec, HEIGHT, WIDTH);
+    private void score(Choice choice, Measured m) {
+        double energy = EnergyModel.millijoules(choice.spec(), HEIGHT, WIDTH);
         double reward = latencyBudgetMs != null && m.latencyMs() > latencyBudgetMs ? -1
                 : 0.6 * m.map50() + 0.3 * norm(baseLatency - m.latencyMs(), baseLatency - minLatency)
                         + 0.1 * norm(baseEnergy - energy, baseEnergy - minEnergy);
-        Candidate c = new Candidate(spec, m.map50(), m.latencyMs(), energy, reward);
-        memo.put(key(spec), c);
+        Candidate c = new Candidate(choice, m.map50(), m.latencyMs(), energy, reward);
+        memo.put(key(choice), c);
         measured.accept(c);
     }
 
@@ -183,11 +200,11 @@ public final class CompressionEnv implements Ppo.Deferred {
         return new DetectorSpec(base.classes(), out, base.depth(), width(base.neckWidth(), choice[4]));
     }
 
-    /** The same keep ratio for every group: the uniform-scaling baseline the search is compared with. */
-    public DetectorSpec uniform(int ratio) {
+    /** The same keep ratio for every group, no gate: the uniform-scaling baseline the search is compared with. */
+    public Choice uniform(int ratio) {
         int[] c = new int[GROUPS];
         java.util.Arrays.fill(c, ratio);
-        return shape(c);
+        return new Choice(shape(c), 0);
     }
 
     private static int width(int base, int choice) {
@@ -196,14 +213,17 @@ public final class CompressionEnv implements Ppo.Deferred {
 
     private float[] observation() {
         float[] o = new float[observationSize()];
-        int g = Math.min(next, GROUPS - 1);
-        o[g] = 1;
-        int[] w = base.widths();
-        int baseWidth = g < 4 ? w[g] : base.neckWidth();
-        o[GROUPS] = baseWidth / 256f;
+        int d = Math.min(next, DECISIONS - 1);
+        o[d] = 1;
         DetectorSpec sofar = partialShape();
-        o[GROUPS + 1] = (float) ((double) sofar.macs(HEIGHT, WIDTH) / base.macs(HEIGHT, WIDTH));
-        float[] imp = importance.get(g);
+        o[DECISIONS + 1] = (float) ((double) sofar.macs(HEIGHT, WIDTH) / base.macs(HEIGHT, WIDTH));
+        o[DECISIONS + 4] = (float) (DECISIONS - next) / DECISIONS;
+        if (d == GROUPS) {
+            return o; // the gate: no group of its own
+        }
+        int[] w = base.widths();
+        o[DECISIONS] = (d < 4 ? w[d] : base.neckWidth()) / 256f;
+        float[] imp = importance.get(d);
         double mean = 0;
         for (float v : imp) {
             mean += v;
@@ -213,9 +233,8 @@ public final class CompressionEnv implements Ppo.Deferred {
         for (float v : imp) {
             var += (v - mean) * (v - mean);
         }
-        o[GROUPS + 2] = (float) mean;
-        o[GROUPS + 3] = (float) Math.sqrt(var / imp.length);
-        o[GROUPS + 4] = (float) (GROUPS - next) / GROUPS;
+        o[DECISIONS + 2] = (float) mean;
+        o[DECISIONS + 3] = (float) Math.sqrt(var / imp.length);
         return o;
     }
 
@@ -234,7 +253,8 @@ public final class CompressionEnv implements Ppo.Deferred {
         return range <= 0 ? 0 : Math.max(0, Math.min(1, gain / range));
     }
 
-    static String key(DetectorSpec s) {
-        return java.util.Arrays.toString(s.widths()) + "/" + s.depth() + "/" + s.neckWidth();
+    static String key(Choice c) {
+        DetectorSpec s = c.spec();
+        return java.util.Arrays.toString(s.widths()) + "/" + s.depth() + "/" + s.neckWidth() + "/" + c.gate();
     }
 }

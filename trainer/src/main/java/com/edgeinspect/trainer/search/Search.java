@@ -17,7 +17,7 @@ import java.util.Locale;
  * search resumes by replaying: the same seed makes the same choices, the candidates already paid for come from the
  * file, and the search carries on where it stopped. The report: {@code episodes.csv} (every episode's accuracy,
  * latency, energy and reward), {@code pareto.csv} and {@code pareto.svg} (accuracy against latency, the
- * non-dominated candidates joined), and the chosen shape, the best reward seen.
+ * non-dominated candidates joined), and the chosen shape and gate threshold, the best reward seen.
  */
 public final class Search {
 
@@ -25,16 +25,16 @@ public final class Search {
     public record Result(CompressionEnv.Candidate best, List<CompressionEnv.Candidate> pareto, int episodes,
             int evaluated) {}
 
-    /** The columns of a candidate in every CSV file of the search. */
-    private static final String COLUMNS = "w0,w1,w2,w3,neck,map50,latency_ms,energy_mj,reward";
+    /** The columns of a candidate in every CSV file of the search (gate 0: no early exit). */
+    private static final String COLUMNS = "w0,w1,w2,w3,neck,map50,latency_ms,energy_mj,reward,gate";
 
     private Search() {}
 
     /** A candidate as a CSV row in {@link #COLUMNS} order, without a line end. */
     private static String row(CompressionEnv.Candidate c) {
         int[] w = c.spec().widths();
-        return String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.6f,%.3f,%.4f,%.6f", w[0], w[1], w[2], w[3],
-                c.spec().neckWidth(), c.map50(), c.latencyMs(), c.energyMj(), c.reward());
+        return String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.6f,%.3f,%.4f,%.6f,%.2f", w[0], w[1], w[2], w[3],
+                c.spec().neckWidth(), c.map50(), c.latencyMs(), c.energyMj(), c.reward(), c.choice().gate());
     }
 
     /** Reads the candidates a previous run of the search measured (none if it did not run). */
@@ -47,13 +47,13 @@ public final class Search {
         List<String> lines = Files.readAllLines(f);
         for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
             String[] c = line.split(",");
-            if (c.length != 9) {
-                continue; // a line cut short by an interruption: measured again
+            if (c.length != 10 || c[9].length() != 4) {
+                continue; // a line cut short by an interruption (its gate, "0.00", incomplete): measured again
             }
             int[] w = {Integer.parseInt(c[0]), Integer.parseInt(c[1]), Integer.parseInt(c[2]), Integer.parseInt(c[3])};
-            out.add(new CompressionEnv.Candidate(new DetectorSpec(classes, w, depth, Integer.parseInt(c[4])),
-                    Double.parseDouble(c[5]), Double.parseDouble(c[6]), Double.parseDouble(c[7]),
-                    Double.parseDouble(c[8])));
+            out.add(new CompressionEnv.Candidate(new CompressionEnv.Choice(new DetectorSpec(classes, w, depth,
+                    Integer.parseInt(c[4])), Double.parseDouble(c[9])), Double.parseDouble(c[5]),
+                    Double.parseDouble(c[6]), Double.parseDouble(c[7]), Double.parseDouble(c[8])));
         }
         return out;
     }

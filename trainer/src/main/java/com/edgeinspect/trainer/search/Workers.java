@@ -16,17 +16,18 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class Workers {
 
-    /** Measures one shape. */
+    /** Measures one candidate. */
     @FunctionalInterface
     public interface Measure {
-        CompressionEnv.Measured measure(DetectorSpec spec) throws Exception;
+        CompressionEnv.Measured measure(CompressionEnv.Choice choice) throws Exception;
     }
 
     private Workers() {}
 
     /** The learner's evaluator: this rank's share measured here, the rest by the other ranks. */
     public static CompressionEnv.Evaluator evaluator(World world, Measure measure) {
-        return specs -> exchange(world, measure, specs, specs.get(0).classes(), specs.get(0).depth());
+        return choices -> exchange(world, measure, choices, choices.get(0).spec().classes(),
+                choices.get(0).spec().depth());
     }
 
     /** A worker rank: serves batches until the learner is done ({@link #finish}). */
@@ -43,26 +44,30 @@ public final class Workers {
         }
     }
 
-    /** One batch: its size, its shapes, every rank's measurements; null when told to stop. */
-    private static List<CompressionEnv.Measured> exchange(World world, Measure measure, List<DetectorSpec> specs,
-            int classes, int depth) throws Exception {
-        int n = (int) sum(world, new float[] {specs == null ? 0 : specs.size()})[0];
+    /** One batch: its size, its candidates (widths, neck, gate), every rank's measurements; null when told to stop. */
+    private static List<CompressionEnv.Measured> exchange(World world, Measure measure,
+            List<CompressionEnv.Choice> choices, int classes, int depth) throws Exception {
+        int n = (int) sum(world, new float[] {choices == null ? 0 : choices.size()})[0];
         if (n < 0) {
             return null;
         }
-        float[] shapes = new float[n * 5];
-        for (int i = 0; specs != null && i < n; i++) {
-            int[] w = specs.get(i).widths();
+        float[] shapes = new float[n * 6];
+        for (int i = 0; choices != null && i < n; i++) {
+            int[] w = choices.get(i).spec().widths();
             for (int g = 0; g < 4; g++) {
-                shapes[i * 5 + g] = w[g];
+                shapes[i * 6 + g] = w[g];
             }
-            shapes[i * 5 + 4] = specs.get(i).neckWidth();
+            shapes[i * 6 + 4] = choices.get(i).spec().neckWidth();
+            shapes[i * 6 + 5] = (float) choices.get(i).gate();
         }
         shapes = sum(world, shapes);
         float[] results = new float[n * 2];
         for (int i = world.rank(); i < n; i += world.size()) {
-            int[] w = {(int) shapes[i * 5], (int) shapes[i * 5 + 1], (int) shapes[i * 5 + 2], (int) shapes[i * 5 + 3]};
-            CompressionEnv.Measured m = measure.measure(new DetectorSpec(classes, w, depth, (int) shapes[i * 5 + 4]));
+            int[] w = {(int) shapes[i * 6], (int) shapes[i * 6 + 1], (int) shapes[i * 6 + 2], (int) shapes[i * 6 + 3]};
+            // The gate travels as a float: back to the grid's value, so that memo keys match.
+            double gate = Math.round(shapes[i * 6 + 5] * 100) / 100.0;
+            CompressionEnv.Measured m = measure.measure(new CompressionEnv.Choice(new DetectorSpec(classes, w, depth,
+                    (int) shapes[i * 6 + 4]), gate));
             results[i * 2] = (float) m.map50();
             results[i * 2 + 1] = (float) m.latencyMs();
         }

@@ -142,7 +142,7 @@ class CliTest {
         Path teacher = searchTeacher(data, "3");
         Path out = tmp.resolve("search");
         String[] search = {"--teacher", teacher.toString(), "--holdout", clip.toString(), "--holdout-every", "15",
-            "--episodes-per-update", "2", "--distill-steps", "2", "--out", out.toString()};
+            "--episodes-per-update", "2", "--distill-steps", "2", "--gate-steps", "2", "--out", out.toString()};
         assertThat(TrainerCli.run(args("search", data, search, "--updates", "1"))).isZero();
         List<String> first = Files.readAllLines(out.resolve("episodes.csv"));
         assertThat(first).hasSize(1 + 2);
@@ -156,9 +156,13 @@ class CliTest {
         assertThat(TrainerCli.run(args("search", data, search, "--updates", "2"))).isZero();
         List<String> again = Files.readAllLines(out.resolve("episodes.csv"));
         assertThat(again).hasSize(1 + 4).startsWith(first.toArray(String[]::new));
-        List<String> shapes = Files.readAllLines(out.resolve("candidates.csv")).stream().skip(1)
-                .map(l -> String.join(",", java.util.Arrays.copyOf(l.split(","), 5))).toList();
-        assertThat(shapes).as("no candidate measured twice").doesNotHaveDuplicates();
+        List<String[]> rows = Files.readAllLines(out.resolve("candidates.csv")).stream().skip(1)
+                .map(l -> l.split(",")).toList();
+        assertThat(rows.stream().map(r -> String.join(",", java.util.Arrays.copyOf(r, 5)) + "," + r[9]).toList())
+                .as("no candidate (shape and gate) measured twice").doesNotHaveDuplicates();
+        assertThat(rows).as("the agent's last decision, the gate threshold: some episodes chose an early exit, "
+                + "measured through both graphs").anyMatch(r -> Double.parseDouble(r[9]) > 0
+                        && Double.parseDouble(r[6]) > 0);
     }
 
     @Test
@@ -176,7 +180,8 @@ class CliTest {
             ProcessBuilder pb = new ProcessBuilder(args(Path.of(System.getProperty("java.home"), "bin", "java")
                     .toString(), "-Xmx1g", "-cp", System.getProperty("java.class.path"), TrainerCli.class.getName(),
                     "search", data, "--teacher", teacher.toString(), "--holdout", clip.toString(), "--holdout-every",
-                    "15", "--updates", "1", "--episodes-per-update", "3", "--distill-steps", "1", "--out",
+                    "15", "--updates", "1", "--episodes-per-update", "3", "--distill-steps", "1", "--gate-steps", "1",
+                    "--out",
                     out.toString())).redirectErrorStream(true).redirectOutput(tmp.resolve("rank" + rank + ".log").toFile());
             pb.environment().putAll(java.util.Map.of("MASTER_ADDR", "127.0.0.1", "MASTER_PORT", Integer.toString(port),
                     "RANK", Integer.toString(rank), "WORLD_SIZE", "2"));
