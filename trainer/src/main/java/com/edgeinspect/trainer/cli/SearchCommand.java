@@ -135,7 +135,8 @@ final class SearchCommand implements Callable<Integer> {
             CompressionEnv.Measured m = choice.gate() == 0 ? p.whole() : gated(p, choice.gate(), d);
             if (box != null) {
                 // The box times the whole graph; the early exit saves there the share of time it saved here.
-                m = new CompressionEnv.Measured(m.map50(), p.deviceMs() * m.latencyMs() / p.whole().latencyMs());
+                m = new CompressionEnv.Measured(m.map50(), p.deviceMs() * m.latencyMs() / p.whole().latencyMs(),
+                        p.deviceMs());
             }
             evaluated[0]++;
             seconds[0] += (System.nanoTime() - t0) / 1e9;
@@ -232,14 +233,15 @@ final class SearchCommand implements Callable<Integer> {
         try (OrtDetector det = new OrtDetector(p.onnx(), new OrtDetector.Stages(stages.get(0), stages.get(1),
                 (float) threshold), spec.classes(), List.of(OrtDetector.Provider.CPU), threads, Map.of(),
                 new CenterNetDecoder(0.01f, 100))) {
-            return score(det, spec.classes());
+            CompressionEnv.Measured m = score(det, spec.classes());
+            return new CompressionEnv.Measured(m.map50(), m.latencyMs(), p.whole().latencyMs());
         }
     }
 
     private CompressionEnv.Measured score(OrtDetector det, int classes) throws Exception {
         DetectionEvaluator ev = new DetectionEvaluator(classes);
         double ms = VideoEvaluation.run(det, holdout, holdoutEvery, ev);
-        return new CompressionEnv.Measured(ev.map(0.5), ms);
+        return new CompressionEnv.Measured(ev.map(0.5), ms, ms);
     }
 
     /** A short training run in a throwaway directory. */

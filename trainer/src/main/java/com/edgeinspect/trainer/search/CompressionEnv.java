@@ -40,8 +40,11 @@ public final class CompressionEnv implements Ppo.Deferred {
     public static final int HEIGHT = 1088;
     public static final int WIDTH = 1920;
 
-    /** Accuracy and measured latency of one candidate. */
-    public record Measured(double map50, double latencyMs) {}
+    /**
+     * Accuracy and measured latency of one candidate (with its early exit, if it has one), and the latency of its
+     * whole graph on every frame.
+     */
+    public record Measured(double map50, double latencyMs, double wholeLatencyMs) {}
 
     /** What an episode chooses: a shape, and its gate threshold (0: no early exit). */
     public record Choice(DetectorSpec spec, double gate) {}
@@ -56,7 +59,8 @@ public final class CompressionEnv implements Ppo.Deferred {
     }
 
     /** One evaluated candidate, as the search report lists it. */
-    public record Candidate(Choice choice, double map50, double latencyMs, double energyMj, double reward) {
+    public record Candidate(Choice choice, double map50, double latencyMs, double energyMj, double reward,
+            double wholeLatencyMs) {
         public DetectorSpec spec() {
             return choice.spec();
         }
@@ -96,7 +100,7 @@ public final class CompressionEnv implements Ppo.Deferred {
         for (Choice b : List.of(biggest, smallest)) {
             Candidate c = memo.get(key(b));
             if (c != null) {
-                bounds.put(key(b), new Measured(c.map50(), c.latencyMs()));
+                bounds.put(key(b), new Measured(c.map50(), c.latencyMs(), c.wholeLatencyMs()));
             }
         }
         List<Choice> unknown = java.util.stream.Stream.of(biggest, smallest).filter(b -> !bounds.containsKey(key(b)))
@@ -185,7 +189,7 @@ public final class CompressionEnv implements Ppo.Deferred {
         double reward = latencyBudgetMs != null && m.latencyMs() > latencyBudgetMs ? -1
                 : 0.6 * m.map50() + 0.3 * norm(baseLatency - m.latencyMs(), baseLatency - minLatency)
                         + 0.1 * norm(baseEnergy - energy, baseEnergy - minEnergy);
-        Candidate c = new Candidate(choice, m.map50(), m.latencyMs(), energy, reward);
+        Candidate c = new Candidate(choice, m.map50(), m.latencyMs(), energy, reward, m.wholeLatencyMs());
         memo.put(key(choice), c);
         measured.accept(c);
     }

@@ -25,16 +25,20 @@ public final class Search {
     public record Result(CompressionEnv.Candidate best, List<CompressionEnv.Candidate> pareto, int episodes,
             int evaluated) {}
 
-    /** The columns of a candidate in every CSV file of the search (gate 0: no early exit). */
-    private static final String COLUMNS = "w0,w1,w2,w3,neck,map50,latency_ms,energy_mj,reward,gate";
+    /**
+     * The columns of a candidate in every CSV file of the search (gate 0: no early exit; latency_ms with the early
+     * exit, whole_latency_ms of the whole graph on every frame).
+     */
+    private static final String COLUMNS = "w0,w1,w2,w3,neck,map50,latency_ms,energy_mj,reward,gate,whole_latency_ms";
 
     private Search() {}
 
     /** A candidate as a CSV row in {@link #COLUMNS} order, without a line end. */
     private static String row(CompressionEnv.Candidate c) {
         int[] w = c.spec().widths();
-        return String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.6f,%.3f,%.4f,%.6f,%.2f", w[0], w[1], w[2], w[3],
-                c.spec().neckWidth(), c.map50(), c.latencyMs(), c.energyMj(), c.reward(), c.choice().gate());
+        return String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.6f,%.3f,%.4f,%.6f,%.2f,%.3f", w[0], w[1], w[2], w[3],
+                c.spec().neckWidth(), c.map50(), c.latencyMs(), c.energyMj(), c.reward(), c.choice().gate(),
+                c.wholeLatencyMs());
     }
 
     /** Reads the candidates a previous run of the search measured (none if it did not run). */
@@ -47,13 +51,14 @@ public final class Search {
         List<String> lines = Files.readAllLines(f);
         for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
             String[] c = line.split(",");
-            if (c.length != 10 || c[9].length() != 4) {
-                continue; // a line cut short by an interruption (its gate, "0.00", incomplete): measured again
+            if (c.length != 11 || !c[10].matches("\\d+\\.\\d{3}")) {
+                continue; // a line cut short by an interruption (its last number incomplete): measured again
             }
             int[] w = {Integer.parseInt(c[0]), Integer.parseInt(c[1]), Integer.parseInt(c[2]), Integer.parseInt(c[3])};
             out.add(new CompressionEnv.Candidate(new CompressionEnv.Choice(new DetectorSpec(classes, w, depth,
                     Integer.parseInt(c[4])), Double.parseDouble(c[9])), Double.parseDouble(c[5]),
-                    Double.parseDouble(c[6]), Double.parseDouble(c[7]), Double.parseDouble(c[8])));
+                    Double.parseDouble(c[6]), Double.parseDouble(c[7]), Double.parseDouble(c[8]),
+                    Double.parseDouble(c[10])));
         }
         return out;
     }

@@ -61,20 +61,21 @@ public final class Workers {
             shapes[i * 6 + 5] = (float) choices.get(i).gate();
         }
         shapes = sum(world, shapes);
-        float[] results = new float[n * 2];
+        float[] results = new float[n * 3];
         for (int i = world.rank(); i < n; i += world.size()) {
             int[] w = {(int) shapes[i * 6], (int) shapes[i * 6 + 1], (int) shapes[i * 6 + 2], (int) shapes[i * 6 + 3]};
             // The gate travels as a float: back to the grid's value, so that memo keys match.
             double gate = Math.round(shapes[i * 6 + 5] * 100) / 100.0;
             CompressionEnv.Measured m = measure.measure(new CompressionEnv.Choice(new DetectorSpec(classes, w, depth,
                     (int) shapes[i * 6 + 4]), gate));
-            results[i * 2] = (float) m.map50();
-            results[i * 2 + 1] = (float) m.latencyMs();
+            results[i * 3] = (float) m.map50();
+            results[i * 3 + 1] = (float) m.latencyMs();
+            results[i * 3 + 2] = (float) m.wholeLatencyMs();
         }
         results = sum(world, results);
         List<CompressionEnv.Measured> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(new CompressionEnv.Measured(results[i * 2], results[i * 2 + 1]));
+            out.add(new CompressionEnv.Measured(results[i * 3], results[i * 3 + 1], results[i * 3 + 2]));
         }
         return out;
     }
