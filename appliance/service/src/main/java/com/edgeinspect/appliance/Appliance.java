@@ -25,6 +25,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,7 +47,9 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     static final String VERSION = "0.1.0";
 
     private final ApplianceConfig config;
-    private final long startedMillis = System.currentTimeMillis();
+    /** Stamps alerts, stats and the start time; nothing the box times itself by reads it. */
+    private final Clock clock;
+    private final long startedMillis;
     /** Uptime is measured on the monotonic clock: NTP stepping the wall clock at boot must not change it. */
     private final long startedNanos = System.nanoTime();
     private final Metrics metrics = new Metrics();
@@ -78,9 +81,11 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     private Vertx vertx;
     private HttpServer http;
 
-    private Appliance(ApplianceConfig config, Notifier notifier) {
+    private Appliance(ApplianceConfig config, Notifier notifier, Clock clock) {
         this.config = config;
         this.notifier = notifier;
+        this.clock = clock;
+        this.startedMillis = clock.millis();
     }
 
     /** Starts the appliance; under systemd it reports readiness and feeds the watchdog ({@code NOTIFY_SOCKET}). */
@@ -90,7 +95,12 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
 
     /** @param notifier where to report readiness and watchdog pings, or null */
     public static Appliance start(ApplianceConfig config, Notifier notifier) throws Exception {
-        Appliance a = new Appliance(config, notifier);
+        return start(config, notifier, Clock.systemUTC());
+    }
+
+    /** @param clock the wall clock (NTP may step it at any time) */
+    public static Appliance start(ApplianceConfig config, Notifier notifier, Clock clock) throws Exception {
+        Appliance a = new Appliance(config, notifier, clock);
         try {
             a.startAll();
         } catch (Exception e) {
@@ -127,7 +137,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
             }
         });
         for (ApplianceConfig.Stream s : config.streams()) {
-            streams.add(new StreamRunner(config, s, model, metrics, this::alert).start());
+            streams.add(new StreamRunner(config, s, model, metrics, this::alert, clock).start());
         }
         manager = new ModelManager(config.install(), config.device().id(), config.device().groups(), config.topics(),
                 mqtt, loader, store, state.resolve("models"), this);
@@ -314,7 +324,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
 
     private Map<String, Object> stats() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("time", Instant.now().toString());
+        m.put("time", Instant.now(clock).toString());
         m.put("streams", streams.stream().map(StreamRunner::status).toList());
         m.put("spool", spool.size());
         return m;

@@ -21,6 +21,7 @@ import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.Detection;
 import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.core.detect.Preprocessor;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,6 +51,7 @@ final class StreamRunner implements AutoCloseable {
     private final Tracker tracker;
     private final AlertPolicy policy;
     private final AlertSink sink;
+    private final Clock clock;
     private final Metrics.Stream meters;
     private final Thread worker;
     private final AtomicLong viewers = new AtomicLong();
@@ -69,8 +71,9 @@ final class StreamRunner implements AutoCloseable {
     private float decoderThreshold = Float.NaN;
 
     StreamRunner(ApplianceConfig config, ApplianceConfig.Stream stream, ActiveModel model, Metrics metrics,
-            AlertSink sink) {
+            AlertSink sink, Clock clock) {
         this.config = stream;
+        this.clock = clock;
         this.source = FrameSource.of(stream);
         this.model = model;
         this.zones = new Zones(stream.zones());
@@ -145,7 +148,7 @@ final class StreamRunner implements AutoCloseable {
         Tracker.Step step = tracker.update(f.sequence(), found);
         double alertThreshold = config.alertThreshold() != null ? config.alertThreshold()
                 : m.bundle().manifest().thresholds().alert();
-        List<AlertEvent> events = policy.update(f.sequence(), Instant.now(), step,
+        List<AlertEvent> events = policy.update(f.sequence(), Instant.now(clock), step,
                 new AlertPolicy.Model(m.version(), m.classes(), alertThreshold));
         for (AlertEvent e : events) {
             byte[] snapshot = e.type().equals(AlertEvent.NEW) ? Jpeg.snapshot(f.bgr(), f.width(), f.height(),
