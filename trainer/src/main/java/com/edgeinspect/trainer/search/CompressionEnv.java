@@ -19,10 +19,10 @@ import java.util.Map;
  * accuracy being mAP@0.5 from the {@link Evaluator} (the pruned network after a short distillation, on held-out
  * frames, with its early exit if it has one), L its measured ONNX Runtime latency (likewise: frames that exit or run
  * the heads on a region are faster) and E its energy ({@link EnergyModel}, of the whole graph: it does not credit the
- * early exit); the base and the all-30% network, both without a gate, bound the normalisation. With a latency budget, a candidate over it earns -1 instead. The candidates of a
- * rollout are measured together once it is collected ({@link #settle()}), so that several processes can share the
- * work; evaluations are memoised by shape: PPO revisits candidates, and a resumed search replays the ones it has
- * already paid for.
+ * early exit); the base and the all-30% network, both without a gate, bound the normalisation. With a latency
+ * budget, a candidate over it earns -1 instead. The candidates of a rollout are measured together once it is
+ * collected ({@link #settle()}), so that several processes can share the work; evaluations are memoised by shape and
+ * gate: PPO revisits candidates, and a resumed search replays the ones it has already paid for.
  *
  * <p>Observation per decision: which decision (one-hot), the group's base width / 256, the MACs of the network so far
  * (decided groups at their choice, the rest at base width) over the base's, the mean and spread of the group's

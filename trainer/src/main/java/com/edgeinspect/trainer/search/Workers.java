@@ -64,7 +64,7 @@ public final class Workers {
         float[] results = new float[n * 3];
         for (int i = world.rank(); i < n; i += world.size()) {
             int[] w = {(int) shapes[i * 6], (int) shapes[i * 6 + 1], (int) shapes[i * 6 + 2], (int) shapes[i * 6 + 3]};
-            // The gate travels as a float: back to the grid's value, so that memo keys match.
+            // The gate travels as a float: back to the grid's value (0.3, not 0.30000001).
             double gate = Math.round(shapes[i * 6 + 5] * 100) / 100.0;
             CompressionEnv.Measured m = measure.measure(new CompressionEnv.Choice(new DetectorSpec(classes, w, depth,
                     (int) shapes[i * 6 + 4]), gate));
