@@ -200,8 +200,8 @@ final class SearchCommand implements Callable<Integer> {
 
     /** Each shape prepared once, whatever gate thresholds the agent tries on it; by {@link #shape}. */
     private final Map<String, Prepared> prepared = new java.util.HashMap<>();
-    /** Each shape's early-exit gate, trained the first time a threshold is tried on it. */
-    private final Map<String, Gate> gates = new java.util.HashMap<>();
+    /** Each shape's early-exit graphs (its gate trained the first time a threshold is tried on it), by shape. */
+    private final Map<String, List<byte[]>> gated = new java.util.HashMap<>();
 
     /** Prune, distil briefly, export, score on the held-out clips. */
     private Prepared prepare(Detector teacher, DetectorSpec base, DetectorSpec spec, DataOptions.Loaded d)
@@ -221,15 +221,14 @@ final class SearchCommand implements Callable<Integer> {
     /** The candidate with its early exit at {@code threshold}: a gate trained on it (once), both graphs run. */
     private CompressionEnv.Measured gated(Prepared p, double threshold, DataOptions.Loaded d) throws Exception {
         DetectorSpec spec = p.net().spec();
-        Gate gate = gates.get(shape(spec));
-        if (gate == null) {
+        List<byte[]> stages = gated.get(shape(spec));
+        if (stages == null) {
             torch.manual_seed(data.seed * 37 + java.util.Arrays.hashCode(spec.widths()) * 11L + spec.neckWidth());
-            gate = new Gate(spec);
+            Gate gate = new Gate(spec);
             train(gate, gateSteps, d, new GateTraining(p.net(), gate));
-            gates.put(shape(spec), gate);
+            stages = OnnxExporter.stages(p.net(), gate, Map.of()).stream().map(m -> m.toByteArray()).toList();
+            gated.put(shape(spec), stages);
         }
-        List<byte[]> stages = OnnxExporter.stages(p.net(), gate, Map.of()).stream()
-                .map(m -> m.toByteArray()).toList();
         try (OrtDetector det = new OrtDetector(p.onnx(), new OrtDetector.Stages(stages.get(0), stages.get(1),
                 (float) threshold), spec.classes(), List.of(OrtDetector.Provider.CPU), threads, Map.of(),
                 new CenterNetDecoder(0.01f, 100))) {
