@@ -4,6 +4,9 @@ import com.edgeinspect.appliance.config.ApplianceConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.freedesktop.gstreamer.Buffer;
 import org.freedesktop.gstreamer.Bus;
 import org.freedesktop.gstreamer.FlowReturn;
@@ -23,8 +26,12 @@ import org.freedesktop.gstreamer.elements.AppSink;
  * holds back). The decode thread only waits for the pipeline's end: end of stream or an error from the bus, or its
  * own interruption when the source closes. It then stops and disposes the pipeline itself, so no other thread ever
  * touches a pipeline that may already be freed, and a source that never starts or never ends cannot block a stop.
+ * A pipeline that delivers no frame for {@link #STALL_SECONDS} without saying why (seen with a truncated file under
+ * load) counts as failed, so the stream reconnects with its error visible instead of hanging in "connecting".
  */
 public final class GstSource extends FrameSource {
+
+    private static final int STALL_SECONDS = 15;
 
     public GstSource(ApplianceConfig.Stream config) {
         super(config);
@@ -61,11 +68,11 @@ public final class GstSource extends FrameSource {
             AppSink sink = (AppSink) p.getElementByName("sink");
             sink.set("emit-signals", true);
             boolean[] first = {true};
-            long[] idleSince = {System.nanoTime()}; // the streaming thread decodes between two callbacks
+            AtomicLong idleSince = new AtomicLong(System.nanoTime()); // the streaming thread decodes between callbacks
             sink.connect((AppSink.NEW_SAMPLE) s -> {
                 try {
-                    deliver(s.pullSample(), first, System.nanoTime() - idleSince[0]);
-                    idleSince[0] = System.nanoTime();
+                    deliver(s.pullSample(), first, System.nanoTime() - idleSince.get());
+                    idleSince.set(System.nanoTime());
                     return FlowReturn.OK;
                 } catch (Exception e) { // never let an exception unwind into native code
                     end.complete(e.toString());
@@ -75,7 +82,7 @@ public final class GstSource extends FrameSource {
             p.getBus().connect((Bus.EOS) source -> end.complete(""));
             p.getBus().connect((Bus.ERROR) (source, code, message) -> end.complete(source.getName() + ": " + message));
             p.play();
-            String error = end.get(); // interrupted when the source closes
+            String error = awaitEnd(end, idleSince); // interrupted when the source closes
             if (!error.isEmpty()) {
                 throw new IOException(config.url() + ": " + error);
             }
@@ -83,6 +90,19 @@ public final class GstSource extends FrameSource {
         } finally {
             p.stop();
             p.dispose();
+        }
+    }
+
+    /** The pipeline's end ("" or the error), or a stall: no frame for {@link #STALL_SECONDS}. */
+    private static String awaitEnd(CompletableFuture<String> end, AtomicLong lastFrame) throws Exception {
+        while (true) {
+            try {
+                return end.get(1, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                if (System.nanoTime() - lastFrame.get() > TimeUnit.SECONDS.toNanos(STALL_SECONDS)) {
+                    return "no frame for " + STALL_SECONDS + " s";
+                }
+            }
         }
     }
 
