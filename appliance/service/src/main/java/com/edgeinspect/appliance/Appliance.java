@@ -140,7 +140,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
             streams.add(new StreamRunner(config, s, model, metrics, this::alert, clock).start());
         }
         manager = new ModelManager(config.install(), config.device().id(), config.device().groups(), config.topics(),
-                mqtt, loader, store, state.resolve("models"), this);
+                mqtt, loader, store, state.resolve("models"), this, clock);
         manager.start();
         vertx = Vertx.vertx();
         vertx.setPeriodic(config.mqtt().statsIntervalSeconds() * 1000L,

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,6 +79,8 @@ public final class ModelManager implements AutoCloseable {
     private final Path incoming;
     private final Host host;
     /** The install thread; a full queue holds up MQTT's delivery thread rather than buffer chunks without bound. */
+    /** The box's wall clock (NTP may step it): dates offers and install records. */
+    private final Clock clock;
     private final ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(64), r -> daemon(r, "model-install"), (r, pool) -> {
                 try {
@@ -88,7 +91,7 @@ public final class ModelManager implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             });
-    private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             r -> daemon(r, "model-install-clock"));
 
     // Install state: touched on the install thread only.
@@ -107,8 +110,9 @@ public final class ModelManager implements AutoCloseable {
     private volatile long ignoredTotal;
 
     public ModelManager(ApplianceConfig.Install settings, String device, List<String> groups, Topics topics,
-            MqttLink mqtt, ModelLoader loader, ModelStore store, Path dir, Host host) {
+            MqttLink mqtt, ModelLoader loader, ModelStore store, Path dir, Host host, Clock clock) {
         this.settings = settings;
+        this.clock = clock;
         this.device = device;
         this.groups = List.copyOf(groups);
         this.topics = topics;
@@ -133,7 +137,7 @@ public final class ModelManager implements AutoCloseable {
         groups.forEach(g -> filters.add(Topics.fleetOffer(g)));
         mqtt.onConnect(() -> worker.execute(this::publish));
         mqtt.subscribe(filters, (topic, message) -> worker.execute(() -> handle(topic, message)));
-        clock.scheduleWithFixedDelay(() -> {
+        timer.scheduleWithFixedDelay(() -> {
             if (worker.getQueue().isEmpty()) {
                 worker.execute(this::tick);
             }
@@ -146,7 +150,7 @@ public final class ModelManager implements AutoCloseable {
             offer = null;
             closeDownload(true);
             current = null;
-            install(bundle, where, Instant.now().toString());
+            install(bundle, where, Instant.now(clock).toString());
             if (current.stepValue() == Step.REJECTED) {
                 throw new BundleException(current.reason());
             }
@@ -216,7 +220,7 @@ public final class ModelManager implements AutoCloseable {
             ignored(e.getMessage());
             return;
         }
-        if (clockSet() && o.issued().isAfter(Instant.now().plus(MAX_CLOCK_SKEW))) {
+        if (clockSet() && o.issued().isAfter(Instant.now(clock).plus(MAX_CLOCK_SKEW))) {
             ignored(topic + ": offer " + o.id() + " is dated " + o.time() + ", in the future");
             return;
         }
@@ -244,7 +248,7 @@ public final class ModelManager implements AutoCloseable {
      */
     private boolean clockSet() {
         try {
-            return Instant.now().isAfter(Instant.parse(host.serving().bundle().manifest().created()));
+            return Instant.now(clock).isAfter(Instant.parse(host.serving().bundle().manifest().created()));
         } catch (RuntimeException e) {
             return false;
         }
@@ -490,7 +494,7 @@ public final class ModelManager implements AutoCloseable {
         closeDownload(true);
         offer = null;
         if (current == null || !bad.bundle().sha256().equals(current.sha256())) {
-            current = new InstallRecord(null, Instant.now().toString(), bad.bundle().sha256(), bad.name(),
+            current = new InstallRecord(null, Instant.now(clock).toString(), bad.bundle().sha256(), bad.name(),
                     bad.version(), Step.ROLLED_BACK.wire(), null, false);
         }
         LOG.warn("model {} {} rolled back ({}); {} {} serves again", bad.name(), bad.version(), reason, prev.name(),
@@ -601,13 +605,14 @@ public final class ModelManager implements AutoCloseable {
         ModelState.Serving serving = s == null ? null
                 : new ModelState.Serving(s.name(), s.version(), s.bundle().sha256());
         ModelState state;
+        String now = Instant.now(clock).toString();
         if (current == null) {
-            state = new ModelState(Step.IDLE.wire(), device, Instant.now().toString(), null, null, null, null, null,
-                    null, null, null, null, serving);
+            state = new ModelState(Step.IDLE.wire(), device, now, null, null, null, null, null, null, null, null, null,
+                    serving);
         } else {
             boolean receiving = download != null;
             Step step = receiving ? Step.RECEIVING : current.stepValue();
-            state = new ModelState(step.wire(), device, Instant.now().toString(), current.offerId(), current.name(),
+            state = new ModelState(step.wire(), device, now, current.offerId(), current.name(),
                     current.version(), current.sha256(), current.reason(), receiving ? download.received() : null,
                     receiving ? offer.chunks().size() : null, asking && receiving ? download.missing(64) : null,
                     step == Step.ACTIVE ? current.healthy() : null, serving);
@@ -676,7 +681,7 @@ public final class ModelManager implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        clock.shutdownNow();
+        timer.shutdownNow();
         worker.shutdown();
         if (!worker.awaitTermination(30, TimeUnit.SECONDS)) {
             worker.shutdownNow();
