@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -197,13 +198,15 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
      * The sink of every stream: queue for the broker (durably: the frame path waits only for this), remember in the
      * event store (on its own thread, off the frame path), print.
      */
-    private void alert(AlertEvent e, byte[] snapshot, long decodedNanos) {
-        // The spool first: whatever the event store shows was already on its way to the broker.
+    private void alert(AlertEvent e, Supplier<byte[]> snapshotOf, long decodedNanos) {
+        // The spool first: whatever the event store shows was already on its way to the broker. The publisher sends
+        // the alert while this thread encodes its snapshot.
         try {
             send(config.topics().alerts(), JSON.writeValueAsBytes(e), decodedNanos, false);
         } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
             LOG.error("alert {} cannot be written as JSON: {}", e.id(), x.toString());
         }
+        byte[] snapshot = snapshotOf == null ? null : snapshotOf.get();
         if (snapshot != null) {
             send(config.topics().snapshot(e.id()), snapshot, -1, true);
         }
