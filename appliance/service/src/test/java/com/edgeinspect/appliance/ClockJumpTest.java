@@ -87,6 +87,30 @@ class ClockJumpTest {
         }
     }
 
+    /** The model installer dates what it says with the same clock: a box a year ahead says so in its model state. */
+    @Test
+    void theModelStateIsDatedByTheAppliancesClock() throws Exception {
+        int port = Mosquitto.freePort();
+        BlockingQueue<Harness.Msg> got = new LinkedBlockingQueue<>();
+        SteppedClock clock = new SteppedClock();
+        clock.offset = Duration.ofDays(365);
+        try (Mosquitto broker = Mosquitto.start(Files.createDirectories(tmp.resolve("broker")), port, false)) {
+            MqttClient watcher = new MqttClient("tcp://127.0.0.1:" + port, "watcher", new MemoryPersistence());
+            watcher.setCallback(new Harness.Collector(got));
+            watcher.connect(new MqttConnectionOptions());
+            watcher.subscribe(new String[] {"test/box-t/model/state"}, new int[] {1});
+            ApplianceConfig config = Harness.load(Harness.config("clean-line", port, tmp.resolve("state")), "clock");
+            try (Appliance box = Appliance.start(config, null, clock)) {
+                Harness.await(() -> !got.isEmpty(), "the model state", 30);
+                Instant stamped = Instant.parse(got.peek().json().getString("time"));
+                assertThat(Duration.between(Instant.now().plus(clock.offset), stamped).abs())
+                        .as("model state dated " + stamped).isLessThan(Duration.ofMinutes(1));
+            }
+            watcher.disconnect();
+            watcher.close();
+        }
+    }
+
     private static long uptime(HttpClient http, String base) throws Exception {
         return Harness.status(http, base).getLong("uptimeSeconds");
     }
