@@ -42,10 +42,9 @@ class AlertBurstTest {
         sub.connect(o);
         sub.subscribe(new String[] {"test/box-t/alerts"}, new int[] {1});
         Thread.sleep(1500); // the subscription is saved before the first kill
-        // The detector sees a band across the belt (a third of the frame, which every part crosses), so that even a
-        // slow machine detects often enough to follow parts moving 60 px a frame and makes a burst of alerts.
+        // On the band, even a slow machine detects often enough to follow parts moving 60 px a frame.
         ApplianceConfig config = Harness.load(Harness.config("burst", port, tmp.resolve("state"))
-                .replace("loop: false", "loop: true, roi: {x: 640, y: 0, width: 640, height: 1080}"), "burst");
+                .replace("loop: false", "loop: true, " + Harness.BAND), "burst");
         HttpClient http = HttpClient.newHttpClient();
         int kills = 3;
         try (Appliance appliance = Appliance.start(config)) {

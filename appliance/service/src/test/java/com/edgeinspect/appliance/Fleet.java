@@ -24,9 +24,7 @@ final class Fleet {
 
     /**
      * A device on a looping clip, following {@code groups}, trusting the demo key and {@code fleetKey}. Its detector
-     * sees a band across the belt, a third of the frame, that every part crosses: the fleet tests are about shipping
-     * and swapping, and two boxes on two cores must keep up with every frame on a slow machine too (a whole 1080p
-     * frame took 80 to 190 ms on one thread on machines of CI's kind).
+     * sees {@link Harness#BAND}: two boxes on two cores must keep up with every frame on a slow machine too.
      */
     static String config(String device, List<String> groups, int port, Path state, Path clip, Path fleetKey,
             String install) {
@@ -38,9 +36,9 @@ final class Fleet {
                 install: %s
                 storage: {dir: "%s"}
                 streams:
-                  - {name: line1, url: "%s", loop: true, realtime: true, roi: {x: 640, y: 0, width: 640, height: 1080}}
+                  - {name: line1, url: "%s", loop: true, realtime: true, %s}
                 """.formatted(device, groups, port, PREFIX, Harness.REPO.resolve("models/default.vimodel"),
-                Harness.REPO.resolve("models/demo-signing.pub"), fleetKey, install, state, clip);
+                Harness.REPO.resolve("models/demo-signing.pub"), fleetKey, install, state, clip, Harness.BAND);
     }
 
     static Appliance start(String yaml, String name) throws Exception {

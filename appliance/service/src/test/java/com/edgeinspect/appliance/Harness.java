@@ -37,6 +37,13 @@ final class Harness {
 
     static final Path REPO = Path.of("../..");
 
+    /**
+     * A stream's region of interest for tests about delivery and shipping rather than detection: a band across the
+     * belt, a third of the frame, that every part crosses, so a slow machine still detects often enough (a whole
+     * 1080p frame took 80 to 190 ms on one thread on machines of CI's kind).
+     */
+    static final String BAND = "roi: {x: 640, y: 0, width: 640, height: 1080}";
+
     private Harness() {}
 
     record Msg(String topic, byte[] payload, boolean retained) {

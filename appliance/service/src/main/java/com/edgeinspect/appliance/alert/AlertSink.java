@@ -1,8 +1,7 @@
 package com.edgeinspect.appliance.alert;
 
-import java.util.function.Supplier;
-
 import com.edgeinspect.core.alert.AlertEvent;
+import java.util.function.Supplier;
 
 /** Where a stream's alert messages go (event store, spool, log); called on the stream's worker thread. */
 @FunctionalInterface

@@ -78,9 +78,9 @@ public final class ModelManager implements AutoCloseable {
     private final Path recordFile;
     private final Path incoming;
     private final Host host;
-    /** The install thread; a full queue holds up MQTT's delivery thread rather than buffer chunks without bound. */
-    /** The box's wall clock (NTP may step it): dates offers and install records. */
+    /** The box's wall clock (NTP may step it): dates offers, install records and model states. */
     private final Clock clock;
+    /** The install thread; a full queue holds up MQTT's delivery thread rather than buffer chunks without bound. */
     private final ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(64), r -> daemon(r, "model-install"), (r, pool) -> {
                 try {
