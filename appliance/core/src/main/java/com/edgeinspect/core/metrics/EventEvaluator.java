@@ -52,6 +52,11 @@ public final class EventEvaluator {
         return alerts;
     }
 
+    /** True when the part of track {@code track} got an alert. */
+    public boolean found(long track) {
+        return alerted.contains(track);
+    }
+
     public int truePositives() {
         return alerted.size();
     }

@@ -1,0 +1,176 @@
+package com.edgeinspect.appliance.bench;
+
+import com.edgeinspect.appliance.alert.AlertPolicy;
+import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.appliance.model.LoadedModel;
+import com.edgeinspect.appliance.model.ModelLoader;
+import com.edgeinspect.appliance.source.FfmpegSource;
+import com.edgeinspect.appliance.track.Tracker;
+import com.edgeinspect.core.alert.AlertEvent;
+import com.edgeinspect.core.bundle.Manifest;
+import com.edgeinspect.core.dataset.Box;
+import com.edgeinspect.core.dataset.VideoAnnotations;
+import com.edgeinspect.core.detect.CenterNetDecoder;
+import com.edgeinspect.core.detect.Detection;
+import com.edgeinspect.core.metrics.EventEvaluator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+
+/**
+ * Event-level recall and precision of a bundle on annotated clips, apart from this machine's speed. The end-to-end
+ * test scores whichever frames the detector kept up with, so its recall moves with the machine; here every frame of
+ * each clip goes through the detector once (whole frame, the bundle's thresholds, its early exit), then the
+ * appliance's tracker and alert policy (their configured defaults) replay the detections as a detector that processes
+ * one frame in {@code k} would see them, for each {@code k} and each of its {@code k} phases. Each defective part the
+ * every-frame replay missed is listed with its defects' classes and the best score the detector gave inside the part:
+ * a part never scored near the threshold is the detector's miss, one scored above it the tracker's or the policy's.
+ *
+ * <p>Usage: {@code EventReplay BUNDLE STRIDES VARIANTS CLIP...}: strides comma-separated (e.g. {@code 1,3,6});
+ * variants of the tracker's and the policy's settings separated by {@code ;}, each the configuration's YAML lines
+ * (e.g. {@code ;tracking: {lost_after_frames: 24}} replays the defaults, then that change)
+ */
+public final class EventReplay {
+
+    private EventReplay() {}
+
+    public static void main(String[] args) throws Exception {
+        avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+        String bundle = args[0];
+        int[] strides = Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray();
+        List<String> variants = List.of(args[2].split(";", -1));
+        List<Path> clips = Arrays.stream(args, 3, args.length).map(Path::of).toList();
+        Path state = Files.createTempDirectory("edgeinspect-bench");
+        List<ApplianceConfig> configs = new ArrayList<>();
+        for (String v : variants) {
+            configs.add(BenchSetup.config("bench", clips, state, BenchSetup.freePort(),
+                    List.of("models/demo-signing.pub"), "{}", "bundle: \"" + bundle + "\"", false, v));
+        }
+        try (LoadedModel m = new ModelLoader(configs.get(0).model()).load(Path.of(bundle))) {
+            Manifest.Thresholds t = m.bundle().manifest().thresholds();
+            AlertPolicy.Model model = new AlertPolicy.Model(m.version(), m.classes(), t.alert());
+            for (Path clip : clips) {
+                VideoAnnotations truth = VideoAnnotations.readBeside(clip);
+                List<List<Detection>> found = detect(m, new CenterNetDecoder((float) t.detection(), 100), clip);
+                String name = clip.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+                for (int v = 0; v < configs.size(); v++) {
+                    for (int k : strides) {
+                        replayAll(configs.get(v), model, truth, found, name + " variant=" + v, k);
+                    }
+                    EventEvaluator every = replay(configs.get(v), model, truth, found, 1, 0);
+                    for (VideoAnnotations.Part p : truth.parts()) {
+                        if (p.defective() && !every.found(p.track())) {
+                            System.out.println(missed(name + " variant=" + v, truth, found, p));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The detections of every frame of the clip. */
+    private static List<List<Detection>> detect(LoadedModel m, CenterNetDecoder decoder, Path clip) throws Exception {
+        List<List<Detection>> out = new ArrayList<>();
+        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(clip.toFile())) {
+            g.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+            g.start();
+            int w = g.getImageWidth();
+            int h = g.getImageHeight();
+            byte[] bgr = new byte[w * h * 3];
+            long t0 = System.nanoTime();
+            for (Frame f; (f = g.grabImage()) != null; ) {
+                FfmpegSource.copyPixels(f, bgr);
+                out.add(m.detector().detect(bgr, w, 0, 0, w, h, decoder).detections());
+                if (out.size() % 50 == 0) {
+                    System.err.printf(Locale.ROOT, "%s: %d frames detected, %.1f fps%n", clip.getFileName(),
+                            out.size(), out.size() / ((System.nanoTime() - t0) / 1e9));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Replays every phase of stride {@code k} and prints their recall and precision (mean, min, max). */
+    private static void replayAll(ApplianceConfig config, AlertPolicy.Model model, VideoAnnotations truth,
+            List<List<Detection>> found, String clip, int k) {
+        double recall = 0;
+        double precision = 0;
+        double minRecall = 1;
+        double maxRecall = 0;
+        int alerts = 0;
+        int falseAlerts = 0;
+        int duplicates = 0;
+        for (int phase = 0; phase < k; phase++) {
+            EventEvaluator e = replay(config, model, truth, found, k, phase);
+            recall += e.recall() / k;
+            precision += e.precision() / k;
+            minRecall = Math.min(minRecall, e.recall());
+            maxRecall = Math.max(maxRecall, e.recall());
+            alerts += e.alerts();
+            falseAlerts += e.falseAlerts();
+            duplicates += e.duplicates();
+        }
+        System.out.printf(Locale.ROOT, "RESULT clip=%s stride=%d parts=%d recall=%.3f recall_min=%.3f recall_max=%.3f "
+                + "precision=%.3f alerts_per_pass=%.1f false_per_pass=%.1f duplicates_per_pass=%.1f%n", clip, k,
+                new EventEvaluator(truth).defectiveParts(), recall, minRecall, maxRecall, precision,
+                (double) alerts / k, (double) falseAlerts / k, (double) duplicates / k);
+    }
+
+    /** The alerts the tracker and policy raise on frames {@code phase, phase + k, ...}, scored. */
+    private static EventEvaluator replay(ApplianceConfig config, AlertPolicy.Model model, VideoAnnotations truth,
+            List<List<Detection>> found, int k, int phase) {
+        ApplianceConfig.Tracking tc = config.tracking();
+        ApplianceConfig.Alerts ac = config.alerts();
+        Tracker tracker = new Tracker(new Tracker.Settings(tc.maxSpeedPx(), tc.tolerancePx(), tc.lostAfterFrames()),
+                Manifest.MAX_CLASSES);
+        AlertPolicy policy = new AlertPolicy(new AlertPolicy.Settings(ac.confirmHits(), ac.groupRadiusPx(),
+                ac.cooldownFrames()), "bench", "replay", (x, y) -> null);
+        EventEvaluator eval = new EventEvaluator(truth);
+        for (int i = phase; i < found.size(); i += k) {
+            for (AlertEvent a : policy.update(i, Instant.EPOCH, tracker.update(i, found.get(i)), model)) {
+                if (a.type().equals(AlertEvent.NEW)) {
+                    eval.add(i, a.box());
+                }
+            }
+        }
+        return eval;
+    }
+
+    /** One missed part: its defects' classes, frames, and the best detection centred inside it. */
+    private static String missed(String clip, VideoAnnotations truth, List<List<Detection>> found,
+            VideoAnnotations.Part p) {
+        TreeSet<String> classes = new TreeSet<>();
+        truth.defects().stream().filter(d -> d.track() == p.track())
+                .forEach(d -> classes.add(truth.classes().get(d.classId())));
+        float best = 0;
+        int sightings = 0;
+        for (int i = p.firstFrame(); i <= p.lastFrame() && i < found.size(); i++) {
+            Box part = partBox(truth.frames().get(i), p.track());
+            boolean seen = false;
+            for (Detection d : found.get(i)) {
+                if (part != null && d.box().centerX() >= part.x1() && d.box().centerX() <= part.x2()
+                        && d.box().centerY() >= part.y1() && d.box().centerY() <= part.y2()) {
+                    best = Math.max(best, d.score());
+                    seen = true;
+                }
+            }
+            sightings += seen ? 1 : 0;
+        }
+        return String.format(Locale.ROOT, "MISSED clip=%s part=%d defects=%s frames=%d-%d frames_with_detection=%d "
+                + "best_score=%.3f", clip, p.track(), String.join(",", classes), p.firstFrame(), p.lastFrame(),
+                sightings, best);
+    }
+
+    private static Box partBox(VideoAnnotations.FrameLabels frame, long track) {
+        return frame.parts().stream().filter(b -> b.track() == track).map(VideoAnnotations.PartBox::box).findFirst()
+                .orElse(null);
+    }
+}

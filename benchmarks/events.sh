@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Event-level recall and precision of a bundle on the committed test clips, apart from this machine's speed
+# (EventReplay): every frame detected once, then the appliance's tracker and alert policy replayed as a detector that
+# keeps up with one frame in k would feed them, each phase of k; then the defective parts the every-frame replay
+# missed, with the classes of their defects and the best score the detector gave inside them. A few minutes on 2
+# cores. VARIANTS: settings of the tracker and the alert policy to replay, separated by ';', each the configuration's
+# YAML lines (default: one variant, the defaults). CLIPS: annotated clips (default: the committed test clips).
+# Usage: benchmarks/events.sh [BUNDLE] [STRIDES] [VARIANTS] [CLIP...]   (defaults: models/default.vimodel, 1,2,3,6)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bundle="${1:-models/default.vimodel}"
+strides="${2:-1,2,3,6}"
+variants="${3:-}"
+clips=("${@:4}")
+[ ${#clips[@]} -gt 0 ] || clips=(test-videos/mixed-defects.mp4 test-videos/hard-conditions.mp4 test-videos/clean-line.mp4)
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
+# shellcheck disable=SC2086 # the JVM options are meant to split into words
+out=$(java ${APPLIANCE_JAVA_OPTS:--Xmx2g} -Dlogback.configurationFile=appliance-logback.xml -Droot.level=WARN \
+  -cp "$jar" com.edgeinspect.appliance.bench.EventReplay "$bundle" "$strides" "$variants" "${clips[@]}" | tee /dev/stderr | grep -E '^(RESULT|MISSED)')
+echo
+echo "| clip | variant | defective parts | frames processed | recall (mean over phases) | recall min-max | precision | false alerts per pass |"
+echo "|---|---|---|---|---|---|---|---|"
+echo "$out" | grep '^RESULT' | while read -r line; do
+  v() { echo "$line" | tr ' ' '\n' | grep "^$1=" | cut -d= -f2; }
+  printf '| %s | %s | %s | 1 in %s | %s | %s-%s | %s | %s |\n' "$(v clip)" "$(v variant)" "$(v parts)" "$(v stride)" "$(v recall)" \
+    "$(v recall_min)" "$(v recall_max)" "$(v precision)" "$(v false_per_pass)"
+done
+echo
+echo "$out" | grep '^MISSED' || echo "no defective part missed with every frame detected"
