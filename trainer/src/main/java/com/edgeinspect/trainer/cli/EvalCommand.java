@@ -4,6 +4,8 @@ import com.edgeinspect.core.dataset.VideoAnnotations;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.core.metrics.DetectionEvaluator;
+import com.edgeinspect.trainer.data.DatasetFormat;
+import com.edgeinspect.trainer.eval.ImageEvaluation;
 import com.edgeinspect.trainer.eval.VideoEvaluation;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,19 +20,28 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code trainer eval}: mAP of an ONNX detector on annotated clips, through the appliance's inference code. */
+/**
+ * {@code trainer eval}: mAP of an ONNX detector on annotated clips or a still dataset, through the appliance's
+ * inference code.
+ */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Score an ONNX detector on annotated clips: mAP@0.5, mAP@0.5:0.95, per-class AP, precision and "
-                + "recall at the threshold, mean inference time.")
+        description = "Score an ONNX detector on annotated clips or a still dataset (and its split): mAP@0.5, "
+                + "mAP@0.5:0.95, per-class AP, precision and recall at the threshold, mean inference time.")
 final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, description = "ONNX file")
     Path model;
 
-    @Option(names = "--videos", required = true, split = ",", description = "annotated clips")
-    List<Path> videos;
+    @Option(names = "--videos", split = ",", description = "annotated clips")
+    List<Path> videos = List.of();
 
-    @Option(names = "--every", defaultValue = "5", description = "score one frame in N (default ${DEFAULT-VALUE})")
+    @Option(names = "--dataset", description = "FORMAT:PATH of a still dataset, e.g. voc:../shared/datasets/NEU-DET")
+    String dataset;
+
+    @Option(names = "--split", description = "with --dataset: the images to score, one file name stem per line")
+    Path split;
+
+    @Option(names = "--every", defaultValue = "5", description = "score one frame in N of each clip (default ${DEFAULT-VALUE})")
     int every;
 
     @Option(names = "--threshold", defaultValue = "0.3", description = "deployed score threshold (default ${DEFAULT-VALUE})")
@@ -44,16 +55,24 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> classes = VideoAnnotations.readBeside(videos.get(0)).classes();
+        if (videos.isEmpty() == (dataset == null)) {
+            throw new IllegalArgumentException("give either --videos or --dataset");
+        }
+        DatasetFormat.Loaded still = dataset == null ? null : DataOptions.dataset(dataset, split);
+        List<String> classes = still != null ? still.dataset().classes()
+                : VideoAnnotations.readBeside(videos.get(0)).classes();
         DetectionEvaluator ev = new DetectionEvaluator(classes.size());
         double ms;
         // A low decoding threshold so the precision-recall curve is complete; the deployed one is reported apart.
         try (OrtDetector d = new OrtDetector(Files.readAllBytes(model), classes.size(),
                 List.of(OrtDetector.Provider.CPU), threads, new CenterNetDecoder(0.01f, 100))) {
-            ms = VideoEvaluation.run(d, videos, every, ev);
+            ms = still != null ? ImageEvaluation.run(d, still, ev) : VideoEvaluation.run(d, videos, every, ev);
         }
-        System.out.printf(Locale.ROOT, "model %s on %d clip(s), every %d frame(s): mAP@0.5 %.4f  mAP@0.5:0.95 %.4f  "
-                + "inference %.1f ms/frame%n", model.getFileName(), videos.size(), every, ev.map(0.5), ev.mapCoco(), ms);
+        String scored = still != null ? still.dataset().images().size() + " image(s) of " + dataset
+                + (split != null ? " (" + split.getFileName() + ")" : "")
+                : videos.size() + " clip(s), every " + every + " frame(s)";
+        System.out.printf(Locale.ROOT, "model %s on %s: mAP@0.5 %.4f  mAP@0.5:0.95 %.4f  inference %.1f ms/%s%n",
+                model.getFileName(), scored, ev.map(0.5), ev.mapCoco(), ms, still != null ? "image" : "frame");
         System.out.println("| class | truths | AP@0.5 | precision@" + threshold + " | recall@" + threshold + " |");
         System.out.println("|---|---|---|---|---|");
         for (DetectionEvaluator.ClassResult r : ev.perClass(0.5)) {
@@ -63,8 +82,16 @@ final class EvalCommand implements Callable<Integer> {
         }
         if (report != null) {
             Map<String, Object> r = new LinkedHashMap<>();
-            r.put("clips", videos.stream().map(v -> v.getFileName().toString()).toList());
-            r.put("everyNthFrame", every);
+            if (still != null) {
+                r.put("dataset", dataset);
+                if (split != null) {
+                    r.put("split", split.toString());
+                }
+                r.put("images", still.dataset().images().size());
+            } else {
+                r.put("clips", videos.stream().map(v -> v.getFileName().toString()).toList());
+                r.put("everyNthFrame", every);
+            }
             r.put("map50", round(ev.map(0.5)));
             r.put("map50to95", round(ev.mapCoco()));
             r.put("inferenceMsCpu", round(ms));

@@ -209,6 +209,36 @@ class CliTest {
     }
 
     @Test
+    void aStillDatasetTrainsAndScoresOnTheImagesItsSplitNames() throws Exception {
+        String voc = "voc:" + Path.of(CliTest.class.getResource("/datasets/voc").toURI());
+        Path split = Files.writeString(tmp.resolve("train.txt"), "plate_a\n\n");
+        Path run = tmp.resolve("run");
+        assertThat(TrainerCli.run("train-teacher", "--model", "student", "--dataset", voc, "--split", split.toString(),
+                "--steps", "2", "--batch", "2", "--out", run.toString())).isZero();
+        Path onnx = tmp.resolve("student.onnx");
+        assertThat(TrainerCli.run("export", "--run", run.toString(), "--out", onnx.toString())).isZero();
+        Path report = tmp.resolve("eval.json");
+        assertThat(TrainerCli.run("eval", "--model", onnx.toString(), "--dataset", voc, "--split", split.toString(),
+                "--report", report.toString())).isZero();
+        var r = new com.fasterxml.jackson.databind.ObjectMapper().readTree(report.toFile());
+        assertThat(r.path("images").asInt()).as("only the image the split names").isOne();
+        assertThat(r.path("dataset").asText()).isEqualTo(voc);
+        assertThat(r.has("map50")).isTrue();
+
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        System.setErr(new PrintStream(err, true));
+        try {
+            Path bad = Files.writeString(tmp.resolve("test.txt"), "plate_a\nplate_z\n");
+            assertThat(TrainerCli.run("eval", "--model", onnx.toString(), "--dataset", voc, "--split", bad.toString()))
+                    .isEqualTo(2);
+        } finally {
+            System.setErr(old);
+        }
+        assertThat(err.toString()).contains("test.txt: line 2: no image 'plate_z' in the dataset");
+    }
+
+    @Test
     void badOptionsAreOneLineErrorsNamingTheOption() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream old = System.err;
