@@ -67,7 +67,8 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--holdout-every", defaultValue = "10", description = "score one frame in N (default ${DEFAULT-VALUE})")
     int holdoutEvery;
 
-    @Option(names = "--updates", defaultValue = "10", description = "PPO updates (default ${DEFAULT-VALUE})")
+    // The default search is the one BENCHMARKS.md times (benchmarks/search.sh): 6 x 8 episodes.
+    @Option(names = "--updates", defaultValue = "6", description = "PPO updates (default ${DEFAULT-VALUE})")
     int updates;
 
     @Option(names = "--episodes-per-update", defaultValue = "8", description = "(default ${DEFAULT-VALUE})")

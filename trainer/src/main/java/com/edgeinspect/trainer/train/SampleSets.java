@@ -112,16 +112,24 @@ public final class SampleSets {
         return out;
     }
 
-    /** The images of a still dataset, each padded with mid-grey to the grid (never scaled: scaling moves boxes). */
+    /**
+     * The images of a still dataset, each padded with mid-grey at its right and bottom to the largest image's size on
+     * the grid, so that images of any size share a batch (never scaled: scaling moves boxes).
+     */
     public static List<Sample> fromDataset(DatasetFormat.Loaded data) throws IOException {
+        int w = align(data.dataset().images().stream().mapToInt(ImageEntry::width).max().orElse(0));
+        int h = align(data.dataset().images().stream().mapToInt(ImageEntry::height).max().orElse(0));
         List<Sample> out = new ArrayList<>();
         for (ImageEntry e : data.dataset().images()) {
-            BufferedImage img = ImageIO.read(data.imageRoot().resolve(e.file()).toFile());
+            Path file = data.imageRoot().resolve(e.file());
+            BufferedImage img = ImageIO.read(file.toFile());
             if (img == null) {
-                throw new IOException(data.imageRoot().resolve(e.file()) + ": not a readable image");
+                throw new IOException(file + ": not a readable image");
             }
-            int w = align(img.getWidth());
-            int h = align(img.getHeight());
+            if (img.getWidth() != e.width() || img.getHeight() != e.height()) {
+                throw new IOException(file + ": is " + img.getWidth() + "x" + img.getHeight() + ", its labels say "
+                        + e.width() + "x" + e.height());
+            }
             byte[] rgb = new byte[w * h * 3];
             java.util.Arrays.fill(rgb, (byte) 128);
             for (int y = 0; y < img.getHeight(); y++) {
