@@ -78,11 +78,8 @@ final class StreamRunner implements AutoCloseable {
         this.source = FrameSource.of(stream);
         this.model = model;
         this.zones = new Zones(stream.zones());
-        this.tracker = new Tracker(new Tracker.Settings(config.tracking().maxSpeedPx(), config.tracking().tolerancePx(),
-                config.tracking().lostAfterFrames()), Manifest.MAX_CLASSES);
-        this.policy = new AlertPolicy(new AlertPolicy.Settings(config.alerts().confirmHits(),
-                config.alerts().groupRadiusPx(), config.alerts().cooldownFrames()), config.device().id(),
-                stream.name(), zones::nameAt);
+        this.tracker = new Tracker(config.tracking().settings(), Manifest.MAX_CLASSES);
+        this.policy = new AlertPolicy(config.alerts().settings(), config.device().id(), stream.name(), zones::nameAt);
         this.sink = sink;
         this.meters = metrics.stream(stream.name(), () -> source.frames().dropped());
         this.worker = new Thread(this::work, "frames-" + stream.name());

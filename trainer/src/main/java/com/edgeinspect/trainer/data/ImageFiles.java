@@ -1,5 +1,6 @@
 package com.edgeinspect.trainer.data;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +12,11 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
-/** Image files as datasets see them: their size (read from the header only) and where to find one by name. */
-final class ImageFiles {
+/**
+ * Image files as datasets see them: their size (read from the header only), where to find one by name, and their
+ * pixels packed as the detector takes them.
+ */
+public final class ImageFiles {
 
     static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp");
 
@@ -31,6 +35,33 @@ final class ImageFiles {
                 return new int[] {reader.getWidth(0), reader.getHeight(0)};
             } finally {
                 reader.dispose();
+            }
+        }
+    }
+
+    /** The decoded image; an unreadable file is an error naming it. */
+    public static BufferedImage read(Path file) throws IOException {
+        BufferedImage img = ImageIO.read(file.toFile());
+        if (img == null) {
+            throw new IOException(file + ": not a readable image");
+        }
+        return img;
+    }
+
+    /**
+     * Packs the image's pixels, 3 bytes each (BGR when {@code bgr}, else RGB), into rows of {@code rowWidth} pixels
+     * of {@code out}; pixels of {@code out} beyond the image are left as they are.
+     */
+    public static void pack(BufferedImage img, byte[] out, int rowWidth, boolean bgr) {
+        int first = bgr ? 0 : 16;
+        int last = bgr ? 16 : 0;
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                int v = img.getRGB(x, y);
+                int i = (y * rowWidth + x) * 3;
+                out[i] = (byte) (v >> first);
+                out[i + 1] = (byte) (v >> 8);
+                out[i + 2] = (byte) (v >> last);
             }
         }
     }

@@ -6,11 +6,10 @@ import com.edgeinspect.core.detect.Detection;
 import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.core.metrics.DetectionEvaluator;
 import com.edgeinspect.trainer.data.DatasetFormat;
+import com.edgeinspect.trainer.data.ImageFiles;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
-import javax.imageio.ImageIO;
 
 /**
  * Scores a detector on a still dataset (a public defect dataset, a line's own labelled photos) the way
@@ -26,23 +25,11 @@ public final class ImageEvaluation {
             throws IOException, OrtException {
         long nanos = 0;
         for (ImageEntry e : data.dataset().images()) {
-            Path file = data.imageRoot().resolve(e.file());
-            BufferedImage img = ImageIO.read(file.toFile());
-            if (img == null) {
-                throw new IOException(file + ": not a readable image");
-            }
+            BufferedImage img = ImageFiles.read(data.imageRoot().resolve(e.file()));
             int w = img.getWidth();
             int h = img.getHeight();
             byte[] bgr = new byte[w * h * 3];
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    int v = img.getRGB(x, y);
-                    int i = (y * w + x) * 3;
-                    bgr[i] = (byte) v;
-                    bgr[i + 1] = (byte) (v >> 8);
-                    bgr[i + 2] = (byte) (v >> 16);
-                }
-            }
+            ImageFiles.pack(img, bgr, w, true);
             long t0 = System.nanoTime();
             List<Detection> found = detector.detect(bgr, w, h);
             nanos += System.nanoTime() - t0;

@@ -160,6 +160,7 @@ public final class FitLoop {
                     row.put("step", (double) step);
                     row.put("lr", lr(step));
                     row.putAll(accumulate(samples, classes, objective, step));
+                    requireFinite(row, step);
                     long t0 = System.nanoTime();
                     world.allReduceSum(gradients());
                     if (world.size() > 1) {
@@ -211,6 +212,17 @@ public final class FitLoop {
             out.put(name, (double) values.get(i++).item_float() / shards);
         }
         return out;
+    }
+
+    /** Stops the run before a non-finite loss reaches the weights: its last checkpoint stays intact. */
+    private void requireFinite(Map<String, Double> row, int step) {
+        if (!Double.isFinite(row.get("loss"))) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "%s, step %d: the loss is %s (terms %s); the "
+                    + "run stops, its last checkpoint intact. A learning rate too high for the data diverges so; so "
+                    + "does libtorch on a CPU whose AVX-512 kernels are unsound (trainer/trainer caps them with "
+                    + "DNNL_MAX_CPU_ISA=AVX2; here it is %s)", runDir, step, row.get("loss"), row,
+                    System.getenv().getOrDefault("DNNL_MAX_CPU_ISA", "unset")));
+        }
     }
 
     private TensorVector gradients() {

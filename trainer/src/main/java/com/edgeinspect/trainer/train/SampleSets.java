@@ -7,13 +7,13 @@ import com.edgeinspect.core.dataset.VideoAnnotations;
 import com.edgeinspect.core.detect.DetectorOutputs;
 import com.edgeinspect.trainer.data.AnnotatedVideo;
 import com.edgeinspect.trainer.data.DatasetFormat;
+import com.edgeinspect.trainer.data.ImageFiles;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import javax.imageio.ImageIO;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.Frame;
 
@@ -122,25 +122,14 @@ public final class SampleSets {
         List<Sample> out = new ArrayList<>();
         for (ImageEntry e : data.dataset().images()) {
             Path file = data.imageRoot().resolve(e.file());
-            BufferedImage img = ImageIO.read(file.toFile());
-            if (img == null) {
-                throw new IOException(file + ": not a readable image");
-            }
+            BufferedImage img = ImageFiles.read(file);
             if (img.getWidth() != e.width() || img.getHeight() != e.height()) {
                 throw new IOException(file + ": is " + img.getWidth() + "x" + img.getHeight() + ", its labels say "
                         + e.width() + "x" + e.height());
             }
             byte[] rgb = new byte[w * h * 3];
             java.util.Arrays.fill(rgb, (byte) 128);
-            for (int y = 0; y < img.getHeight(); y++) {
-                for (int x = 0; x < img.getWidth(); x++) {
-                    int v = img.getRGB(x, y);
-                    int i = (y * w + x) * 3;
-                    rgb[i] = (byte) (v >> 16);
-                    rgb[i + 1] = (byte) (v >> 8);
-                    rgb[i + 2] = (byte) v;
-                }
-            }
+            ImageFiles.pack(img, rgb, w, false);
             out.add(new Sample(rgb, w, h, e.annotations()));
         }
         return out;

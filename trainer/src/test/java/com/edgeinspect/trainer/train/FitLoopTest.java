@@ -1,12 +1,15 @@
 package com.edgeinspect.trainer.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.model.DetectorSpec;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,5 +76,25 @@ class FitLoopTest {
             max = Math.max(max, pa.get(i).sub(pc.get(i)).abs().max().item_float());
         }
         assertThat(max).isLessThan(1e-6);
+    }
+
+    @Test
+    void aNonFiniteLossStopsTheRunWithItsLastCheckpointIntact() throws Exception {
+        torch.manual_seed(3);
+        Detector m = new Detector(TINY);
+        FitLoop.Objective hard = hardLoss(m);
+        FitLoop.Objective diverging = (batch, step) -> {
+            FitLoop.Losses l = hard.compute(batch, step);
+            return step < 5 ? l : new FitLoop.Losses(l.total().mul(new Scalar(Double.NaN)), l.terms());
+        };
+        Path run = tmp.resolve("run");
+        FitLoop loop = new FitLoop(m, new FitLoop.Settings(10, 2, 1e-3, 1e-4, 2, 7, 4), run);
+        assertThatThrownBy(() -> loop.run(samples, 5, diverging)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("step 5").hasMessageContaining("NaN").hasMessageContaining("DNNL_MAX_CPU_ISA");
+        assertThat(Files.readString(run.resolve("checkpoint.txt")).trim()).isEqualTo("4");
+        TensorVector p = m.parameters();
+        for (long i = 0; i < p.size(); i++) {
+            assertThat(torch.isfinite(p.get(i)).all().item_bool()).as("parameter %d untouched by the NaN", i).isTrue();
+        }
     }
 }

@@ -40,6 +40,11 @@ public record Box(double x1, double y1, double x2, double y2) {
         return (y1 + y2) / 2;
     }
 
+    /** True when the point (x, y) lies inside the box, edges included. */
+    public boolean contains(double x, double y) {
+        return x >= x1 && x <= x2 && y >= y1 && y <= y2;
+    }
+
     /** Intersection over union; 0 for disjoint boxes. */
     public double iou(Box o) {
         double iw = Math.min(x2, o.x2) - Math.max(x1, o.x1);

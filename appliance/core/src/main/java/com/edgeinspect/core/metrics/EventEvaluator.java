@@ -36,8 +36,7 @@ public final class EventEvaluator {
 
     private VideoAnnotations.Part partAt(int frame, Box box) {
         for (VideoAnnotations.PartBox p : truth.frames().get(frame).parts()) {
-            Box b = p.box();
-            if (box.centerX() >= b.x1() && box.centerX() <= b.x2() && box.centerY() >= b.y1() && box.centerY() <= b.y2()) {
+            if (p.box().contains(box.centerX(), box.centerY())) {
                 return truth.part(p.track());
             }
         }

@@ -127,12 +127,8 @@ public final class EventReplay {
     /** The alerts the tracker and policy raise on frames {@code phase, phase + k, ...}, scored. */
     private static EventEvaluator replay(ApplianceConfig config, AlertPolicy.Model model, VideoAnnotations truth,
             List<List<Detection>> found, int k, int phase) {
-        ApplianceConfig.Tracking tc = config.tracking();
-        ApplianceConfig.Alerts ac = config.alerts();
-        Tracker tracker = new Tracker(new Tracker.Settings(tc.maxSpeedPx(), tc.tolerancePx(), tc.lostAfterFrames()),
-                Manifest.MAX_CLASSES);
-        AlertPolicy policy = new AlertPolicy(new AlertPolicy.Settings(ac.confirmHits(), ac.groupRadiusPx(),
-                ac.cooldownFrames()), "bench", "replay", (x, y) -> null);
+        Tracker tracker = new Tracker(config.tracking().settings(), Manifest.MAX_CLASSES);
+        AlertPolicy policy = new AlertPolicy(config.alerts().settings(), "bench", "replay", (x, y) -> null);
         EventEvaluator eval = new EventEvaluator(truth);
         for (int i = phase; i < found.size(); i += k) {
             for (AlertEvent a : policy.update(i, Instant.EPOCH, tracker.update(i, found.get(i)), model)) {
@@ -156,8 +152,7 @@ public final class EventReplay {
             Box part = partBox(truth.frames().get(i), p.track());
             boolean seen = false;
             for (Detection d : found.get(i)) {
-                if (part != null && d.box().centerX() >= part.x1() && d.box().centerX() <= part.x2()
-                        && d.box().centerY() >= part.y1() && d.box().centerY() <= part.y2()) {
+                if (part != null && part.contains(d.box().centerX(), d.box().centerY())) {
                     best = Math.max(best, d.score());
                     seen = true;
                 }

@@ -1,5 +1,7 @@
 package com.edgeinspect.appliance.config;
 
+import com.edgeinspect.appliance.alert.AlertPolicy;
+import com.edgeinspect.appliance.track.Tracker;
 import com.edgeinspect.core.mqtt.Topics;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -151,6 +153,10 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
             tolerancePx = tolerancePx != null ? tolerancePx : 16.0;
             lostAfterFrames = lostAfterFrames != null ? lostAfterFrames : 12;
         }
+
+        public Tracker.Settings settings() {
+            return new Tracker.Settings(maxSpeedPx, tolerancePx, lostAfterFrames);
+        }
     }
 
     /**
@@ -163,6 +169,10 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
             confirmHits = confirmHits != null ? confirmHits : 4;
             groupRadiusPx = groupRadiusPx != null ? groupRadiusPx : 250.0;
             cooldownFrames = cooldownFrames != null ? cooldownFrames : 30;
+        }
+
+        public AlertPolicy.Settings settings() {
+            return new AlertPolicy.Settings(confirmHits, groupRadiusPx, cooldownFrames);
         }
     }
 
