@@ -15,8 +15,11 @@ import java.util.function.BiFunction;
 
 /**
  * Turns tracks into alerts so that one defective part gives one alert, not one per frame and not one per defect.
- * A track raises an alert once it was seen {@code confirmHits} times with a mean score of at least the model's
- * alert threshold.
+ * A track raises an alert once its evidence suffices: at least {@code confirmHits} sightings, spread over at least
+ * {@code confirmFrames} stream frames, in at least {@code confirmRate} of the frames processed since its first
+ * sighting, with a mean score of at least the model's alert threshold. Span and rate are what make the rule hold at
+ * any processing rate: a box that keeps up with the camera sees a flickering false detection many times in a few
+ * frames, one that processes one frame in six sees a real defect only a few times in a second.
  * A confirmed track that appears within {@code groupRadiusPx} of an open alert's predicted position joins that alert
  * (another defect on the same part, or the same defect after the tracker lost it) and the alert says so with an
  * {@code update}. An alert ends {@code cooldownFrames} after its part was last seen: until then it absorbs
@@ -26,12 +29,16 @@ public final class AlertPolicy {
 
     /**
      * @param confirmHits sightings before a track may raise an alert
+     * @param confirmFrames stream frames from a track's first to its latest sighting before it may raise an alert
+     * @param confirmRate share of the processed frames since its first sighting in which a track must have been seen
      * @param groupRadiusPx confirmed tracks this close to an open alert join it; 0 keeps every track apart
      * @param cooldownFrames frames after the last sighting before an alert ends
      */
-    public record Settings(int confirmHits, double groupRadiusPx, int cooldownFrames) {
+    public record Settings(int confirmHits, int confirmFrames, double confirmRate, double groupRadiusPx,
+            int cooldownFrames) {
         public Settings {
-            if (confirmHits < 1 || groupRadiusPx < 0 || cooldownFrames < 0) {
+            if (confirmHits < 1 || confirmFrames < 0 || !(confirmRate >= 0 && confirmRate <= 1) || groupRadiusPx < 0
+                    || cooldownFrames < 0) {
                 throw new IllegalArgumentException("alert settings out of range");
             }
         }
@@ -69,7 +76,7 @@ public final class AlertPolicy {
                     a.classId = a.lead.classId();
                     out.add(a.event(AlertEvent.UPDATE, frame, time, model));
                 }
-            } else if (t.hits() >= settings.confirmHits() && t.meanScore() >= model.alertThreshold()) {
+            } else if (confirmed(t, model)) {
                 a = nearest(t, frame);
                 if (a == null) {
                     a = new Open(t, frame, zoneAt.apply(t.box().centerX(), t.box().centerY()));
@@ -96,6 +103,11 @@ public final class AlertPolicy {
             }
         }
         return out;
+    }
+
+    private boolean confirmed(Track t, Model model) {
+        return t.hits() >= settings.confirmHits() && t.lastSeen() - t.firstSeen() >= settings.confirmFrames()
+                && t.hits() >= settings.confirmRate() * t.frames() && t.meanScore() >= model.alertThreshold();
     }
 
     /** Alerts not yet ended. */

@@ -20,6 +20,7 @@ public final class Track {
     private double vx;
     private double vy;
     private int hits;
+    private int frames;
     private float bestScore;
 
     Track(long id, Detection d, long sequence, int classes) {
@@ -29,6 +30,7 @@ public final class Track {
         this.box = d.box();
         this.lastSeen = sequence;
         this.hits = 1;
+        this.frames = 1;
         this.bestScore = d.score();
         classScore[d.classId()] += d.score();
     }
@@ -86,6 +88,16 @@ public final class Track {
 
     public int hits() {
         return hits;
+    }
+
+    /** Processed frames since the first sighting, that one included: the chances it had to be seen. */
+    public int frames() {
+        return frames;
+    }
+
+    /** Counts one more processed frame of the track's life (called before it is matched in that frame). */
+    void tick() {
+        frames++;
     }
 
     public long firstSeen() {

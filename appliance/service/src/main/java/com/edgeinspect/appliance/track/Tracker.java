@@ -51,6 +51,8 @@ public final class Tracker {
             if (sequence - t.lastSeen() > settings.lostAfterFrames()) {
                 it.remove();
                 ended.add(t);
+            } else {
+                t.tick();
             }
         }
         boolean[] taken = new boolean[detections.size()];

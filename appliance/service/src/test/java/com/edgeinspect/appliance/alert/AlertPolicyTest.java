@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.LongPredicate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,8 +31,11 @@ class AlertPolicyTest {
     }
 
     final Tracker tracker = new Tracker(new Tracker.Settings(40, 16, 12), 256);
-    final AlertPolicy policy = new AlertPolicy(new AlertPolicy.Settings(3, 150, 30), "box", "line1",
-            (x, y) -> x < 960 ? "left" : "right");
+    AlertPolicy policy = policy(new AlertPolicy.Settings(3, 0, 0, 150, 30));
+
+    static AlertPolicy policy(AlertPolicy.Settings settings) {
+        return new AlertPolicy(settings, "box", "line1", (x, y) -> x < 960 ? "left" : "right");
+    }
     final List<AlertEvent> events = new ArrayList<>();
 
     void run(List<Defect> defects, int frames, int every, double missRate, long seed) {
@@ -99,5 +103,36 @@ class AlertPolicyTest {
             events.addAll(policy.update(f, Instant.EPOCH, tracker.update(f, List.of(new Detection(0, b, 0.9f))), MODEL));
         }
         assertThat(events).isEmpty();
+    }
+
+    /** A defect standing still at (500, 500) detected in the frames {@code seen} accepts, processing 1 in {@code every}. */
+    int alertsFor(AlertPolicy.Settings settings, int frames, int every, LongPredicate seen) {
+        AlertPolicy p = policy(settings);
+        Tracker t = new Tracker(new Tracker.Settings(40, 16, 12), 256);
+        int alerts = 0;
+        for (long f = 0; f < frames; f += every) {
+            List<Detection> found = seen.test(f) ? List.of(new Detection(0, Box.ofXywh(490, 490, 20, 20), 0.8f))
+                    : List.of();
+            alerts += (int) p.update(f, Instant.EPOCH, t.update(f, found), MODEL).stream()
+                    .filter(e -> e.type().equals(AlertEvent.NEW)).count();
+        }
+        return alerts;
+    }
+
+    @Test
+    void evidenceSpanAndRateConfirmTheSameDefectsAtAnyProcessingRate() {
+        AlertPolicy.Settings bySightings = new AlertPolicy.Settings(4, 0, 0, 150, 30);
+        AlertPolicy.Settings byEvidence = new AlertPolicy.Settings(2, 9, 0.5, 150, 30);
+        // A burst of five frames (a sixth of a second at 30 fps): four sightings confirm it, its span does not.
+        assertThat(alertsFor(bySightings, 60, 1, f -> f < 5)).isEqualTo(1);
+        assertThat(alertsFor(byEvidence, 60, 1, f -> f < 5)).isZero();
+        // Seen in one frame of four for two seconds: enough sightings, too rare.
+        assertThat(alertsFor(bySightings, 60, 1, f -> f % 4 == 0)).isEqualTo(1);
+        assertThat(alertsFor(byEvidence, 60, 1, f -> f % 4 == 0)).isZero();
+        // A real defect seen in two of every three processed frames for half a second: one alert at every frame and
+        // at one frame in six (three sightings in all there, too few for four).
+        assertThat(alertsFor(byEvidence, 60, 1, f -> f < 15 && f % 3 != 1)).isEqualTo(1);
+        assertThat(alertsFor(byEvidence, 60, 6, f -> f < 15 && f != 6)).isEqualTo(1);
+        assertThat(alertsFor(bySightings, 60, 6, f -> f < 15 && f != 6)).isZero();
     }
 }

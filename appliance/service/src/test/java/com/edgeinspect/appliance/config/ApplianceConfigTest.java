@@ -62,6 +62,8 @@ class ApplianceConfigTest {
                 .hasMessage("test.yaml: streams[0].detection_threshold: must be in (0, 1)");
         assertThatThrownBy(() -> load(GOOD.replace("[k.pub]", "[k.pub], providers: [gpu]")))
                 .hasMessageContaining("model.providers");
+        assertThatThrownBy(() -> load(GOOD + "alerts: {confirm_rate: 1.5}\n"))
+                .hasMessageStartingWith("test.yaml: alerts: ").hasMessageContaining("0 <= confirm_rate <= 1");
         assertThatThrownBy(() -> load("")).hasMessageContaining("test.yaml");
         assertThatThrownBy(() -> load("streams: [")).hasMessageStartingWith("test.yaml");
     }
