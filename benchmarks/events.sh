@@ -2,7 +2,8 @@
 # Event-level recall and precision of a bundle on the committed test clips, apart from this machine's speed
 # (EventReplay): every frame detected once, then the appliance's tracker and alert policy replayed as a detector that
 # keeps up with one frame in k would feed them, each phase of k; then the defective parts the every-frame replay
-# missed, with the classes of their defects and the best score the detector gave inside them. A few minutes on 2
+# missed, with the classes of their defects and the best score the detector gave inside them (down to 0.05, below
+# the threshold too). A few minutes on 2
 # cores. VARIANTS: settings of the tracker and the alert policy to replay, separated by ';', each the configuration's
 # YAML lines (default: one variant, the defaults). CLIPS: annotated clips (default: the committed test clips).
 # Usage: benchmarks/events.sh [BUNDLE] [STRIDES] [VARIANTS] [CLIP...]   (defaults: models/default.vimodel, 1,2,3,6)

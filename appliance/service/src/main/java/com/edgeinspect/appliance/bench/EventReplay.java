@@ -31,14 +31,19 @@ import org.bytedeco.javacv.Frame;
  * each clip goes through the detector once (whole frame, the bundle's thresholds, its early exit), then the
  * appliance's tracker and alert policy (their configured defaults) replay the detections as a detector that processes
  * one frame in {@code k} would see them, for each {@code k} and each of its {@code k} phases. Each defective part the
- * every-frame replay missed is listed with its defects' classes and the best score the detector gave inside the part:
- * a part never scored near the threshold is the detector's miss, one scored above it the tracker's or the policy's.
+ * every-frame replay missed is listed with its defects' classes and the best score the detector gave inside the part,
+ * down to {@link #FLOOR} (detections are decoded that low once, and the replays keep those at the bundle's threshold):
+ * a part never scored near the threshold is the detector's miss, one scored just below it a threshold's, one scored
+ * above it the tracker's or the policy's.
  *
  * <p>Usage: {@code EventReplay BUNDLE STRIDES VARIANTS CLIP...}: strides comma-separated (e.g. {@code 1,3,6});
  * variants of the tracker's and the policy's settings separated by {@code ;}, each the configuration's YAML lines
  * (e.g. {@code ;tracking: {lost_after_frames: 24}} replays the defaults, then that change)
  */
 public final class EventReplay {
+
+    /** Lowest score decoded, so that a missed part's best score shows how far below the threshold it was. */
+    static final float FLOOR = 0.05f;
 
     private EventReplay() {}
 
@@ -59,7 +64,10 @@ public final class EventReplay {
             AlertPolicy.Model model = new AlertPolicy.Model(m.version(), m.classes(), t.alert());
             for (Path clip : clips) {
                 VideoAnnotations truth = VideoAnnotations.readBeside(clip);
-                List<List<Detection>> found = detect(m, new CenterNetDecoder((float) t.detection(), 100), clip);
+                List<List<Detection>> all = detect(m, new CenterNetDecoder(Math.min(FLOOR, (float) t.detection()), 100),
+                        clip);
+                List<List<Detection>> found = all.stream().map(f -> f.stream()
+                        .filter(d -> d.score() >= t.detection()).toList()).toList();
                 String name = clip.getFileName().toString().replaceFirst("\\.[^.]*$", "");
                 for (int v = 0; v < configs.size(); v++) {
                     for (int k : strides) {
@@ -68,7 +76,7 @@ public final class EventReplay {
                     EventEvaluator every = replay(configs.get(v), model, truth, found, 1, 0);
                     for (VideoAnnotations.Part p : truth.parts()) {
                         if (p.defective() && !every.found(p.track())) {
-                            System.out.println(missed(name + " variant=" + v, truth, found, p));
+                            System.out.println(missed(name + " variant=" + v, truth, found, all, p));
                         }
                     }
                 }
@@ -140,9 +148,12 @@ public final class EventReplay {
         return eval;
     }
 
-    /** One missed part: its defects' classes, frames, and the best detection centred inside it. */
+    /**
+     * One missed part: its defects' classes, frames, the frames with a detection centred inside it at the bundle's
+     * threshold, and the best score inside it down to {@link #FLOOR}.
+     */
     private static String missed(String clip, VideoAnnotations truth, List<List<Detection>> found,
-            VideoAnnotations.Part p) {
+            List<List<Detection>> all, VideoAnnotations.Part p) {
         TreeSet<String> classes = new TreeSet<>();
         truth.defects().stream().filter(d -> d.track() == p.track())
                 .forEach(d -> classes.add(truth.classes().get(d.classId())));
@@ -150,18 +161,23 @@ public final class EventReplay {
         int sightings = 0;
         for (int i = p.firstFrame(); i <= p.lastFrame() && i < found.size(); i++) {
             Box part = partBox(truth.frames().get(i), p.track());
-            boolean seen = false;
-            for (Detection d : found.get(i)) {
-                if (part != null && part.contains(d.box().centerX(), d.box().centerY())) {
+            if (part == null) {
+                continue;
+            }
+            sightings += found.get(i).stream().anyMatch(d -> inside(part, d)) ? 1 : 0;
+            for (Detection d : all.get(i)) {
+                if (inside(part, d)) {
                     best = Math.max(best, d.score());
-                    seen = true;
                 }
             }
-            sightings += seen ? 1 : 0;
         }
         return String.format(Locale.ROOT, "MISSED clip=%s part=%d defects=%s frames=%d-%d frames_with_detection=%d "
                 + "best_score=%.3f", clip, p.track(), String.join(",", classes), p.firstFrame(), p.lastFrame(),
                 sightings, best);
+    }
+
+    private static boolean inside(Box part, Detection d) {
+        return part.contains(d.box().centerX(), d.box().centerY());
     }
 
     private static Box partBox(VideoAnnotations.FrameLabels frame, long track) {
