@@ -144,8 +144,7 @@ final class StreamRunner implements AutoCloseable {
         List<Detection> found = zones.filter(raw);
         long t1 = System.nanoTime();
         Tracker.Step step = tracker.update(f.sequence(), found);
-        double alertThreshold = config.alertThreshold() != null ? config.alertThreshold()
-                : m.bundle().manifest().thresholds().alert();
+        double alertThreshold = config.alertThreshold(m.bundle().manifest().thresholds());
         List<AlertEvent> events = policy.update(f.sequence(), Instant.now(clock), step,
                 new AlertPolicy.Model(m.version(), m.classes(), alertThreshold));
         for (AlertEvent e : events) {
@@ -210,8 +209,7 @@ final class StreamRunner implements AutoCloseable {
 
     /** The decoder at this stream's threshold, remade only when the model's default or the override changes. */
     private CenterNetDecoder decoder(LoadedModel m) {
-        float t = (float) (config.detectionThreshold() != null ? config.detectionThreshold()
-                : m.bundle().manifest().thresholds().detection());
+        float t = (float) config.detectionThreshold(m.bundle().manifest().thresholds());
         if (t != decoderThreshold) {
             decoder = new CenterNetDecoder(t, 100);
             decoderThreshold = t;

@@ -47,11 +47,22 @@ final class BenchSetup {
      * @param model the {@code model} section's keys besides keys and providers, as YAML flow entries, e.g.
      *     {@code bundle: B, early_exit: false}
      * @param loop play the clips over and over, else once
-     * @param sections more top-level sections, YAML lines (e.g. {@code tracking: {max_speed_px: 100}})
+     * @param sections more top-level sections, YAML lines (e.g. {@code tracking: {max_speed_px: 100}}), and
+     *     environment overrides, one {@code EDGEINSPECT__KEY=VALUE} a line, which reach into the streams too (e.g.
+     *     {@code EDGEINSPECT__STREAMS__0__DETECTION_THRESHOLD=0.25})
      */
     static ApplianceConfig config(String device, List<Path> clips, Path state, int brokerPort,
             List<String> trustedKeys, String install, String model, boolean loop, String sections)
             throws ApplianceConfig.Invalid {
+        Map<String, String> env = new java.util.HashMap<>();
+        StringBuilder yamlSections = new StringBuilder();
+        for (String line : sections.split("\n")) {
+            if (line.matches("EDGEINSPECT__\\S+=.*")) {
+                env.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1).trim());
+            } else {
+                yamlSections.append(line).append('\n');
+            }
+        }
         StringBuilder streams = new StringBuilder();
         for (int i = 0; i < clips.size(); i++) {
             streams.append("  - {name: line").append(i + 1).append(", url: \"").append(clips.get(i))
@@ -67,8 +78,7 @@ final class BenchSetup {
                 storage: {dir: "%s"}
                 %s
                 streams:
-                """.formatted(device, brokerPort, brokerPort, model, trustedKeys, install, state, sections) + streams;
-        return ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "benchmark",
-                Map.of());
+                """.formatted(device, brokerPort, brokerPort, model, trustedKeys, install, state, yamlSections) + streams;
+        return ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "benchmark", env);
     }
 }

@@ -38,7 +38,8 @@ import org.bytedeco.javacv.Frame;
  *
  * <p>Usage: {@code EventReplay BUNDLE STRIDES VARIANTS CLIP...}: strides comma-separated (e.g. {@code 1,3,6});
  * variants of the tracker's and the policy's settings separated by {@code ;}, each the configuration's YAML lines
- * (e.g. {@code ;tracking: {lost_after_frames: 24}} replays the defaults, then that change)
+ * (e.g. {@code ;tracking: {lost_after_frames: 24}} replays the defaults, then that change) and environment overrides
+ * ({@code EDGEINSPECT__STREAMS__0__DETECTION_THRESHOLD=0.25}: the first stream's thresholds are the replay's)
  */
 public final class EventReplay {
 
@@ -61,15 +62,20 @@ public final class EventReplay {
         }
         try (LoadedModel m = new ModelLoader(configs.get(0).model()).load(Path.of(bundle))) {
             Manifest.Thresholds t = m.bundle().manifest().thresholds();
-            AlertPolicy.Model model = new AlertPolicy.Model(m.version(), m.classes(), t.alert());
+            float floor = FLOOR;
+            for (ApplianceConfig c : configs) {
+                floor = Math.min(floor, (float) c.streams().get(0).detectionThreshold(t));
+            }
             for (Path clip : clips) {
                 VideoAnnotations truth = VideoAnnotations.readBeside(clip);
-                List<List<Detection>> all = detect(m, new CenterNetDecoder(Math.min(FLOOR, (float) t.detection()), 100),
-                        clip);
-                List<List<Detection>> found = all.stream().map(f -> f.stream()
-                        .filter(d -> d.score() >= t.detection()).toList()).toList();
+                List<List<Detection>> all = detect(m, new CenterNetDecoder(floor, 100), clip);
                 String name = clip.getFileName().toString().replaceFirst("\\.[^.]*$", "");
                 for (int v = 0; v < configs.size(); v++) {
+                    ApplianceConfig.Stream stream = configs.get(v).streams().get(0);
+                    double threshold = stream.detectionThreshold(t);
+                    List<List<Detection>> found = all.stream().map(f -> f.stream()
+                            .filter(d -> d.score() >= threshold).toList()).toList();
+                    AlertPolicy.Model model = new AlertPolicy.Model(m.version(), m.classes(), stream.alertThreshold(t));
                     for (int k : strides) {
                         replayAll(configs.get(v), model, truth, found, name + " variant=" + v, k);
                     }

@@ -2,6 +2,7 @@ package com.edgeinspect.appliance.config;
 
 import com.edgeinspect.appliance.alert.AlertPolicy;
 import com.edgeinspect.appliance.track.Tracker;
+import com.edgeinspect.core.bundle.Manifest;
 import com.edgeinspect.core.mqtt.Topics;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -232,6 +233,16 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
             loop = loop != null && loop;
             zones = zones != null ? List.copyOf(zones) : List.of();
             decoder = decoder != null ? decoder : FFMPEG;
+        }
+
+        /** The score a detection needs on this stream: its override, else the model's. */
+        public double detectionThreshold(Manifest.Thresholds model) {
+            return detectionThreshold != null ? detectionThreshold : model.detection();
+        }
+
+        /** The mean score a track needs to raise an alert on this stream: its override, else the model's. */
+        public double alertThreshold(Manifest.Thresholds model) {
+            return alertThreshold != null ? alertThreshold : model.alert();
         }
 
         public boolean paced() {
