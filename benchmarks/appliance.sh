@@ -7,17 +7,19 @@
 #   end to end            the appliance on the clip paced like a 30 fps camera, looping, embedded broker
 #   frame-to-alert        decode to the broker's PUBACK, p50/p99
 #   memory                RSS sampled every 10 s after a 10 s warm-up
-# Usage: benchmarks/appliance.sh [CLIP] [SECONDS]   (defaults: test-videos/mixed-defects.mp4, 600)
+# Usage: benchmarks/appliance.sh [CLIP] [SECONDS] [MODEL]   (defaults: test-videos/mixed-defects.mp4, 600)
+# MODEL: more keys of the configuration's model section, YAML flow entries, e.g. 'early_exit: false'.
 # JVM options: APPLIANCE_JAVA_OPTS (default -Xmx2g, as ./demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clip="${1:-test-videos/mixed-defects.mp4}"
 seconds="${2:-600}"
+model=("${@:3}")
 # shellcheck source=benchmarks/lib.sh
 source benchmarks/lib.sh
 decode_fps=$(ffmpeg_fps "$clip" 3)
 printf 'decode only (ffmpeg -threads 2): %.1f fps\n' "$decode_fps"
-out=$(bench PipelineBenchmark "$clip" "$seconds")
+out=$(bench PipelineBenchmark "$clip" "$seconds" "${model[@]}")
 min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
 ceiling=$(min "$decode_fps" "$(val detect_fps)")
 ort_ceiling=$(min "$decode_fps" "$(val ort_fps)")

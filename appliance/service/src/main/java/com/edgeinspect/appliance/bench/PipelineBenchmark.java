@@ -28,7 +28,8 @@ import org.bytedeco.javacv.Frame;
  * (decode to PUBACK) and resident memory sampled over the run. {@code benchmarks/appliance.sh} adds FFmpeg's
  * decode-only speed and prints the table.
  *
- * <p>Usage: {@code PipelineBenchmark CLIP SECONDS}
+ * <p>Usage: {@code PipelineBenchmark CLIP SECONDS [MODEL]}: MODEL, more keys of the configuration's {@code model}
+ * section as YAML flow entries (e.g. {@code early_exit: false})
  */
 public final class PipelineBenchmark {
 
@@ -43,11 +44,12 @@ public final class PipelineBenchmark {
         int seconds = Integer.parseInt(args[1]);
         Path state = Files.createTempDirectory("edgeinspect-bench");
         int port = BenchSetup.freePort();
-        ApplianceConfig config = BenchSetup.config("bench", clip, state, port, List.of("models/demo-signing.pub"),
-                "{}");
+        String model = "bundle: models/default.vimodel" + (args.length > 2 ? ", " + args[2] : "");
+        ApplianceConfig config = BenchSetup.config("bench", List.of(clip), state, port,
+                List.of("models/demo-signing.pub"), "{}", model, true, "");
 
         double[] inference = inferenceOnly(config, clip);
-        System.out.printf(Locale.ROOT, "inference only: as the appliance runs it (pre/post-processing, early exit) %.2f "
+        System.out.printf(Locale.ROOT, "inference only: as the appliance runs it (pre/post-processing, graphs) %.2f "
                 + "fps; ONNX Runtime alone on the whole graph (no exit) %.2f fps%n", inference[0], inference[1]);
 
         try (Appliance a = Appliance.start(config)) {
