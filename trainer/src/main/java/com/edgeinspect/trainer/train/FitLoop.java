@@ -219,9 +219,10 @@ public final class FitLoop {
         if (!Double.isFinite(row.get("loss"))) {
             throw new IllegalStateException(String.format(Locale.ROOT, "%s, step %d: the loss is %s (terms %s); the "
                     + "run stops, its last checkpoint intact. A learning rate too high for the data diverges so; so "
-                    + "does libtorch on a CPU whose AVX-512 kernels are unsound (trainer/trainer caps them with "
-                    + "DNNL_MAX_CPU_ISA=AVX2; here it is %s)", runDir, step, row.get("loss"), row,
-                    System.getenv().getOrDefault("DNNL_MAX_CPU_ISA", "unset")));
+                    + "does libtorch on a CPU whose vector kernels are unsound (trainer/trainer caps oneDNN with "
+                    + "DNNL_MAX_CPU_ISA=AVX2, here %s; on some virtual machines only OMP_NUM_THREADS=1 helps, here "
+                    + "%s)", runDir, step, row.get("loss"), row, System.getenv().getOrDefault("DNNL_MAX_CPU_ISA",
+                    "unset"), System.getenv().getOrDefault("OMP_NUM_THREADS", "unset")));
         }
     }
 
