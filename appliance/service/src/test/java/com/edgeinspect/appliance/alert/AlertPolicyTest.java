@@ -31,7 +31,7 @@ class AlertPolicyTest {
     }
 
     final Tracker tracker = new Tracker(new Tracker.Settings(40, 16, 12), 256);
-    AlertPolicy policy = policy(new AlertPolicy.Settings(3, 0, 0, 150, 30));
+    final AlertPolicy policy = policy(new AlertPolicy.Settings(3, 0, 0, 150, 30));
 
     static AlertPolicy policy(AlertPolicy.Settings settings) {
         return new AlertPolicy(settings, "box", "line1", (x, y) -> x < 960 ? "left" : "right");
