@@ -56,6 +56,9 @@ public final class FitLoop {
         Losses compute(Batch batch, int step);
     }
 
+    /** Times a step whose loss or gradients are not finite is computed before the run stops. */
+    static final int ATTEMPTS = 3;
+
     private final Module model;
     private final Settings s;
     private final Path runDir;
@@ -156,15 +159,19 @@ public final class FitLoop {
                     for (int g = 0; g < multipliers.length; g++) {
                         optimizer.param_groups().get(g).options().set_lr(lr(step) * multipliers[g]);
                     }
-                    optimizer.zero_grad();
                     row.put("step", (double) step);
                     row.put("lr", lr(step));
-                    row.putAll(accumulate(samples, classes, objective, step));
-                    requireFinite(row, step);
-                    long t0 = System.nanoTime();
-                    world.allReduceSum(gradients());
-                    if (world.size() > 1) {
-                        row.put("sync_ms", (System.nanoTime() - t0) / 1e6); // waiting for the slowest rank included
+                    for (int attempt = 1; ; attempt++) {
+                        optimizer.zero_grad();
+                        row.putAll(accumulate(samples, classes, objective, step));
+                        long t0 = System.nanoTime();
+                        world.allReduceSum(gradients());
+                        if (world.size() > 1) {
+                            row.put("sync_ms", (System.nanoTime() - t0) / 1e6); // waiting for the slowest rank included
+                        }
+                        if (finite(row, step, attempt)) {
+                            break;
+                        }
                     }
                     optimizer.step();
                 }
@@ -214,16 +221,35 @@ public final class FitLoop {
         return out;
     }
 
-    /** Stops the run before a non-finite loss reaches the weights: its last checkpoint stays intact. */
-    private void requireFinite(Map<String, Double> row, int step) {
-        if (!Double.isFinite(row.get("loss"))) {
-            throw new IllegalStateException(String.format(Locale.ROOT, "%s, step %d: the loss is %s (terms %s); the "
-                    + "run stops, its last checkpoint intact. A learning rate too high for the data diverges so; so "
-                    + "does libtorch on a CPU whose vector kernels are unsound (trainer/trainer caps oneDNN with "
-                    + "DNNL_MAX_CPU_ISA=AVX2, here %s; on some virtual machines only OMP_NUM_THREADS=1 helps, here "
-                    + "%s)", runDir, step, row.get("loss"), row, System.getenv().getOrDefault("DNNL_MAX_CPU_ISA",
-                    "unset"), System.getenv().getOrDefault("OMP_NUM_THREADS", "unset")));
+    /**
+     * Whether a step's loss and summed gradients are finite, so that the step may reach the weights. On some CPUs
+     * (virtual machines among them) libtorch now and then computes NaN where the same step, computed again from the
+     * same weights and batch, is finite: such a step is computed again, up to {@link #ATTEMPTS} times in all, each
+     * time said on stderr. A step non-finite every time diverges for real (e.g. a learning rate too high for the
+     * data): the run stops before the weights are touched, its last checkpoint intact. Every rank holds the same
+     * summed values, so all ranks decide alike.
+     */
+    private boolean finite(Map<String, Double> row, int step, int attempt) {
+        Tensor sum = torch.zeros(1);
+        for (Tensor g : gradients().get()) {
+            sum = sum.add(g.abs().sum());
         }
+        double gradients = sum.item_double();
+        if (Double.isFinite(row.get("loss")) && Double.isFinite(gradients)) {
+            return true;
+        }
+        String what = String.format(Locale.ROOT, "%s, step %d: the loss is %s, the gradients' L1 norm %s (terms %s)",
+                runDir, step, row.get("loss"), gradients, row);
+        if (attempt < ATTEMPTS) {
+            System.err.println(what + "; computing the step again from the same weights (attempt " + (attempt + 1)
+                    + " of " + ATTEMPTS + ")");
+            return false;
+        }
+        throw new IllegalStateException(String.format(Locale.ROOT, "%s, the same %d times: the run stops, its last "
+                + "checkpoint intact. A learning rate too high for the data diverges so; so does libtorch on a CPU "
+                + "whose vector kernels are unsound (trainer/trainer caps oneDNN with DNNL_MAX_CPU_ISA=AVX2, here %s; "
+                + "OMP_NUM_THREADS here %s)", what, ATTEMPTS, System.getenv().getOrDefault("DNNL_MAX_CPU_ISA",
+                "unset"), System.getenv().getOrDefault("OMP_NUM_THREADS", "unset")));
     }
 
     private TensorVector gradients() {
