@@ -58,7 +58,7 @@ public final class PrunedStart {
 
     public PrunedStart(Detector teacher, DetectorSpec shape, Beta beta) {
         List<long[]> selection = Pruning.selection(teacher, shape);
-        this.student = Pruning.prune(teacher, shape);
+        this.student = Pruning.prune(teacher, shape, selection);
         this.beta = beta;
         DetectorSpec base = teacher.spec();
         multiplier = new double[selection.size()];

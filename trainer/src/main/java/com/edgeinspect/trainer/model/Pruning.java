@@ -77,8 +77,12 @@ public final class Pruning {
 
     /** A network of shape {@code target} holding the most important channels of {@code base}. */
     public static Detector prune(Detector base, DetectorSpec target) {
+        return prune(base, target, selection(base, target));
+    }
+
+    /** A network of shape {@code target} holding the channels of {@code base} that {@code selection} names. */
+    public static Detector prune(Detector base, DetectorSpec target, List<long[]> selection) {
         Map<Integer, Tensor> kept = new LinkedHashMap<>();
-        List<long[]> selection = selection(base, target);
         for (int g = 0; g <= NECK; g++) {
             kept.put(g, torch.tensor(selection.get(g)));
         }
