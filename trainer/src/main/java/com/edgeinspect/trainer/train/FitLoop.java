@@ -57,7 +57,7 @@ public final class FitLoop {
     }
 
     /** Times a step whose loss or gradients are not finite is computed before the run stops. */
-    static final int ATTEMPTS = 3;
+    static final int ATTEMPTS = 5;
 
     private final Module model;
     private final Settings s;

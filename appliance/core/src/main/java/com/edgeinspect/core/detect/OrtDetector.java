@@ -261,7 +261,10 @@ public final class OrtDetector implements AutoCloseable {
 
     private static float[] floats(OrtSession.Result r, String name) throws OrtException {
         OnnxTensor t = (OnnxTensor) r.get(name).orElseThrow(() -> new IllegalStateException("model has no output " + name));
-        FloatBuffer b = t.getFloatBuffer();
+        FloatBuffer b = t.getFloatBuffer(); // a fresh copy on the Java heap: its array is ours, no second copy
+        if (b.hasArray() && b.arrayOffset() == 0 && b.position() == 0 && b.remaining() == b.array().length) {
+            return b.array();
+        }
         float[] out = new float[b.remaining()];
         b.get(out);
         return out;

@@ -84,4 +84,28 @@ class CenterNetDecoderTest {
         assertThat(in[18]).isZero(); // was white in the 20-wide frame, padding now
         assertThat(in[19]).isZero();
     }
+
+    @Test
+    void aRegionOfInterestIsConvertedPixelForPixel() {
+        int fw = 40;
+        int fh = 30;
+        byte[] bgr = new byte[fw * fh * 3];
+        new java.util.Random(7).nextBytes(bgr);
+        int x0 = 5;
+        int y0 = 3;
+        int w = 21;
+        int h = 17;
+        float[] in = Preprocessor.toArray(new Preprocessor().apply(bgr, fw, x0, y0, w, h));
+        int pw = Preprocessor.aligned(w);
+        int plane = pw * Preprocessor.aligned(h);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int src = ((y0 + y) * fw + x0 + x) * 3;
+                for (int c = 0; c < 3; c++) { // planes R, G, B from packed B, G, R
+                    float expected = DetectorOutputs.normalise((bgr[src + 2 - c] & 255) / 255f);
+                    assertThat(in[c * plane + y * pw + x]).as("plane %d at (%d, %d)", c, x, y).isEqualTo(expected);
+                }
+            }
+        }
+    }
 }
