@@ -239,8 +239,16 @@ public final class OrtDetector implements AutoCloseable {
      * output by name (smoke tests, golden data).
      */
     public Map<String, float[]> raw(float[] input, long[] shape) throws OrtException {
+        return raw(FloatBuffer.wrap(input), shape);
+    }
+
+    /**
+     * As {@link #raw(float[], long[])}. ONNX Runtime reads a direct, native-order buffer (what {@link Preprocessor}
+     * gives) in place and copies any other into a new direct buffer first (about 70 ms for a 1080p input here).
+     */
+    public Map<String, float[]> raw(FloatBuffer input, long[] shape) throws OrtException {
         Map<String, float[]> out = new java.util.LinkedHashMap<>();
-        try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
+        try (OnnxTensor in = OnnxTensor.createTensor(env, input, shape);
                 OrtSession.Result r = session.run(Map.of(DetectorOutputs.INPUT, in))) {
             all(r, out);
             if (stageTwo != null) {

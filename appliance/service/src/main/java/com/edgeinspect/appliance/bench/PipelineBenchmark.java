@@ -8,6 +8,7 @@ import com.edgeinspect.appliance.source.FfmpegSource;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.core.detect.Preprocessor;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,11 +68,17 @@ public final class PipelineBenchmark {
             long[] end = counters(a);
             long rss1 = BenchSetup.rssKb();
             String metrics = a.metrics();
+            String alert = "edgeinspect_alert_latency";
+            String handed = "edgeinspect_frame_latency";
+            String detect = "edgeinspect_inference";
             System.out.printf(Locale.ROOT, "RESULT decoded_fps=%.2f e2e_fps=%.2f dropped=%d alert_p50_ms=%.1f "
                     + "alert_p99_ms=%.1f alerts=%s rss_start_mb=%.0f rss_end_mb=%.0f rss_max_mb=%.0f ort_fps=%.2f "
-                    + "detect_fps=%.2f%n", (end[0] - start[0]) / elapsed, (end[1] - start[1]) / elapsed,
-                    end[2] - start[2], quantile(metrics, 0.5) * 1000, quantile(metrics, 0.99) * 1000,
-                    count(metrics), rss0 / 1024.0, rss1 / 1024.0, rssMax / 1024.0, inference[1], inference[0]);
+                    + "detect_fps=%.2f inference_p50_ms=%.1f inference_p99_ms=%.1f handed_p50_ms=%.1f "
+                    + "handed_p99_ms=%.1f%n", (end[0] - start[0]) / elapsed, (end[1] - start[1]) / elapsed,
+                    end[2] - start[2], quantile(metrics, alert, 0.5), quantile(metrics, alert, 0.99),
+                    count(metrics), rss0 / 1024.0, rss1 / 1024.0, rssMax / 1024.0, inference[1], inference[0],
+                    quantile(metrics, detect, 0.5), quantile(metrics, detect, 0.99), quantile(metrics, handed, 0.5),
+                    quantile(metrics, handed, 0.99));
         }
     }
 
@@ -109,7 +116,7 @@ public final class PipelineBenchmark {
                 m.detector().detect(f, w, h);
             }
             double detectFps = frames.size() / ((System.nanoTime() - t0) / 1e9);
-            float[] input = Preprocessor.toArray(new Preprocessor().apply(frames.get(0), w, h));
+            FloatBuffer input = new Preprocessor().apply(frames.get(0), w, h); // as the appliance feeds it
             long[] shape = {1, 3, Preprocessor.aligned(h), Preprocessor.aligned(w)};
             int runs = 20;
             // The single graph, opened as the appliance opens a model (its session options, this box's threads).
@@ -136,12 +143,16 @@ public final class PipelineBenchmark {
             ((Number) s.get("dropped")).longValue()};
     }
 
-    /** A latency quantile from the Prometheus histogram, as Prometheus computes it (linear within a bucket). */
-    private static double quantile(String metrics, double q) {
+    /**
+     * A quantile in milliseconds of a latency histogram ({@code metric}, e.g. {@code edgeinspect_inference}; one
+     * stream), as Prometheus computes it from the buckets (linear within a bucket).
+     */
+    private static double quantile(String metrics, String metric, double q) {
         List<double[]> buckets = new ArrayList<>();
         for (String line : metrics.split("\n")) {
-            if (line.startsWith("edgeinspect_alert_latency_seconds_bucket{le=\"")) {
-                String le = line.substring(line.indexOf('"') + 1, line.lastIndexOf('"'));
+            if (line.startsWith(metric + "_seconds_bucket{")) {
+                int at = line.indexOf("le=\"") + 4;
+                String le = line.substring(at, line.indexOf('"', at));
                 buckets.add(new double[] {le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le),
                     Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))});
             }
@@ -154,7 +165,7 @@ public final class PipelineBenchmark {
         double below = 0;
         for (double[] b : buckets) {
             if (b[1] >= rank) {
-                return Double.isInfinite(b[0]) ? lower : lower + (b[0] - lower) * (rank - below) / (b[1] - below);
+                return 1000 * (Double.isInfinite(b[0]) ? lower : lower + (b[0] - lower) * (rank - below) / (b[1] - below));
             }
             lower = b[0];
             below = b[1];
