@@ -55,8 +55,11 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     private final long startedNanos = System.nanoTime();
     private final Metrics metrics = new Metrics();
     private final List<StreamRunner> streams = new ArrayList<>();
-    /** Spool sequence of each alert message sent since start, to its frame's decode time (alert latency). */
-    private final Map<Long, Long> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Alerts on their way to the broker by spool sequence: when their frame was decoded and when they were on disk
+     * (alert latency, delivery time).
+     */
+    private final Map<Long, long[]> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong newAlerts = new java.util.concurrent.atomic.AtomicLong();
     /** Messages sent without the spool because the disk refused them. */
     private final java.util.concurrent.atomic.AtomicLong unspooled = new java.util.concurrent.atomic.AtomicLong();
@@ -132,9 +135,11 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         publisher = new AlertPublisher(spool, mqtt, seq -> {
             // Delivery is in order: anything older was delivered or dropped by a full spool.
             inFlight.keySet().removeIf(k -> k < seq);
-            Long decoded = inFlight.remove(seq);
-            if (decoded != null) {
-                metrics.alertLatency().record(System.nanoTime() - decoded, TimeUnit.NANOSECONDS);
+            long[] times = inFlight.remove(seq);
+            if (times != null) {
+                long now = System.nanoTime();
+                metrics.alertLatency().record(now - times[0], TimeUnit.NANOSECONDS);
+                metrics.alertDelivery().record(now - times[1], TimeUnit.NANOSECONDS);
             }
         });
         for (ApplianceConfig.Stream s : config.streams()) {
@@ -239,7 +244,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
             synchronized (spool) { // the publisher cannot take the message before its latency clock is recorded
                 long seq = spool.append(topic, 1, payload, bulk);
                 if (decodedNanos >= 0) {
-                    inFlight.put(seq, decodedNanos);
+                    inFlight.put(seq, new long[] {decodedNanos, System.nanoTime()});
                 }
             }
         } catch (IOException x) {

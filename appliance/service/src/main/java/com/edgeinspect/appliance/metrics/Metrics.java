@@ -48,8 +48,17 @@ public final class Metrics {
             .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
             .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
 
+    private final Timer alertDelivery = Timer.builder("edgeinspect_alert_delivery")
+            .description("from the alert on disk in the spool to the broker's acknowledgement")
+            .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+
     public Timer alertLatency() {
         return alertLatency;
+    }
+
+    public Timer alertDelivery() {
+        return alertDelivery;
     }
 
     public void alert(String stream, String className) {
