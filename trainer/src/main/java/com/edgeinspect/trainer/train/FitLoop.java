@@ -18,6 +18,7 @@ import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.OptimizerParamGroup;
 import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.Scalar;
@@ -161,7 +162,12 @@ public final class FitLoop {
                     }
                     row.put("step", (double) step);
                     row.put("lr", lr(step));
+                    Tensor[] buffers = model.buffers().get(); // running statistics the forward passes update
+                    Tensor[] before = java.util.Arrays.stream(buffers).map(Tensor::clone).toArray(Tensor[]::new);
                     for (int attempt = 1; ; attempt++) {
+                        if (attempt > 1) {
+                            restore(buffers, before);
+                        }
                         optimizer.zero_grad();
                         row.putAll(accumulate(samples, classes, objective, step));
                         long t0 = System.nanoTime();
@@ -225,7 +231,7 @@ public final class FitLoop {
      * Whether a step's loss and summed gradients are finite, so that the step may reach the weights. On some CPUs
      * (virtual machines among them) libtorch now and then computes NaN where the same step, computed again from the
      * same weights and batch, is finite: such a step is computed again, up to {@link #ATTEMPTS} times in all, each
-     * time said on stderr. A step non-finite every time diverges for real (e.g. a learning rate too high for the
+     * time said on stderr, with the buffers (BatchNorm's running statistics, observers) as they were before it. A step non-finite every time diverges for real (e.g. a learning rate too high for the
      * data): the run stops before the weights are touched, its last checkpoint intact. Every rank holds the same
      * summed values, so all ranks decide alike.
      */
@@ -250,6 +256,15 @@ public final class FitLoop {
                 + "whose vector kernels are unsound (trainer/trainer caps oneDNN with DNNL_MAX_CPU_ISA=AVX2, here %s; "
                 + "OMP_NUM_THREADS here %s)", what, ATTEMPTS, System.getenv().getOrDefault("DNNL_MAX_CPU_ISA",
                 "unset"), System.getenv().getOrDefault("OMP_NUM_THREADS", "unset")));
+    }
+
+    /** Puts back the buffers a non-finite attempt's forward passes changed (possibly to NaN). */
+    private static void restore(Tensor[] buffers, Tensor[] before) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (int i = 0; i < buffers.length; i++) {
+                buffers[i].copy_(before[i]);
+            }
+        }
     }
 
     private TensorVector gradients() {

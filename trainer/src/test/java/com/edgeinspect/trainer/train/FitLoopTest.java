@@ -118,17 +118,23 @@ class FitLoopTest {
                         l.terms());
             }
             if (step == 5 && calls[1]++ == 0) {
-                return new FitLoop.Losses(l.total().mul(new Scalar(Double.NaN)), l.terms());
+                // a NaN forward: the loss and BatchNorm's running statistics turn NaN
+                Batch poisoned = new Batch(batch.image().mul(new Scalar(Double.NaN)), batch.heatmap(), batch.size(),
+                        batch.offset(), batch.centreMask(), batch.weight());
+                return hard.compute(poisoned, step);
             }
             return l;
         };
         new FitLoop(m, settings, tmp.resolve("faulty")).run(samples, 5, faulty);
 
         assertThat(calls).containsExactly(2, 2);
-        TensorVector pa = clean.parameters();
-        TensorVector pb = m.parameters();
-        for (long i = 0; i < pa.size(); i++) {
-            assertThat(pa.get(i).equal(pb.get(i))).as("parameter %d as in the undisturbed run", i).isTrue();
+        for (boolean buffers : new boolean[] {false, true}) {
+            TensorVector a = buffers ? clean.buffers() : clean.parameters();
+            TensorVector b = buffers ? m.buffers() : m.parameters();
+            for (long i = 0; i < a.size(); i++) {
+                assertThat(a.get(i).equal(b.get(i))).as("%s %d as in the undisturbed run",
+                        buffers ? "buffer" : "parameter", i).isTrue();
+            }
         }
     }
 }
