@@ -30,6 +30,12 @@ class FitLoopTest {
         samples = SampleSets.fromVideos(List.of(Path.of("../test-videos/mixed-defects.mp4")), 30, 96, 1, 0.5, 1);
     }
 
+    /** A fresh tiny detector, its weights drawn after seeding libtorch with {@code seed}. */
+    static Detector seeded(long seed) {
+        torch.manual_seed(seed);
+        return new Detector(TINY);
+    }
+
     static FitLoop.Objective hardLoss(Detector m) {
         return DetectionLoss.objective(m);
     }
@@ -42,8 +48,7 @@ class FitLoopTest {
 
     @Test
     void lossFallsOnRealCrops() throws Exception {
-        torch.manual_seed(3);
-        Detector m = new Detector(TINY);
+        Detector m = seeded(3);
         FitLoop loop = new FitLoop(m, new FitLoop.Settings(40, 4, 3e-3, 1e-4, 5, 7, 100), tmp.resolve("run"));
         List<Map<String, Double>> log = loop.run(samples, 5, hardLoss(m));
         double first = log.subList(0, 5).stream().mapToDouble(r -> r.get("loss")).average().orElseThrow();
@@ -57,16 +62,13 @@ class FitLoopTest {
     @Test
     void resumedRunEqualsUnbrokenRun() throws Exception {
         FitLoop.Settings full = new FitLoop.Settings(12, 2, 1e-3, 1e-4, 3, 9, 6);
-        torch.manual_seed(5);
-        Detector a = new Detector(TINY);
+        Detector a = seeded(5);
         new FitLoop(a, full, tmp.resolve("a")).run(samples, 5, hardLoss(a));
 
-        torch.manual_seed(5);
-        Detector b = new Detector(TINY);
+        Detector b = seeded(5);
         new FitLoop(b, full, tmp.resolve("b")).run(samples, 5, hardLoss(b), 5);
         // "Crash" after step 5, then a new process with the full plan resumes from the checkpoint.
-        torch.manual_seed(99);
-        Detector c = new Detector(TINY);
+        Detector c = seeded(99);
         new FitLoop(c, full, tmp.resolve("b")).run(samples, 5, hardLoss(c));
 
         TensorVector pa = a.parameters();
@@ -80,8 +82,7 @@ class FitLoopTest {
 
     @Test
     void aNonFiniteLossStopsTheRunWithItsLastCheckpointIntact() throws Exception {
-        torch.manual_seed(3);
-        Detector m = new Detector(TINY);
+        Detector m = seeded(3);
         FitLoop.Objective hard = hardLoss(m);
         FitLoop.Objective diverging = (batch, step) -> {
             FitLoop.Losses l = hard.compute(batch, step);
@@ -102,12 +103,10 @@ class FitLoopTest {
     @Test
     void aStepComputedNonFiniteOnceIsComputedAgainAndTheRunEqualsAnUndisturbedOne() throws Exception {
         FitLoop.Settings settings = new FitLoop.Settings(8, 2, 1e-3, 1e-4, 2, 7, 100);
-        torch.manual_seed(3);
-        Detector clean = new Detector(TINY);
+        Detector clean = seeded(3);
         new FitLoop(clean, settings, tmp.resolve("clean")).run(samples, 5, hardLoss(clean));
 
-        torch.manual_seed(3);
-        Detector m = new Detector(TINY);
+        Detector m = seeded(3);
         FitLoop.Objective hard = hardLoss(m);
         int[] calls = new int[2];
         FitLoop.Objective faulty = (batch, step) -> {
