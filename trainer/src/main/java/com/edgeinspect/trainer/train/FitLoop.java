@@ -171,11 +171,12 @@ public final class FitLoop {
                         optimizer.zero_grad();
                         row.putAll(accumulate(samples, classes, objective, step));
                         long t0 = System.nanoTime();
-                        world.allReduceSum(gradients());
+                        TensorVector gradients = gradients();
+                        world.allReduceSum(gradients);
                         if (world.size() > 1) {
                             row.put("sync_ms", (System.nanoTime() - t0) / 1e6); // waiting for the slowest rank included
                         }
-                        if (finite(row, step, attempt)) {
+                        if (finite(row, gradients, step, attempt)) {
                             break;
                         }
                     }
@@ -235,9 +236,9 @@ public final class FitLoop {
      * data): the run stops before the weights are touched, its last checkpoint intact. Every rank holds the same
      * summed values, so all ranks decide alike.
      */
-    private boolean finite(Map<String, Double> row, int step, int attempt) {
+    private boolean finite(Map<String, Double> row, TensorVector summed, int step, int attempt) {
         Tensor sum = torch.zeros(1);
-        for (Tensor g : gradients().get()) {
+        for (Tensor g : summed.get()) {
             sum = sum.add(g.abs().sum());
         }
         double gradients = sum.item_double();
