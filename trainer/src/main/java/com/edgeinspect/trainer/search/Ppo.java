@@ -1,8 +1,10 @@
 package com.edgeinspect.trainer.search;
 
 import com.edgeinspect.trainer.model.Conv;
+import com.edgeinspect.trainer.train.FiniteStep;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
@@ -18,8 +20,9 @@ import org.bytedeco.pytorch.global.torch;
  * Proximal policy optimisation (Schulman et al., 2017) for discrete actions: actor-critic, generalised advantage
  * estimation (GAE), the clipped surrogate objective, a value loss and an entropy bonus, several epochs of shuffled
  * minibatches per rollout, running observation normalisation and per-minibatch advantage normalisation, global
- * gradient-norm clipping. Every random draw (actions, shuffles, episode seeds) derives from the seed and the update
- * number, so a run is reproducible and can resume at any update.
+ * gradient-norm clipping; a minibatch step whose loss or gradients are not finite is computed again, and stops the
+ * search if it stays so ({@link FiniteStep}). Every random draw (actions, shuffles, episode seeds) derives from the
+ * seed and the update number, so a run is reproducible and can resume at any update.
  */
 public final class Ppo {
 
@@ -197,28 +200,28 @@ public final class Ppo {
                     }
                     Tensor advantage = torch.tensor(ad);
                     advantage = advantage.sub(advantage.mean()).div(advantage.std().add(new Scalar(1e-8)));
-                    Tensor all = net.logits(torch.tensor(x).view(m, obs[0].length));
-                    Tensor newLogp = all.gather(1, torch.tensor(a).view(m, 1)).squeeze(1);
-                    Tensor ratio = torch.exp(newLogp.sub(torch.tensor(lp)));
-                    Tensor clipped = ratio.clamp(new ScalarOptional(new Scalar(1 - s.clip())),
-                            new ScalarOptional(new Scalar(1 + s.clip())));
-                    Tensor policyLoss = torch.min(ratio.mul(advantage), clipped.mul(advantage)).mean().neg();
-                    Tensor valueLoss = net.value(torch.tensor(x).view(m, obs[0].length)).sub(torch.tensor(rt))
-                            .pow(new Scalar(2)).mean();
-                    Tensor entropy = torch.exp(all).mul(all).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional())
-                            .mean().neg();
-                    Tensor loss = policyLoss.add(valueLoss.mul(new Scalar(s.valueCoef())))
-                            .sub(entropy.mul(new Scalar(s.entropyCoef())));
-                    optimizer.zero_grad();
-                    loss.backward();
-                    clipGradients();
+                    Tensor input = torch.tensor(x).view(m, obs[0].length);
+                    String where = String.format(Locale.ROOT, "PPO update %d, epoch %d, minibatch at %d", updates,
+                            epoch, from);
+                    Terms t;
+                    double norm;
+                    for (int attempt = 1; ; attempt++) {
+                        t = terms(input, torch.tensor(a).view(m, 1), torch.tensor(lp), advantage, torch.tensor(rt));
+                        optimizer.zero_grad();
+                        t.loss().backward();
+                        norm = gradientNorm();
+                        if (FiniteStep.check(where, t.loss().item_double(), norm, attempt)) {
+                            break;
+                        }
+                    }
+                    clipGradients(norm);
                     optimizer.step();
                     try (NoGradGuard g = new NoGradGuard()) {
-                        sums[0] += policyLoss.item_float();
-                        sums[1] += valueLoss.item_float();
-                        sums[2] += entropy.item_float();
-                        sums[3] += torch.tensor(lp).sub(newLogp).mean().item_float();
-                        sums[4] += ratio.sub(new Scalar(1)).abs().gt(new Scalar(s.clip())).to(torch.ScalarType.Float)
+                        sums[0] += t.policy().item_float();
+                        sums[1] += t.value().item_float();
+                        sums[2] += t.entropy().item_float();
+                        sums[3] += torch.tensor(lp).sub(t.logp()).mean().item_float();
+                        sums[4] += t.ratio().sub(new Scalar(1)).abs().gt(new Scalar(s.clip())).to(torch.ScalarType.Float)
                                 .mean().item_float();
                     }
                     batches++;
@@ -230,21 +233,42 @@ public final class Ppo {
                 sums[3] / batches, sums[4] / batches);
     }
 
-    private void clipGradients() {
-        TensorVector params = net.parameters();
+    /** One minibatch's objective and the parts the update reports. */
+    private record Terms(Tensor loss, Tensor policy, Tensor value, Tensor entropy, Tensor ratio, Tensor logp) {}
+
+    private Terms terms(Tensor input, Tensor actions, Tensor oldLogp, Tensor advantage, Tensor returns) {
+        Tensor all = net.logits(input);
+        Tensor logp = all.gather(1, actions).squeeze(1);
+        Tensor ratio = torch.exp(logp.sub(oldLogp));
+        Tensor clipped = ratio.clamp(new ScalarOptional(new Scalar(1 - s.clip())),
+                new ScalarOptional(new Scalar(1 + s.clip())));
+        Tensor policy = torch.min(ratio.mul(advantage), clipped.mul(advantage)).mean().neg();
+        Tensor value = net.value(input).sub(returns).pow(new Scalar(2)).mean();
+        Tensor entropy = torch.exp(all).mul(all).sum(new long[] {1}, false,
+                new org.bytedeco.pytorch.ScalarTypeOptional()).mean().neg();
+        Tensor loss = policy.add(value.mul(new Scalar(s.valueCoef()))).sub(entropy.mul(new Scalar(s.entropyCoef())));
+        return new Terms(loss, policy, value, entropy, ratio, logp);
+    }
+
+    /** The global L2 norm of the gradients (NaN or infinite when any gradient is). */
+    private double gradientNorm() {
         double total = 0;
-        for (long i = 0; i < params.size(); i++) {
-            Tensor g = params.get(i).grad();
+        for (Tensor p : net.parameters().get()) {
+            Tensor g = p.grad();
             if (g.defined()) {
-                double norm = g.norm().item_float();
+                double norm = g.norm().item_double();
                 total += norm * norm;
             }
         }
-        double scale = s.maxGradNorm() / (Math.sqrt(total) + 1e-6);
+        return Math.sqrt(total);
+    }
+
+    private void clipGradients(double norm) {
+        double scale = s.maxGradNorm() / (norm + 1e-6);
         if (scale < 1) {
             try (NoGradGuard ng = new NoGradGuard()) {
-                for (long i = 0; i < params.size(); i++) {
-                    Tensor g = params.get(i).grad();
+                for (Tensor p : net.parameters().get()) {
+                    Tensor g = p.grad();
                     if (g.defined()) {
                         g.mul_(new Scalar(scale));
                     }

@@ -57,9 +57,6 @@ public final class FitLoop {
         Losses compute(Batch batch, int step);
     }
 
-    /** Times a step whose loss or gradients are not finite is computed before the run stops. */
-    static final int ATTEMPTS = 5;
-
     private final Module model;
     private final Settings s;
     private final Path runDir;
@@ -229,34 +226,17 @@ public final class FitLoop {
     }
 
     /**
-     * Whether a step's loss and summed gradients are finite, so that the step may reach the weights. On some CPUs
-     * (virtual machines among them) libtorch now and then computes NaN where the same step, computed again from the
-     * same weights and batch, is finite: such a step is computed again, up to {@link #ATTEMPTS} times in all, each
-     * time said on stderr, with the buffers (BatchNorm's running statistics, observers) as they were before it. A step non-finite every time diverges for real (e.g. a learning rate too high for the
-     * data): the run stops before the weights are touched, its last checkpoint intact. Every rank holds the same
-     * summed values, so all ranks decide alike.
+     * Whether a step's loss and summed gradients are finite (see {@link FiniteStep}); a step computed again starts
+     * from the buffers (BatchNorm's running statistics, observers) as they were before it. The run stops with its last
+     * checkpoint intact. Every rank holds the same summed values, so all ranks decide alike.
      */
     private boolean finite(Map<String, Double> row, TensorVector summed, int step, int attempt) {
         Tensor sum = torch.zeros(1);
         for (Tensor g : summed.get()) {
             sum = sum.add(g.abs().sum());
         }
-        double gradients = sum.item_double();
-        if (Double.isFinite(row.get("loss")) && Double.isFinite(gradients)) {
-            return true;
-        }
-        String what = String.format(Locale.ROOT, "%s, step %d: the loss is %s, the gradients' L1 norm %s (terms %s)",
-                runDir, step, row.get("loss"), gradients, row);
-        if (attempt < ATTEMPTS) {
-            System.err.println(what + "; computing the step again from the same weights (attempt " + (attempt + 1)
-                    + " of " + ATTEMPTS + ")");
-            return false;
-        }
-        throw new IllegalStateException(String.format(Locale.ROOT, "%s, the same %d times: the run stops, its last "
-                + "checkpoint intact. A learning rate too high for the data diverges so; so does libtorch on a CPU "
-                + "whose vector kernels are unsound (trainer/trainer caps oneDNN with DNNL_MAX_CPU_ISA=AVX2, here %s; "
-                + "OMP_NUM_THREADS here %s)", what, ATTEMPTS, System.getenv().getOrDefault("DNNL_MAX_CPU_ISA",
-                "unset"), System.getenv().getOrDefault("OMP_NUM_THREADS", "unset")));
+        return FiniteStep.check(String.format(Locale.ROOT, "%s, step %d (terms %s)", runDir, step, row),
+                row.get("loss"), sum.item_double(), attempt);
     }
 
     /** Puts back the buffers a non-finite attempt's forward passes changed (possibly to NaN). */

@@ -1,6 +1,7 @@
 package com.edgeinspect.trainer.search;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.SplittableRandom;
@@ -97,6 +98,37 @@ class PpoTest {
             assertThat(a.step(new Corridor())).isEqualTo(b.step(new Corridor()));
         }
         assertThat(a.probabilities(new Corridor().reset(0))).containsExactly(b.probabilities(new Corridor().reset(0)));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aNonFiniteObjectiveStopsTheUpdateBeforeThePolicyTurnsNaN() {
+        Ppo ppo = new Ppo(1, 4, settings(1));
+        Environment broken = new Environment() {
+            @Override
+            public int observationSize() {
+                return 1;
+            }
+
+            @Override
+            public int actions() {
+                return 4;
+            }
+
+            @Override
+            public float[] reset(long seed) {
+                return new float[] {1};
+            }
+
+            @Override
+            public Step step(int action) {
+                return new Step(new float[] {1}, Double.NaN, true); // e.g. an accuracy estimate that failed
+            }
+        };
+
+        assertThatThrownBy(() -> ppo.step(broken)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("PPO update 0, epoch 0").hasMessageContaining("the same 5 times");
+        // Without the check the NaN gradients would have reached the weights through the optimiser step.
+        assertThat(java.util.Arrays.stream(ppo.probabilities(new float[] {1}))).allMatch(Double::isFinite);
     }
 
     @ParameterizedTest
