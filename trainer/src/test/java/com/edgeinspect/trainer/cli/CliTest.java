@@ -71,7 +71,7 @@ class CliTest {
         Manifest m = b.manifest();
         assertThat(m.version()).isEqualTo("1.0.0");
         assertThat(m.golden()).hasSize(2);
-        assertThat(m.metrics()).containsKeys("map50", "ap50PerClass");
+        assertThat(m.metrics()).containsKeys("map50", "ap50PerClass", "ap10PerClass");
         assertThat(m.provenance()).containsKey("run");
         try (OrtDetector d = new OrtDetector(b.model(), m.classes().size(), List.of(OrtDetector.Provider.CPU), 1,
                 new CenterNetDecoder(0.3f, 10))) {
