@@ -79,8 +79,9 @@ final class EvalCommand implements Callable<Integer> {
         System.out.println("| class | truths | AP@0.5 | AP@0.1 | precision@" + threshold + " | recall@" + threshold
                 + " |");
         System.out.println("|---|---|---|---|---|---|");
+        List<DetectionEvaluator.ClassResult> strict = ev.perClass(0.5);
         List<DetectionEvaluator.ClassResult> loose = ev.perClass(0.1);
-        for (DetectionEvaluator.ClassResult r : ev.perClass(0.5)) {
+        for (DetectionEvaluator.ClassResult r : strict) {
             double[] pr = r.atScore(threshold);
             System.out.printf(Locale.ROOT, "| %s | %d | %.4f | %.4f | %.3f | %.3f |%n", classes.get(r.classId()),
                     r.truths(), r.ap(), loose.get(r.classId()).ap(), pr[0], pr[1]);
@@ -100,19 +101,19 @@ final class EvalCommand implements Callable<Integer> {
             r.put("map50", round(ev.map(0.5)));
             r.put("map50to95", round(ev.mapCoco()));
             r.put("inferenceMsCpu", round(ms));
-            Map<String, Object> perClass = new LinkedHashMap<>();
-            for (DetectionEvaluator.ClassResult c : ev.perClass(0.5)) {
-                perClass.put(classes.get(c.classId()), round(c.ap()));
-            }
-            r.put("ap50PerClass", perClass);
-            Map<String, Object> loosePerClass = new LinkedHashMap<>();
-            for (DetectionEvaluator.ClassResult c : ev.perClass(0.1)) {
-                loosePerClass.put(classes.get(c.classId()), round(c.ap()));
-            }
-            r.put("ap10PerClass", loosePerClass);
+            r.put("ap50PerClass", byClass(strict, classes));
+            r.put("ap10PerClass", byClass(loose, classes));
             AtomicFiles.write(report, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r));
         }
         return 0;
+    }
+
+    private static Map<String, Object> byClass(List<DetectionEvaluator.ClassResult> results, List<String> classes) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (DetectionEvaluator.ClassResult c : results) {
+            out.put(classes.get(c.classId()), round(c.ap()));
+        }
+        return out;
     }
 
     private static double round(double v) {
