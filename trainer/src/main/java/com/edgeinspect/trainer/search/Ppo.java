@@ -200,16 +200,20 @@ public final class Ppo {
                     Tensor advantage = torch.tensor(ad);
                     advantage = advantage.sub(advantage.mean()).div(advantage.std().add(new Scalar(1e-8)));
                     Tensor input = torch.tensor(x).view(m, obs[0].length);
-                    String where = String.format(Locale.ROOT, "PPO update %d, epoch %d, minibatch at %d", updates,
-                            epoch, from);
+                    Tensor actions = torch.tensor(a).view(m, 1);
+                    Tensor oldLogpBatch = torch.tensor(lp);
+                    Tensor returnsBatch = torch.tensor(rt);
+                    int thisEpoch = epoch;
+                    int thisFrom = from;
                     Terms t;
                     double norm;
                     for (int attempt = 1; ; attempt++) {
-                        t = terms(input, torch.tensor(a).view(m, 1), torch.tensor(lp), advantage, torch.tensor(rt));
+                        t = terms(input, actions, oldLogpBatch, advantage, returnsBatch);
                         optimizer.zero_grad();
                         t.loss().backward();
                         norm = gradientNorm();
-                        if (FiniteStep.check(where, t.loss().item_double(), norm, attempt)) {
+                        if (FiniteStep.check(() -> String.format(Locale.ROOT, "PPO update %d, epoch %d, minibatch at "
+                                + "%d", updates, thisEpoch, thisFrom), t.loss().item_double(), norm, attempt)) {
                             break;
                         }
                     }
@@ -219,7 +223,7 @@ public final class Ppo {
                         sums[0] += t.policy().item_float();
                         sums[1] += t.value().item_float();
                         sums[2] += t.entropy().item_float();
-                        sums[3] += torch.tensor(lp).sub(t.logp()).mean().item_float();
+                        sums[3] += oldLogpBatch.sub(t.logp()).mean().item_float();
                         sums[4] += t.ratio().sub(new Scalar(1)).abs().gt(new Scalar(s.clip())).to(torch.ScalarType.Float)
                                 .mean().item_float();
                     }

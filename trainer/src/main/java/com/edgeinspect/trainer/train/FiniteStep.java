@@ -1,6 +1,7 @@
 package com.edgeinspect.trainer.train;
 
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * Whether a computed optimiser step may reach the weights. On some CPUs (virtual machines among them) libtorch now and
@@ -19,15 +20,15 @@ public final class FiniteStep {
      * True when the loss and the gradients' norm are both finite; false, said on stderr, when the step is to be
      * computed again.
      *
-     * @param where the step, as the error names it (run, step, terms)
+     * @param where the step, as the error names it (run, step, terms); described only when it is not finite
      * @param attempt 1 for a step's first computation
      * @throws IllegalStateException when the step was non-finite {@link #ATTEMPTS} times
      */
-    public static boolean check(String where, double loss, double gradients, int attempt) {
+    public static boolean check(Supplier<String> where, double loss, double gradients, int attempt) {
         if (Double.isFinite(loss) && Double.isFinite(gradients)) {
             return true;
         }
-        String what = String.format(Locale.ROOT, "%s: the loss is %s, the gradients' norm %s", where, loss,
+        String what = String.format(Locale.ROOT, "%s: the loss is %s, the gradients' norm %s", where.get(), loss,
                 gradients);
         if (attempt < ATTEMPTS) {
             System.err.println(what + "; computing the step again from the same weights (attempt " + (attempt + 1)

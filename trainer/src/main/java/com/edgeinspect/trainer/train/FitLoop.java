@@ -235,7 +235,7 @@ public final class FitLoop {
         for (Tensor g : summed.get()) {
             sum = sum.add(g.abs().sum());
         }
-        return FiniteStep.check(String.format(Locale.ROOT, "%s, step %d (terms %s)", runDir, step, row),
+        return FiniteStep.check(() -> String.format(Locale.ROOT, "%s, step %d (terms %s)", runDir, step, row),
                 row.get("loss"), sum.item_double(), attempt);
     }
 
