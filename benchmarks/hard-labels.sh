@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# A quick yardstick for changes to the detector's recipe: the default student trained on hard labels alone (no
+# teacher needed) for STEPS steps, once per seed, on the training clips of benchmarks/train-eval.sh, scored on the
+# committed test clips (40 distinct defects) and on four more generated clips of the test clips' kind (seeds 9101,
+# 9102 normal, 9201, 9202 hard; about 100 distinct defects), where one defect moves the mean less. About 12 minutes per
+# seed on 2 cores at 6000 steps, plus 15 minutes once to generate the clips. Runs go to WORKDIR/runs/hard-LABEL-sSEED.
+# Usage: benchmarks/hard-labels.sh [WORKDIR] [STEPS] [SEEDS] [LABEL]   (defaults: work/bench, 6000, "1 2", current)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work="${1:-work/bench}"
+steps="${2:-6000}"
+seeds="${3:-1 2}"
+label="${4:-current}"
+t=./trainer/trainer
+# shellcheck source=benchmarks/train-clips.sh
+source benchmarks/train-clips.sh
+mkdir -p "$work/heldout" "$work/runs"
+for spec in "9101 normal 0.6" "9102 normal 0.6" "9201 hard 0.5" "9202 hard 0.5"; do
+  read -r seed preset rate <<< "$spec"
+  [ -f "$work/heldout/t$seed.mp4" ] || $t synth -o "$work/heldout/t$seed.mp4" --seed "$seed" --preset "$preset" \
+    --defect-rate "$rate" --duration 10
+done
+tests=test-videos/mixed-defects.mp4,test-videos/hard-conditions.mp4,test-videos/clean-line.mp4
+heldout=$(printf '%s,' "$work"/heldout/t*.mp4)
+heldout="${heldout%,}"
+map() { # REPORT: mAP@0.5 and mAP@0.5:0.95 of an eval report
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("%.3f | %.3f" % (r["map50"], r["map50to95"]))' "$1"
+}
+rows=()
+for seed in $seeds; do
+  r="$work/runs/hard-$label-s$seed"
+  [ -f "$r/done" ] || { $t train-teacher --videos "$videos" --batch 8 --crop 192 --every 2 --model student \
+    --seed "$seed" --steps "$steps" --out "$r" && touch "$r/done"; }
+  $t export --run "$r" --out "$r.onnx"
+  $t eval --model "$r.onnx" --videos "$tests" --every 10 --report "$r-test.json"
+  $t eval --model "$r.onnx" --videos "$heldout" --every 10 --report "$r-heldout.json"
+  rows+=("| $label | $seed | $(map "$r-test.json") | $(map "$r-heldout.json") |")
+done
+echo "| recipe | seed | test clips mAP@0.5 | mAP@0.5:0.95 | held-out clips mAP@0.5 | mAP@0.5:0.95 |"
+echo "|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"

@@ -1,0 +1,22 @@
+# shellcheck shell=bash
+# The 40 training clips of benchmarks/train-eval.sh, generated into $work/data where missing (seeds disjoint from the
+# committed test clips); sets $videos to their comma-separated list. Sourced from the repository root with $work and
+# $t (the trainer) set, not run.
+#
+# Training clips show a fast belt (80 px/frame) at 6 fps with a shutter short enough that each frame has the motion
+# blur of its preset at normal speed (normal 3.5 px, hard 8.4 px, easy 1 px): every frame shows parts the previous
+# ones did not, so rendering time buys distinct defects instead of near-copies of the same one.
+# shellcheck disable=SC2154 # $work is the caller's
+mkdir -p "$work/data"
+clip() { # NAME SEED PRESET EXPOSURE [MORE SYNTH OPTIONS]
+  local out="$work/data/$1.mp4"
+  # shellcheck disable=SC2154 # $t is the caller's
+  [ -f "$out" ] || $t synth -o "$out" --seed "$2" --preset "$3" --exposure "$4" "${@:5}" \
+    --fps 6 --duration 16 --belt-speed 80 --defect-rate 0.7
+}
+for s in $(seq 5001 5020); do clip "n$s" "$s" normal 0.044; done
+for s in $(seq 6001 6010); do clip "h$s" "$s" hard 0.105; done
+for s in $(seq 7001 7004); do clip "e$s" "$s" easy 0.0125; done
+for s in $(seq 8001 8006); do clip "s$s" "$s" normal 0.044 --classes scratch,crack; done
+videos=$(printf '%s,' "$work"/data/*.mp4)
+videos="${videos%,}"
