@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A quick yardstick for changes to the detector's recipe: the default student trained on hard labels alone (no
 # teacher needed) for STEPS steps, once per seed, on the training clips of benchmarks/train-eval.sh, scored on the
-# committed test clips (40 distinct defects) and on four more generated clips of the test clips' kind (seeds 9101,
-# 9102 normal, 9201, 9202 hard; about 100 distinct defects), where one defect moves the mean less. About 12 minutes per
-# seed on 2 cores at 6000 steps, plus 15 minutes once to generate the clips. Runs go to WORKDIR/runs/hard-LABEL-sSEED.
+# committed test clips (40 distinct defects) and on four more generated clips of the test clips' kind (seeds 9101 and
+# 9102 normal, 9201 and 9202 hard; 86 distinct defects in the scored frames), where one defect moves the mean less.
+# About 12 minutes per seed on 2 cores at 6000 steps, plus 15 minutes once to generate the clips. Runs go to
+# WORKDIR/runs/hard-LABEL-sSEED.
 # Usage: benchmarks/hard-labels.sh [WORKDIR] [STEPS] [SEEDS] [LABEL]   (defaults: work/bench, 6000, "1 2", current)
 set -euo pipefail
 cd "$(dirname "$0")/.."
