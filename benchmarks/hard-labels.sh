@@ -21,7 +21,6 @@ for spec in "9101 normal 0.6" "9102 normal 0.6" "9201 hard 0.5" "9202 hard 0.5";
   [ -f "$work/heldout/t$seed.mp4" ] || $t synth -o "$work/heldout/t$seed.mp4" --seed "$seed" --preset "$preset" \
     --defect-rate "$rate" --duration 10
 done
-tests=test-videos/mixed-defects.mp4,test-videos/hard-conditions.mp4,test-videos/clean-line.mp4
 heldout=$(printf '%s,' "$work"/heldout/t*.mp4)
 heldout="${heldout%,}"
 map() { # REPORT: mAP@0.5 and mAP@0.5:0.95 of an eval report
@@ -30,7 +29,7 @@ map() { # REPORT: mAP@0.5 and mAP@0.5:0.95 of an eval report
 rows=()
 for seed in $seeds; do
   r="$work/runs/hard-$label-s$seed"
-  [ -f "$r/done" ] || { $t train-teacher --videos "$videos" --batch 8 --crop 192 --every 2 --model student \
+  [ -f "$r/done" ] || { $t train-teacher --videos "$videos" "${samples[@]}" --model student \
     --seed "$seed" --steps "$steps" --out "$r" && touch "$r/done"; }
   $t export --run "$r" --out "$r.onnx"
   $t eval --model "$r.onnx" --videos "$tests" --every 10 --report "$r-test.json"

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# The 40 training clips of benchmarks/train-eval.sh, generated into $work/data where missing (seeds disjoint from the
-# committed test clips); sets $videos to their comma-separated list. Sourced from the repository root with $work and
-# $t (the trainer) set, not run.
+# The data of the trainer's benchmarks: the 40 training clips of benchmarks/train-eval.sh, generated into $work/data
+# where missing (seeds disjoint from the committed test clips), and the committed test clips they are scored on. Sets
+# $videos (the training clips, comma-separated), $samples (how training cuts them into crops) and $tests. Sourced from
+# the repository root with $work and $t (the trainer) set, not run.
 #
 # Training clips show a fast belt (80 px/frame) at 6 fps with a shutter short enough that each frame has the motion
 # blur of its preset at normal speed (normal 3.5 px, hard 8.4 px, easy 1 px): every frame shows parts the previous
@@ -20,3 +21,7 @@ for s in $(seq 7001 7004); do clip "e$s" "$s" easy 0.0125; done
 for s in $(seq 8001 8006); do clip "s$s" "$s" normal 0.044 --classes scratch,crack; done
 videos=$(printf '%s,' "$work"/data/*.mp4)
 videos="${videos%,}"
+# shellcheck disable=SC2034 # read by the scripts that source this one
+samples=(--batch 8 --crop 192 --every 2)
+# shellcheck disable=SC2034
+tests=test-videos/mixed-defects.mp4,test-videos/hard-conditions.mp4,test-videos/clean-line.mp4

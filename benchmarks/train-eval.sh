@@ -15,11 +15,10 @@ mkdir -p "$work/runs"
 t=./trainer/trainer
 # shellcheck source=benchmarks/train-clips.sh
 source benchmarks/train-clips.sh
-common=(--videos "$videos" --batch 8 --crop 192 --every 2)
+common=(--videos "$videos" "${samples[@]}")
 [ -f "$work/runs/teacher/done" ] || { $t train-teacher "${common[@]}" --out "$work/runs/teacher" --steps "$steps" && touch "$work/runs/teacher/done"; }
 [ -f "$work/runs/student-kd/done" ] || { $t distill "${common[@]}" --teacher "$work/runs/teacher" --out "$work/runs/student-kd" --steps "$steps" && touch "$work/runs/student-kd/done"; }
 [ -f "$work/runs/student-base/done" ] || { $t train-teacher "${common[@]}" --model student --out "$work/runs/student-base" --steps "$steps" && touch "$work/runs/student-base/done"; }
-tests=test-videos/mixed-defects.mp4,test-videos/hard-conditions.mp4,test-videos/clean-line.mp4
 for r in teacher student-kd student-base; do
   $t export --run "$work/runs/$r" --out "$work/runs/$r.onnx"
   $t eval --model "$work/runs/$r.onnx" --videos "$tests" --every 10 --report "$work/runs/$r-eval.json"
