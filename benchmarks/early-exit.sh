@@ -14,8 +14,8 @@ t=./trainer/trainer
 run="$work/runs/student-kd"
 dir="$work/early-exit"
 mkdir -p "$dir"
-videos=$(printf '%s,' "$work"/data/*.mp4)
-videos="${videos%,}"
+# shellcheck source=benchmarks/train-clips.sh
+source benchmarks/train-clips.sh
 mkdir -p "$work/line"
 for s in 9101 9102 9103 9104; do
   [ -f "$work/line/l$s.mp4" ] || $t synth -o "$work/line/l$s.mp4" --seed "$s" --preset normal --exposure 0.044 --fps 6 \

@@ -10,15 +10,14 @@ work="${1:-work/bench}"
 steps="${2:-1500}"
 t=./trainer/trainer
 r="$work/runs"
-videos=$(printf '%s,' "$work"/data/*.mp4)
-videos="${videos%,}"
-common=(--videos "$videos" --batch 8 --crop 192 --every 2 --student "$r/student-kd" --teacher "$r/teacher")
+# shellcheck source=benchmarks/train-clips.sh
+source benchmarks/train-clips.sh
+common=(--videos "$videos" "${samples[@]}" --student "$r/student-kd" --teacher "$r/teacher")
 [ -f "$r/student-ptq/checkpoint.txt" ] || $t quantize "${common[@]}" --steps 0 --out "$r/student-ptq"
 $t quantize "${common[@]}" --steps "$steps" --out "$r/student-qat"
 $t export --run "$r/student-ptq" --out "$r/student-ptq.onnx"
 $t export --run "$r/student-qat" --out "$r/student-qat.onnx"
 $t export --run "$r/student-qat" --target cpu --out "$r/student-qat-cpu.onnx"
-tests=test-videos/mixed-defects.mp4,test-videos/hard-conditions.mp4,test-videos/clean-line.mp4
 for m in student-kd student-ptq student-qat student-qat-cpu; do
   [ -f "$r/$m.onnx" ] || $t export --run "$r/$m" --out "$r/$m.onnx"
   $t eval --model "$r/$m.onnx" --videos "$tests" --every 10 --report "$r/$m-eval.json"

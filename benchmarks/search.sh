@@ -14,13 +14,12 @@ updates="${2:-6}"
 steps="${3:-12000}"
 t=./trainer/trainer
 r="$work/runs"
-d="$work/data"
 for s in 9001 9002; do
-  [ -f "$d/../holdout/v$s.mp4" ] || $t synth -o "$d/../holdout/v$s.mp4" --seed $s --preset normal --defect-rate 0.7 --duration 10
+  [ -f "$work/holdout/v$s.mp4" ] || $t synth -o "$work/holdout/v$s.mp4" --seed $s --preset normal --defect-rate 0.7 --duration 10
 done
-holdout="$d/../holdout/v9001.mp4,$d/../holdout/v9002.mp4"
-videos=$(printf '%s,' "$d"/*.mp4)
-videos="${videos%,}"
+holdout="$work/holdout/v9001.mp4,$work/holdout/v9002.mp4"
+# shellcheck source=benchmarks/train-clips.sh
+source benchmarks/train-clips.sh
 $t search --teacher "$r/teacher" --videos "$videos" --crop 192 --every 4 --holdout "$holdout" --holdout-every 10 \
   --updates "$updates" --out "$r/search"
 best=$(tail -n +2 "$r/search/candidates.csv" | sort -t, -k9 -g | tail -1)
@@ -31,10 +30,9 @@ latency=$(echo "$best" | cut -d, -f11)
 # the whole graph: the structures are compared, the chosen gate is not carried over.
 uniform=$(awk -F, -v l="$latency" 'NR > 1 { d = $11 - l; if (d < 0) d = -d; print d "," $0 }' "$r/search/uniform.csv" \
   | sort -t, -k1 -g | head -1 | cut -d, -f2- | awk -F, '{ printf "%s,%s,%s,%s/%s", $1, $2, $3, $4, $5 }')
-common=(--videos "$videos" --batch 8 --crop 192 --every 2 --teacher "$r/teacher" --steps "$steps" --from-teacher)
+common=(--videos "$videos" "${samples[@]}" --teacher "$r/teacher" --steps "$steps" --from-teacher)
 $t distill "${common[@]}" --shape "$chosen" --out "$r/student-searched"
 $t distill "${common[@]}" --shape "$uniform" --out "$r/student-uniform"
-tests=test-videos/mixed-defects.mp4,test-videos/hard-conditions.mp4,test-videos/clean-line.mp4
 for m in student-searched student-uniform; do
   $t export --run "$r/$m" --out "$r/$m.onnx"
   $t eval --model "$r/$m.onnx" --videos "$tests" --every 10 --report "$r/$m-eval.json"
