@@ -9,6 +9,7 @@ import com.edgeinspect.trainer.eval.ImageEvaluation;
 import com.edgeinspect.trainer.eval.VideoEvaluation;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Score an ONNX detector on annotated clips or a still dataset (and its split): mAP@0.5, "
                 + "mAP@0.5:0.95, per-class AP at IoU 0.5 and 0.1 (boxes found but loose), precision and recall at the "
-                + "threshold, mean inference time.")
+                + "threshold, which class each truth was detected as, mean inference time.")
 final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, description = "ONNX file")
@@ -86,6 +87,19 @@ final class EvalCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "| %s | %d | %.4f | %.4f | %.3f | %.3f |%n", classes.get(r.classId()),
                     r.truths(), r.ap(), loose.get(r.classId()).ap(), pr[0], pr[1]);
         }
+        int[][] confusion = ev.confusion(0.5, threshold);
+        List<String> rows = new ArrayList<>(classes);
+        rows.add("background");
+        System.out.println("Where the detections at " + threshold + " go (IoU 0.5; rows: truth, columns: detected as):");
+        System.out.println("| truth | " + String.join(" | ", classes) + " | missed |");
+        System.out.println("|---" + "|---".repeat(classes.size() + 1) + "|");
+        for (int t = 0; t < rows.size(); t++) {
+            StringBuilder line = new StringBuilder("| " + rows.get(t) + " |");
+            for (int p = 0; p <= classes.size(); p++) {
+                line.append(' ').append(t == classes.size() && p == classes.size() ? "-" : confusion[t][p]).append(" |");
+            }
+            System.out.println(line);
+        }
         if (report != null) {
             Map<String, Object> r = new LinkedHashMap<>();
             if (still != null) {
@@ -103,6 +117,18 @@ final class EvalCommand implements Callable<Integer> {
             r.put("inferenceMsCpu", round(ms));
             r.put("ap50PerClass", byClass(strict, classes));
             r.put("ap10PerClass", byClass(loose, classes));
+            Map<String, Object> rowsByTruth = new LinkedHashMap<>();
+            for (int t = 0; t < rows.size(); t++) {
+                Map<String, Integer> row = new LinkedHashMap<>();
+                for (int p = 0; p < classes.size(); p++) {
+                    row.put(classes.get(p), confusion[t][p]);
+                }
+                if (t < classes.size()) {
+                    row.put("missed", confusion[t][classes.size()]);
+                }
+                rowsByTruth.put(rows.get(t), row);
+            }
+            r.put("confusionAtThreshold", Map.of("iou", 0.5, "threshold", threshold, "truthToDetected", rowsByTruth));
             AtomicFiles.write(report, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r));
         }
         return 0;

@@ -70,6 +70,56 @@ public final class DetectionEvaluator {
         return Arrays.stream(COCO_IOUS).map(this::map).average().orElse(Double.NaN);
     }
 
+    /**
+     * Where the deployed detections go, class against class. Entry [t][p] counts truths of class t matched (IoU at
+     * least {@code iou}) to a detection of class p scoring at least {@code threshold}; row {@code classes} counts
+     * detections that match no truth (background), column {@code classes} truths no detection matched (missed).
+     * Per image, pairs of the same class are matched first, then across classes, each by decreasing IoU and one
+     * detection per truth, so the diagonal agrees with the per-class true positives. Crowd truths, and detections
+     * only on a crowd region, are left out. AP counts a wrong class twice (a miss and a false positive); this shows
+     * which class took it.
+     */
+    public int[][] confusion(double iou, float threshold) {
+        int[][] m = new int[classes + 1][classes + 1];
+        for (int img = 0; img < truths.size(); img++) {
+            List<Annotation> all = truths.get(img);
+            List<Annotation> gts = all.stream().filter(a -> !a.crowd()).toList();
+            List<Detection> dets = detections.get(img).stream().filter(d -> d.score() >= threshold).toList();
+            int[] matchedTo = new int[gts.size()];
+            Arrays.fill(matchedTo, -1);
+            boolean[] used = new boolean[dets.size()];
+            for (boolean sameClass : new boolean[] {true, false}) {
+                record Pair(int g, int d, double iou) {}
+                List<Pair> pairs = new ArrayList<>();
+                for (int g = 0; g < gts.size(); g++) {
+                    for (int d = 0; d < dets.size(); d++) {
+                        double v = dets.get(d).box().iou(gts.get(g).box());
+                        if (v >= iou && (!sameClass || dets.get(d).classId() == gts.get(g).classId())) {
+                            pairs.add(new Pair(g, d, v));
+                        }
+                    }
+                }
+                pairs.sort(Comparator.comparingDouble((Pair p) -> -p.iou()));
+                for (Pair p : pairs) {
+                    if (matchedTo[p.g()] < 0 && !used[p.d()]) {
+                        matchedTo[p.g()] = p.d();
+                        used[p.d()] = true;
+                    }
+                }
+            }
+            for (int g = 0; g < gts.size(); g++) {
+                int predicted = matchedTo[g] < 0 ? classes : dets.get(matchedTo[g]).classId();
+                m[gts.get(g).classId()][predicted]++;
+            }
+            for (int d = 0; d < dets.size(); d++) {
+                if (!used[d] && !overlapsCrowd(dets.get(d), all, iou)) {
+                    m[classes][dets.get(d).classId()]++;
+                }
+            }
+        }
+        return m;
+    }
+
     private ClassResult evaluate(int cls, double iou) {
         record Scored(float score, int state) {}
         final int tp = 1;
