@@ -4,6 +4,7 @@ import com.edgeinspect.trainer.dist.World;
 import com.edgeinspect.trainer.distill.DistillModel;
 import com.edgeinspect.trainer.distill.Distillation;
 import com.edgeinspect.trainer.distill.PrunedStart;
+import com.edgeinspect.trainer.distill.TeacherPass;
 import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.model.DetectorSpec;
 import com.edgeinspect.trainer.model.TorchOps;
@@ -106,9 +107,9 @@ final class DistillCommand implements Callable<Integer> {
             torch.manual_seed(data.seed);
             DistillModel model = start != null ? new DistillModel(start.student(), tc.spec())
                     : new DistillModel(spec, tc.spec());
-            // Each rank runs the frozen teacher on its own shards: soft targets cannot be cached, since every step
-            // augments its crops afresh.
-            Distillation objective = new Distillation(teacher, model, new Distillation.Weights(weights.get(0),
+            // Each rank runs the frozen teacher on its own shards: within one run no batch comes again (every step
+            // augments its crops afresh), so nothing is remembered.
+            Distillation objective = new Distillation(TeacherPass.of(teacher), model, new Distillation.Weights(weights.get(0),
                     weights.get(1), weights.get(2), weights.get(3), t0, stages), fit.steps, TorchOps::new, start);
             new FitLoop(model, settings, out, world, fit.microBatches,
                     start == null ? name -> 1 : start::parameterMultiplier)

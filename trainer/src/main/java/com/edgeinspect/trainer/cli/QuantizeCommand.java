@@ -2,6 +2,7 @@ package com.edgeinspect.trainer.cli;
 
 import com.edgeinspect.trainer.distill.DistillModel;
 import com.edgeinspect.trainer.distill.Distillation;
+import com.edgeinspect.trainer.distill.TeacherPass;
 import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.quant.QuantModel;
 import com.edgeinspect.trainer.quant.QuantOps;
@@ -87,7 +88,7 @@ final class QuantizeCommand implements Callable<Integer> {
         new RunConfig(Checkpoints.QUANTIZE, d.classes(), sc.spec(), settings, d.sources(), data.crop, tc.spec())
                 .write(out);
         Detector teacher = Checkpoints.load(teacherRun);
-        Distillation objective = new Distillation(teacher, q.distillModel(),
+        Distillation objective = new Distillation(TeacherPass.of(teacher), q.distillModel(),
                 new Distillation.Weights(0.5, 0.3, 0.15, 0.05, temperature, 1), steps, () -> new QuantOps(q), null);
         new FitLoop(q, settings, out).run(d.samples(), d.classes().size(), objective);
         System.out.println("quantised " + out.resolve("model.pt") + "; export it for the int8 QDQ model");

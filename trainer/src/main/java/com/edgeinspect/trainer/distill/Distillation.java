@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
@@ -18,8 +17,8 @@ import org.bytedeco.pytorch.Tensor;
  * The four-term distillation objective:
  * {@code L = l1 L_hard + l2 L_KL(T) + l3 L_feature + l4 L_attention}, defaults 0.5 : 0.3 : 0.15 : 0.05, with the
  * temperature starting at {@code t0} and dropping by 1 at each of {@code stages} equal parts of the run (not below
- * 1). The teacher is frozen: inference mode (BatchNorm uses its running statistics) and no gradients. A searched
- * student adds the selection term of its {@link PrunedStart}: {@code L + beta(step) L_selection}.
+ * 1). The teacher is frozen ({@link TeacherPass}). A searched student adds the selection term of its
+ * {@link PrunedStart}: {@code L + beta(step) L_selection}.
  */
 public final class Distillation implements FitLoop.Objective {
 
@@ -28,7 +27,7 @@ public final class Distillation implements FitLoop.Objective {
         public static final Weights DEFAULT = new Weights(0.5, 0.3, 0.15, 0.05, 4, 3);
     }
 
-    private final Detector teacher;
+    private final TeacherPass teacher;
     private final DistillModel model;
     private final Weights w;
     private final int steps;
@@ -36,14 +35,15 @@ public final class Distillation implements FitLoop.Objective {
     private final PrunedStart selection;
 
     public Distillation(Detector teacher, DistillModel model, Weights weights, int steps) {
-        this(teacher, model, weights, steps, TorchOps::new, null);
+        this(TeacherPass.of(teacher), model, weights, steps, TorchOps::new, null);
     }
 
     /**
+     * @param teacher the teacher's pass, which may remember its outputs for batches that come again
      * @param studentOps how the student computes: plain libtorch, or fake-quantised for INT8
      * @param selection null, or the searched start whose selection term joins the objective (weight beta)
      */
-    public Distillation(Detector teacher, DistillModel model, Weights weights, int steps,
+    public Distillation(TeacherPass teacher, DistillModel model, Weights weights, int steps,
             Supplier<TorchOps> studentOps, PrunedStart selection) {
         this.studentOps = studentOps;
         this.selection = selection;
@@ -51,11 +51,6 @@ public final class Distillation implements FitLoop.Objective {
         this.model = model;
         this.w = weights;
         this.steps = steps;
-        teacher.eval();
-        org.bytedeco.pytorch.TensorVector p = teacher.parameters();
-        for (long i = 0; i < p.size(); i++) {
-            p.get(i).requires_grad_(false);
-        }
     }
 
     public double temperature(int step) {
@@ -65,11 +60,8 @@ public final class Distillation implements FitLoop.Objective {
 
     @Override
     public FitLoop.Losses compute(Batch b, int step) {
-        TorchOps t = new TorchOps();
-        Detector.Heads<Tensor> th;
-        try (NoGradGuard g = new NoGradGuard()) {
-            th = teacher.describe(t, b.image());
-        }
+        TeacherPass.Outputs t = teacher.run(b.image(), step);
+        Detector.Heads<Tensor> th = t.heads();
         TorchOps s = studentOps.get();
         Detector.Heads<Tensor> sh = model.student().describe(s, b.image());
         DetectionLoss.Terms hard = DetectionLoss.of(sh.heatmapLogits(), sh.size(), sh.offset(), b);

@@ -65,6 +65,38 @@ class DistillationTest {
         assertThat(moved).as("student parameters moved").isGreaterThan(1e-3);
     }
 
+    @Test
+    void aRememberingTeacherPassTrainsTheSameStudentWithoutRunningAgain() throws Exception {
+        List<Sample> samples = SampleSets.fromVideos(List.of(Path.of("../test-videos/mixed-defects.mp4")), 30, 96, 1,
+                0.5, 1);
+        torch.manual_seed(2);
+        Detector teacher = new Detector(TEACHER);
+        TeacherPass remembering = TeacherPass.remembering(teacher, 1L << 30);
+        float[] first = distil(TeacherPass.of(teacher), 7, samples);
+        assertThat(distil(remembering, 7, samples)).containsExactly(first);
+        assertThat(remembering.forwards()).isEqualTo(12);
+        assertThat(distil(remembering, 7, samples)).as("the same batches again: the remembered outputs")
+                .containsExactly(first);
+        assertThat(remembering.forwards()).isEqualTo(12);
+        distil(remembering, 8, samples);
+        assertThat(remembering.forwards()).as("other batches are run, not given the remembered outputs")
+                .isEqualTo(24);
+        TeacherPass full = TeacherPass.remembering(teacher, 1);
+        distil(full, 7, samples);
+        distil(full, 7, samples);
+        assertThat(full.forwards()).as("nothing kept past the budget").isEqualTo(24);
+    }
+
+    /** A student distilled 12 steps on the batches of {@code seed}; its parameters. */
+    private float[] distil(TeacherPass teacher, long seed, List<Sample> samples) throws Exception {
+        torch.manual_seed(3);
+        DistillModel model = new DistillModel(STUDENT, TEACHER);
+        new FitLoop(model, new FitLoop.Settings(12, 4, 3e-3, 0, 3, seed, 100), tmp.resolve("r" + System.nanoTime()))
+                .run(samples, 5, new Distillation(teacher, model, Distillation.Weights.DEFAULT, 12,
+                        com.edgeinspect.trainer.model.TorchOps::new, null));
+        return flat(model.student().parameters());
+    }
+
     private static double mean(List<Map<String, Double>> log, int from, int to, String term) {
         return log.subList(from, to).stream().mapToDouble(r -> r.get(term)).average().orElseThrow();
     }

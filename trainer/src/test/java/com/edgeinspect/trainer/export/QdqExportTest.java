@@ -13,6 +13,7 @@ import ai.onnxruntime.OrtSession;
 import com.edgeinspect.core.detect.DetectorOutputs;
 import com.edgeinspect.trainer.distill.DistillModel;
 import com.edgeinspect.trainer.distill.Distillation;
+import com.edgeinspect.trainer.distill.TeacherPass;
 import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.model.DetectorSpec;
 import com.edgeinspect.trainer.model.TorchOps;
@@ -133,8 +134,8 @@ class QdqExportTest {
         q.calibrating(false);
         float[] scales = scales(q);
         float[] before = floats(q.student().layers().get("stem").weight());
-        Distillation d = new Distillation(teacher, q.distillModel(), Distillation.Weights.DEFAULT, 60,
-                () -> new QuantOps(q), null);
+        Distillation d = new Distillation(TeacherPass.of(teacher), q.distillModel(), Distillation.Weights.DEFAULT,
+                60, () -> new QuantOps(q), null);
         List<Map<String, Double>> log = new FitLoop(q, new FitLoop.Settings(60, 4, 2e-3, 0, 3, 2, 100),
                 tmp.resolve("q")).run(samples, 5, d);
         double first = log.subList(0, 10).stream().mapToDouble(r -> r.get("loss")).average().orElseThrow();
