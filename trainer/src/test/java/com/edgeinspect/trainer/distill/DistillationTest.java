@@ -31,8 +31,7 @@ class DistillationTest {
 
     @Test
     void allFourTermsFallAndOnlyTheStudentChanges() throws Exception {
-        List<Sample> samples = SampleSets.fromVideos(List.of(Path.of("../test-videos/mixed-defects.mp4")), 30, 96, 1,
-                0.5, 1);
+        List<Sample> samples = samples();
         torch.manual_seed(2);
         Detector teacher = new Detector(TEACHER);
         // A teacher with some knowledge: a few steps on hard labels.
@@ -67,8 +66,7 @@ class DistillationTest {
 
     @Test
     void aRememberingTeacherPassTrainsTheSameStudentWithoutRunningAgain() throws Exception {
-        List<Sample> samples = SampleSets.fromVideos(List.of(Path.of("../test-videos/mixed-defects.mp4")), 30, 96, 1,
-                0.5, 1);
+        List<Sample> samples = samples();
         torch.manual_seed(2);
         Detector teacher = new Detector(TEACHER);
         TeacherPass remembering = TeacherPass.remembering(teacher, 1L << 30);
@@ -85,6 +83,10 @@ class DistillationTest {
         distil(full, 7, samples);
         distil(full, 7, samples);
         assertThat(full.forwards()).as("nothing kept past the budget").isEqualTo(24);
+    }
+
+    private static List<Sample> samples() throws java.io.IOException {
+        return SampleSets.fromVideos(List.of(Path.of("../test-videos/mixed-defects.mp4")), 30, 96, 1, 0.5, 1);
     }
 
     /** A student distilled 12 steps on the batches of {@code seed}; its parameters. */
