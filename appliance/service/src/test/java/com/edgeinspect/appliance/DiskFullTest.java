@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -46,11 +47,13 @@ class DiskFullTest {
             try (Appliance box = Appliance.start(Harness.load(yaml, "disk"))) {
                 String base = "http://127.0.0.1:" + box.httpPort();
                 Harness.await(() -> got.size() >= 2, "first alerts", 60);
+                // Kept full: the event store's pruning and the spool's acknowledged files free space as they go.
                 Path filler = state.resolve("filler");
                 fill(filler);
                 got.clear();
-                Harness.await(() -> alerts(http, base, "unspooled") > 0, "alerts sent without the spool", 60);
-                Harness.await(() -> got.size() >= 3, "alerts still arriving with the disk full", 60);
+                Harness.await(() -> fill(filler) && alerts(http, base, "unspooled") > 0, "alerts sent without the spool",
+                        60);
+                Harness.await(() -> fill(filler) && got.size() >= 3, "alerts still arriving with the disk full", 60);
                 assertThat(Harness.get(http, base + "/health").statusCode()).isEqualTo(200);
                 assertThat(Fleet.stream(http, base).getString("state")).isEqualTo("running");
 
@@ -74,15 +77,15 @@ class DiskFullTest {
         return Harness.status(http, base).getJsonObject("alerts").getLong(key);
     }
 
-    /** Writes until the filesystem says it is full. */
-    private static void fill(Path file) {
-        byte[] block = new byte[64 * 1024];
-        try (OutputStream out = Files.newOutputStream(file)) {
+    /** Appends to {@code file} until the filesystem says it is full; true, for use inside a wait's check. */
+    private static boolean fill(Path file) {
+        byte[] block = new byte[4 * 1024];
+        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             while (true) {
                 out.write(block);
             }
         } catch (IOException full) {
-            // No space left: as intended.
+            return true; // no space left: as intended
         }
     }
 

@@ -109,8 +109,10 @@ final class DistillCommand implements Callable<Integer> {
                     : new DistillModel(spec, tc.spec());
             // Each rank runs the frozen teacher on its own shards: within one run no batch comes again (every step
             // augments its crops afresh), so nothing is remembered.
-            Distillation objective = new Distillation(TeacherPass.of(teacher), model, new Distillation.Weights(weights.get(0),
-                    weights.get(1), weights.get(2), weights.get(3), t0, stages), fit.steps, TorchOps::new, start);
+            Distillation.Weights lossWeights = new Distillation.Weights(weights.get(0), weights.get(1), weights.get(2),
+                    weights.get(3), t0, stages);
+            Distillation objective = new Distillation(TeacherPass.of(teacher), model, lossWeights, fit.steps,
+                    TorchOps::new, start);
             new FitLoop(model, settings, out, world, fit.microBatches,
                     start == null ? name -> 1 : start::parameterMultiplier)
                     .run(d.samples(), d.classes().size(), objective, fit.until());

@@ -90,13 +90,15 @@ final class EvalCommand implements Callable<Integer> {
         int[][] confusion = ev.confusion(0.5, threshold);
         List<String> rows = new ArrayList<>(classes);
         rows.add("background");
-        System.out.println("Where the detections at " + threshold + " go (IoU 0.5; rows: truth, columns: detected as):");
+        System.out.println("Where the detections at " + threshold
+                + " go (IoU 0.5; rows: truth, columns: detected as):");
         System.out.println("| truth | " + String.join(" | ", classes) + " | missed |");
         System.out.println("|---" + "|---".repeat(classes.size() + 1) + "|");
         for (int t = 0; t < rows.size(); t++) {
             StringBuilder line = new StringBuilder("| " + rows.get(t) + " |");
             for (int p = 0; p <= classes.size(); p++) {
-                line.append(' ').append(t == classes.size() && p == classes.size() ? "-" : confusion[t][p]).append(" |");
+                boolean corner = t == classes.size() && p == classes.size();
+                line.append(' ').append(corner ? "-" : String.valueOf(confusion[t][p])).append(" |");
             }
             System.out.println(line);
         }

@@ -15,9 +15,10 @@ import org.bytedeco.pytorch.TensorVector;
  * inference mode (BatchNorm uses its running statistics) and its parameters need no gradients.
  *
  * <p>{@link #remembering} keeps the outputs of each step's batches and reuses them when the same batch comes again:
- * the structure search distils every candidate on the same seeded batches, and the teacher's forward is most of a
- * distillation step there. A batch is recognised by its step, its shape and two checksums of its pixels, so a batch
- * is never given another's outputs; outputs are kept up to a memory budget, then computed as they come.
+ * the structure search distils every candidate on the same seeded batches, and for a small candidate the teacher's
+ * forward is most of a distillation step. A batch is recognised by its step, its shape and two checksums of its
+ * pixels, so a batch is never given another's outputs; outputs are kept up to a memory budget, then computed as they
+ * come.
  */
 public final class TeacherPass {
 
@@ -51,10 +52,6 @@ public final class TeacherPass {
     /** A pass that keeps up to {@code budgetBytes} of outputs for batches that come again. */
     public static TeacherPass remembering(Detector teacher, long budgetBytes) {
         return new TeacherPass(teacher, new HashMap<>(), budgetBytes);
-    }
-
-    public Detector teacher() {
-        return teacher;
     }
 
     /** How many batches the teacher has actually run on. */

@@ -104,7 +104,8 @@ class PrunedStartTest {
     }
 
     private static Distillation objective(DistillModel model, PrunedStart start, int steps) {
-        return new Distillation(TeacherPass.of(teacher), model, Distillation.Weights.DEFAULT, steps, TorchOps::new, start);
+        return new Distillation(TeacherPass.of(teacher), model, Distillation.Weights.DEFAULT, steps, TorchOps::new,
+                start);
     }
 
     private static double selectionLoss(PrunedStart start) {
