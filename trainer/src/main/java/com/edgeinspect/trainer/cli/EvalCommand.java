@@ -3,20 +3,19 @@ package com.edgeinspect.trainer.cli;
 import com.edgeinspect.core.dataset.VideoAnnotations;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.OrtDetector;
+import com.edgeinspect.core.io.AtomicFiles;
 import com.edgeinspect.core.metrics.DetectionEvaluator;
 import com.edgeinspect.trainer.data.DatasetFormat;
 import com.edgeinspect.trainer.eval.ImageEvaluation;
 import com.edgeinspect.trainer.eval.VideoEvaluation;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import com.edgeinspect.core.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -87,21 +86,19 @@ final class EvalCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "| %s | %d | %.4f | %.4f | %.3f | %.3f |%n", classes.get(r.classId()),
                     r.truths(), r.ap(), loose.get(r.classId()).ap(), pr[0], pr[1]);
         }
-        int[][] confusion = ev.confusion(0.5, threshold);
-        List<String> rows = new ArrayList<>(classes);
-        rows.add("background");
+        Map<String, Map<String, Integer>> confusion = confusionRows(ev.confusion(0.5, threshold), classes);
         System.out.println("Where the detections at " + threshold
                 + " go (IoU 0.5; rows: truth, columns: detected as):");
         System.out.println("| truth | " + String.join(" | ", classes) + " | missed |");
         System.out.println("|---" + "|---".repeat(classes.size() + 1) + "|");
-        for (int t = 0; t < rows.size(); t++) {
-            StringBuilder line = new StringBuilder("| " + rows.get(t) + " |");
-            for (int p = 0; p <= classes.size(); p++) {
-                boolean corner = t == classes.size() && p == classes.size();
-                line.append(' ').append(corner ? "-" : String.valueOf(confusion[t][p])).append(" |");
+        confusion.forEach((truth, row) -> {
+            StringBuilder line = new StringBuilder("| " + truth + " |");
+            for (String detected : classes) {
+                line.append(' ').append(row.get(detected)).append(" |");
             }
+            line.append(' ').append(row.containsKey("missed") ? row.get("missed") : "-").append(" |");
             System.out.println(line);
-        }
+        });
         if (report != null) {
             Map<String, Object> r = new LinkedHashMap<>();
             if (still != null) {
@@ -119,21 +116,26 @@ final class EvalCommand implements Callable<Integer> {
             r.put("inferenceMsCpu", round(ms));
             r.put("ap50PerClass", byClass(strict, classes));
             r.put("ap10PerClass", byClass(loose, classes));
-            Map<String, Object> rowsByTruth = new LinkedHashMap<>();
-            for (int t = 0; t < rows.size(); t++) {
-                Map<String, Integer> row = new LinkedHashMap<>();
-                for (int p = 0; p < classes.size(); p++) {
-                    row.put(classes.get(p), confusion[t][p]);
-                }
-                if (t < classes.size()) {
-                    row.put("missed", confusion[t][classes.size()]);
-                }
-                rowsByTruth.put(rows.get(t), row);
-            }
-            r.put("confusionAtThreshold", Map.of("iou", 0.5, "threshold", threshold, "truthToDetected", rowsByTruth));
+            r.put("confusionAtThreshold", Map.of("iou", 0.5, "threshold", threshold, "truthToDetected", confusion));
             AtomicFiles.write(report, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r));
         }
         return 0;
+    }
+
+    /** The confusion matrix by name: one row per truth class and background; background has no "missed". */
+    private static Map<String, Map<String, Integer>> confusionRows(int[][] m, List<String> classes) {
+        Map<String, Map<String, Integer>> rows = new LinkedHashMap<>();
+        for (int t = 0; t <= classes.size(); t++) {
+            Map<String, Integer> row = new LinkedHashMap<>();
+            for (int p = 0; p < classes.size(); p++) {
+                row.put(classes.get(p), m[t][p]);
+            }
+            if (t < classes.size()) {
+                row.put("missed", m[t][classes.size()]);
+            }
+            rows.put(t < classes.size() ? classes.get(t) : "background", row);
+        }
+        return rows;
     }
 
     private static Map<String, Object> byClass(List<DetectionEvaluator.ClassResult> results, List<String> classes) {
