@@ -12,7 +12,7 @@ shape="${2:-16,32,64,96/24}"
 steps="${3:-4000}"
 t=./trainer/trainer
 r="$work/runs"
-tag=$(echo "$shape" | tr ',/' '--')
+tag=$(echo "$shape" | tr ',/' '--')-$steps
 # shellcheck source=benchmarks/train-clips.sh
 source benchmarks/train-clips.sh
 depth=$(tr -d ' \n' < "$r/teacher/config.json" | grep -o '"depth":[0-9]*' | head -1 | cut -d: -f2)
