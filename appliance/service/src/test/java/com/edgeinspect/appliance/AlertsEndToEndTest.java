@@ -144,9 +144,10 @@ class AlertsEndToEndTest {
             assertThat(eval.recall()).as(clip + ": " + eval).isGreaterThanOrEqualTo(0.5);
             assertThat(eval.precision()).as(clip + ": " + eval).isGreaterThanOrEqualTo(0.5);
         } else {
-            // The bundled model's faint, persistent detections on clean parts give 1-3 false alerts per pass here
-            // (BENCHMARKS.md); a broken pipeline gives dozens.
-            assertThat(eval.falseAlerts()).as(clip + ": " + eval).isLessThanOrEqualTo(5);
+            // The bundled model's faint, persistent detections on clean parts give 0-3 false alerts per pass in
+            // most runs and 6 in one of 40 (BENCHMARKS.md; which frames a paced clip's detector sees varies from run
+            // to run); a broken pipeline gives dozens.
+            assertThat(eval.falseAlerts()).as(clip + ": " + eval).isLessThanOrEqualTo(8);
         }
     }
 
