@@ -63,6 +63,8 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     private final java.util.concurrent.atomic.AtomicLong newAlerts = new java.util.concurrent.atomic.AtomicLong();
     /** Messages sent without the spool because the disk refused them. */
     private final java.util.concurrent.atomic.AtomicLong unspooled = new java.util.concurrent.atomic.AtomicLong();
+    /** Messages lost because neither the disk nor the broker took them. */
+    private final java.util.concurrent.atomic.AtomicLong lost = new java.util.concurrent.atomic.AtomicLong();
     /** Writes the event store; if the disk falls far behind, the oldest writes give way (MQTT still has them). */
     private final java.util.concurrent.ExecutorService recorder = new java.util.concurrent.ThreadPoolExecutor(1, 1,
             0, TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(1000), r -> {
@@ -248,11 +250,12 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
                 }
             }
         } catch (IOException x) {
-            long n = unspooled.incrementAndGet();
+            boolean sent = mqtt.publish(topic, payload, 1, false);
+            long n = (sent ? unspooled : lost).incrementAndGet();
             if (n == 1 || n % 100 == 0) {
-                LOG.error("the spool cannot store messages ({}); {} sent without it so far", x.toString(), n);
+                LOG.error("the spool cannot store messages ({}); {} {} so far", x.toString(), n,
+                        sent ? "sent without it" : "lost, the broker being unreachable too");
             }
-            mqtt.publish(topic, payload, 1, false);
         }
     }
 
@@ -345,7 +348,8 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         m.put("mqtt", Map.of("url", config.mqtt().url(), "connected", mqtt != null && mqtt.connected(),
                 "prefix", config.topics().prefix()));
         m.put("alerts", Map.of("delivered", publisher.delivered(), "pending", spool.size(), "dropped", spool.dropped(),
-                "refused", spool.refused(), "unspooled", unspooled.get(), "byClass", events.countsByClass()));
+                "refused", spool.refused(), "unspooled", unspooled.get(), "lost", lost.get(),
+                "byClass", events.countsByClass()));
         m.put("streams", streams.stream().map(StreamRunner::status).toList());
         m.put("install", manager == null ? null : manager.state());
         m.put("modelMessages", manager == null ? null : manager.messages());
