@@ -11,6 +11,7 @@ import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.trainer.data.DatasetFormat;
 import com.edgeinspect.trainer.data.Problems;
+import com.edgeinspect.trainer.train.RunConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -90,6 +91,13 @@ class CliTest {
         assertThat(TrainerCli.run(args("train-teacher", data, "--steps", "3", "--out", teacher.toString()))).isZero();
         assertThat(TrainerCli.run(args("distill", data, "--steps", "3", "--teacher", teacher.toString(), "--out",
                 student.toString()))).isZero();
+        Path deep = tmp.resolve("deep");
+        assertThat(TrainerCli.run(args("distill", data, "--steps", "1", "--teacher", teacher.toString(), "--depth",
+                "teacher", "--out", deep.toString()))).isZero();
+        assertThat(RunConfig.read(deep).spec().depth()).as("--depth teacher")
+                .isEqualTo(RunConfig.read(teacher).spec().depth()).isNotEqualTo(RunConfig.read(student).spec().depth());
+        assertThat(TrainerCli.run(args("distill", data, "--steps", "1", "--teacher", teacher.toString(), "--depth",
+                "deep", "--out", tmp.resolve("bad").toString()))).as("--depth deep").isEqualTo(2);
         Path ptq = tmp.resolve("ptq");
         Path qat = tmp.resolve("qat");
         String[] from = {"--student", student.toString(), "--teacher", teacher.toString(), "--calibration", "2"};

@@ -76,7 +76,7 @@ class PrunedStartTest {
     }
 
     @Test
-    void eachGroupLearnsAtItsRateAndTheSelectionTermFalls() throws Exception {
+    void eachGroupLearnsAtItsRateAndTheSelectionTermHoldsChannelsNearTheTeacher() throws Exception {
         // AdamW's first step moves every parameter with a gradient by the learning rate (|g| / (|g| + eps) ~ 1): the
         // largest move in a layer is its group's rate.
         PrunedStart start = new PrunedStart(teacher, SHAPE, PrunedStart.Beta.DEFAULT);
@@ -91,16 +91,28 @@ class PrunedStartTest {
                     .isCloseTo(lr * start.multiplier(layer), within(0.05 * lr));
         }
 
-        PrunedStart fresh = new PrunedStart(teacher, SHAPE, new PrunedStart.Beta(0.1, 0.1, 20, 0.3));
-        DistillModel m = new DistillModel(fresh.student(), TEACHER);
-        List<Map<String, Double>> log = new FitLoop(m, new FitLoop.Settings(60, 4, 3e-3, 0, 3, 2, 100),
-                tmp.resolve("s"), World.single(), 1, fresh::parameterMultiplier).run(samples, 5, objective(m, fresh, 60));
-        assertThat(log.get(0).get("beta")).isCloseTo(0.1, within(1e-6));
-        assertThat(log.get(59).get("beta")).isCloseTo(0.3, within(1e-6));
-        double first = log.subList(0, 10).stream().mapToDouble(r -> r.get("sel")).average().orElseThrow();
-        double last = log.subList(50, 60).stream().mapToDouble(r -> r.get("sel")).average().orElseThrow();
-        assertThat(first).isPositive();
-        assertThat(last).as("selection term falls").isLessThan(first);
+        // The same 60 steps with and without the selection term: the data pull the kept channels away from the
+        // teacher's (how far depends on the machine's float arithmetic); the term must hold them nearer.
+        List<Map<String, Double>> held = distil(new PrunedStart.Beta(0.1, 0.1, 20, 0.3), "held");
+        List<Map<String, Double>> free = distil(new PrunedStart.Beta(0, 0, 20, 0), "free");
+        assertThat(held.get(0).get("beta")).isCloseTo(0.1, within(1e-6));
+        assertThat(held.get(59).get("beta")).isCloseTo(0.3, within(1e-6));
+        assertThat(held.get(0).get("sel")).isPositive().isCloseTo(free.get(0).get("sel"), within(1e-6));
+        double withTerm = lastTen(held, "sel");
+        double without = lastTen(free, "sel");
+        assertThat(withTerm).as("selection term, last ten steps, with it vs without").isLessThan(without);
+    }
+
+    private static List<Map<String, Double>> distil(PrunedStart.Beta beta, String dir) throws Exception {
+        PrunedStart start = new PrunedStart(teacher, SHAPE, beta);
+        torch.manual_seed(4);
+        DistillModel m = new DistillModel(start.student(), TEACHER);
+        return new FitLoop(m, new FitLoop.Settings(60, 4, 3e-3, 0, 3, 2, 100), tmp.resolve(dir), World.single(), 1,
+                start::parameterMultiplier).run(samples, 5, objective(m, start, 60));
+    }
+
+    private static double lastTen(List<Map<String, Double>> log, String term) {
+        return log.subList(log.size() - 10, log.size()).stream().mapToDouble(r -> r.get(term)).average().orElseThrow();
     }
 
     private static Distillation objective(DistillModel model, PrunedStart start, int steps) {
