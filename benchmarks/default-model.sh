@@ -14,8 +14,7 @@ run="$work/runs/student-kd"
 # shellcheck source=benchmarks/train-clips.sh
 source benchmarks/train-clips.sh
 # With a gate (benchmarks/early-exit.sh trains it), the export and the bundle carry the early-exit form too.
-$t export --run "$run" --out "$run.onnx"
-$t eval --model "$run.onnx" --videos "$tests" --every 10 --report "$run-eval.json"
+score "$run"
 $t bundle --run "$run" --model "$run.onnx" --key "$key" --name defect-student --version "$version" \
   --metrics "$run-eval.json" --golden-clip test-videos/mixed-defects.mp4 --detection-threshold 0.3 \
   --alert-threshold 0.3 --out models/default.vimodel

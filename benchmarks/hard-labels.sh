@@ -23,16 +23,12 @@ for spec in "9101 normal 0.6" "9102 normal 0.6" "9201 hard 0.5" "9202 hard 0.5";
 done
 heldout=$(printf '%s,' "$work"/heldout/t*.mp4)
 heldout="${heldout%,}"
-map() { # REPORT: mAP@0.5 and mAP@0.5:0.95 of an eval report
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("%.3f | %.3f" % (r["map50"], r["map50to95"]))' "$1"
-}
 rows=()
 for seed in $seeds; do
   r="$work/runs/hard-$label-s$seed"
   [ -f "$r/done" ] || { $t train-teacher --videos "$videos" "${samples[@]}" --model student \
     --seed "$seed" --steps "$steps" --out "$r" && touch "$r/done"; }
-  $t export --run "$r" --out "$r.onnx"
-  $t eval --model "$r.onnx" --videos "$tests" --every 10 --report "$r-test.json"
+  score "$r" "$tests" test
   $t eval --model "$r.onnx" --videos "$heldout" --every 10 --report "$r-heldout.json"
   rows+=("| $label | $seed | $(map "$r-test.json") | $(map "$r-heldout.json") |")
 done

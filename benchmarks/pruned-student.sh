@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A student cut from the teacher: the teacher pruned to SHAPE (trainer distill --from-teacher, as the structure search
 # starts its candidates) and distilled for STEPS, beside the same shape trained for the same steps on hard labels
-# alone from scratch (--weights 1,0,0,0: no teacher term; the teacher's depth, as the pruned one has), on the data and teacher of benchmarks/train-eval.sh (run
-# that first, same WORKDIR). Both scored on the committed test clips; the teacher and both students timed round robin
-# in one run; `trainer export` prints each one's GMAC per frame. About an hour on 2 cores at 4000 steps.
+# alone from scratch (--weights 1,0,0,0: no teacher term; --depth teacher, as the pruned one has), on the data and
+# teacher of benchmarks/train-eval.sh (run that first, same WORKDIR). Both scored on the committed test clips; the
+# teacher and both students timed round robin in one run; `trainer export` prints each one's GMAC per frame. About an
+# hour on 2 cores at 4000 steps.
 # Usage: benchmarks/pruned-student.sh [WORKDIR] [SHAPE] [STEPS]   (defaults: work/bench, 16,32,64,96/24, 4000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,18 +16,13 @@ r="$work/runs"
 tag=$(echo "$shape" | tr ',/' '--')-$steps
 # shellcheck source=benchmarks/train-clips.sh
 source benchmarks/train-clips.sh
-depth=$(tr -d ' \n' < "$r/teacher/config.json" | grep -o '"depth":[0-9]*' | head -1 | cut -d: -f2)
 common=(--videos "$videos" "${samples[@]}" --teacher "$r/teacher" --steps "$steps" --shape "$shape")
 $t distill "${common[@]}" --from-teacher --out "$r/pruned-$tag"
-$t distill "${common[@]}" --weights 1,0,0,0 --depth "$depth" --out "$r/hard-$tag"
-[ -f "$r/teacher.onnx" ] || $t export --run "$r/teacher" --out "$r/teacher.onnx"
-for m in "pruned-$tag" "hard-$tag"; do
-  $t export --run "$r/$m" --out "$r/$m.onnx"
-  $t eval --model "$r/$m.onnx" --videos "$tests" --every 10 --report "$r/$m-eval.json"
-done
+$t distill "${common[@]}" --weights 1,0,0,0 --depth teacher --out "$r/hard-$tag"
+[ -f "$r/teacher-eval.json" ] || score "$r/teacher"
+score "$r/pruned-$tag"
+score "$r/hard-$tag"
 $t latency --models "$r/teacher.onnx,$r/pruned-$tag.onnx,$r/hard-$tag.onnx" --rounds 30
 for m in teacher "pruned-$tag" "hard-$tag"; do
-  report="$r/$m-eval.json"
-  [ "$m" != teacher ] || [ -f "$report" ] || $t eval --model "$r/teacher.onnx" --videos "$tests" --every 10 --report "$report"
-  echo "$m: mAP@0.5 $(grep -o '"map50" : [0-9.]*' "$report" | cut -d' ' -f3)"
+  echo "$m: mAP@0.5 | mAP@0.5:0.95 = $(map "$r/$m-eval.json")"
 done

@@ -15,11 +15,12 @@ source benchmarks/train-clips.sh
 common=(--videos "$videos" "${samples[@]}" --student "$r/student-kd" --teacher "$r/teacher")
 [ -f "$r/student-ptq/checkpoint.txt" ] || $t quantize "${common[@]}" --steps 0 --out "$r/student-ptq"
 $t quantize "${common[@]}" --steps "$steps" --out "$r/student-qat"
+$t export --run "$r/student-kd" --out "$r/student-kd.onnx"
 $t export --run "$r/student-ptq" --out "$r/student-ptq.onnx"
 $t export --run "$r/student-qat" --out "$r/student-qat.onnx"
 $t export --run "$r/student-qat" --target cpu --out "$r/student-qat-cpu.onnx"
 for m in student-kd student-ptq student-qat student-qat-cpu; do
-  [ -f "$r/$m.onnx" ] || $t export --run "$r/$m" --out "$r/$m.onnx"
   $t eval --model "$r/$m.onnx" --videos "$tests" --every 10 --report "$r/$m-eval.json"
+  echo "$m: mAP@0.5 | mAP@0.5:0.95 = $(map "$r/$m-eval.json")"
 done
 $t latency --models "$r/student-kd.onnx,$r/student-qat.onnx,$r/student-qat-cpu.onnx" --rounds 30

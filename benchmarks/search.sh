@@ -44,12 +44,11 @@ if [ -n "$below" ]; then
 fi
 models=()
 for m in "${students[@]}"; do
-  $t export --run "$r/$m" --out "$r/$m.onnx"
-  $t eval --model "$r/$m.onnx" --videos "$tests" --every 10 --report "$r/$m-eval.json"
+  score "$r/$m"
   models+=("$r/$m.onnx")
 done
 $t latency --models "$(IFS=,; echo "${models[*]}")" --rounds 30
 for m in "${students[@]}"; do
-  echo "$m: mAP@0.5 $(grep -o '"map50" : [0-9.]*' "$r/$m-eval.json" | cut -d' ' -f3)"
+  echo "$m: mAP@0.5 | mAP@0.5:0.95 = $(map "$r/$m-eval.json")"
 done
 echo "searched shape $chosen (gate threshold $gate in the search) vs uniform $uniform${below:+ and $below}"

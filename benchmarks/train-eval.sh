@@ -20,6 +20,6 @@ common=(--videos "$videos" "${samples[@]}")
 [ -f "$work/runs/student-kd/done" ] || { $t distill "${common[@]}" --teacher "$work/runs/teacher" --out "$work/runs/student-kd" --steps "$steps" && touch "$work/runs/student-kd/done"; }
 [ -f "$work/runs/student-base/done" ] || { $t train-teacher "${common[@]}" --model student --out "$work/runs/student-base" --steps "$steps" && touch "$work/runs/student-base/done"; }
 for r in teacher student-kd student-base; do
-  $t export --run "$work/runs/$r" --out "$work/runs/$r.onnx"
-  $t eval --model "$work/runs/$r.onnx" --videos "$tests" --every 10 --report "$work/runs/$r-eval.json"
+  score "$work/runs/$r"
+  echo "$r: mAP@0.5 | mAP@0.5:0.95 = $(map "$work/runs/$r-eval.json")"
 done

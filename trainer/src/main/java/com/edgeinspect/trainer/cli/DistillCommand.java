@@ -52,9 +52,9 @@ final class DistillCommand implements Callable<Integer> {
             + "default: the standard student 16,24,48,64/32)")
     String shape;
 
-    @Option(names = "--depth", description = "extra convolutions per stage (default 1; with --from-teacher the "
-            + "teacher's)")
-    Integer depth;
+    @Option(names = "--depth", description = "extra convolutions per stage: a number, or 'teacher' for the "
+            + "teacher's (default: the standard student's, 1; with --from-teacher the teacher's, the only one allowed)")
+    String depth;
 
     @Option(names = "--from-teacher", description = "start from the teacher pruned to --shape (the channels the "
             + "search kept), each channel group learning faster the harder it was cut, with the selection term "
@@ -78,13 +78,13 @@ final class DistillCommand implements Callable<Integer> {
             throw new IllegalArgumentException("classes of the data " + d.classes() + " differ from the teacher's "
                     + tc.classes());
         }
+        DetectorSpec standard = DetectorSpec.student(d.classes().size());
         int teacherDepth = tc.spec().depth();
-        if (fromTeacher && depth != null && depth != teacherDepth) {
+        int d0 = depth == null ? (fromTeacher ? teacherDepth : standard.depth()) : parseDepth(depth, teacherDepth);
+        if (fromTeacher && d0 != teacherDepth) {
             throw new IllegalArgumentException("--depth " + depth + ": a student pruned from the teacher keeps its "
                     + "depth " + teacherDepth);
         }
-        int d0 = depth != null ? depth : fromTeacher ? teacherDepth : 1;
-        DetectorSpec standard = DetectorSpec.student(d.classes().size());
         DetectorSpec spec = shape == null ? new DetectorSpec(standard.classes(), standard.widths(), d0,
                 standard.neckWidth()) : parse(shape, d.classes().size(), d0);
         if (beta.size() != 4) {
@@ -121,6 +121,21 @@ final class DistillCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static int parseDepth(String text, int teacherDepth) {
+        if (text.equals("teacher")) {
+            return teacherDepth;
+        }
+        try {
+            int d = Integer.parseInt(text.trim());
+            if (d >= 0) {
+                return d;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("--depth: expected a number >= 0 or 'teacher', got '" + text + "'");
     }
 
     private static DetectorSpec parse(String text, int classes, int depth) {
