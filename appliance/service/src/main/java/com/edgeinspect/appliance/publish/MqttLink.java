@@ -5,6 +5,10 @@ import com.edgeinspect.core.mqtt.MqttListener;
 import com.edgeinspect.core.mqtt.Topics;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
@@ -21,9 +25,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The appliance's MQTT 5 connection (Eclipse Paho). Announces the device retained on {@code status} with an
- * "offline" last will, so the fleet sees a box that vanished; reconnects by itself (Paho only honours
- * {@code setMaxReconnectDelay}) and re-announces itself and renews its subscriptions in {@code connectComplete}
- * (a clean session forgets them; the broker then delivers the retained offers again).
+ * "offline" last will, so the fleet sees a box that vanished; re-announces itself and renews its subscriptions in
+ * {@code connectComplete} (a clean session forgets them; the broker then delivers the retained offers again).
+ *
+ * <p>It connects by itself, with backoff, for as long as it is open: also when the broker is not there when the box
+ * boots. Paho's automatic reconnect is not used: it only follows a connection that was lost, never a first connect
+ * that failed, and its timer gives up for good if an attempt is refused while the client is still tearing down.
  *
  * <p>Nothing is buffered in memory while disconnected: alerts and snapshots wait in the disk spool, the status and
  * the model state are published again on every connect, and stats are periodic. Paho's own offline buffer is not
@@ -34,8 +41,19 @@ import org.slf4j.LoggerFactory;
 public final class MqttLink implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttLink.class);
+    /** The longest wait between two connection attempts. */
+    private static final long MAX_RETRY_MS = 10_000;
 
     private final MqttAsyncClient client;
+    private final MqttConnectionOptions options;
+    private final ScheduledExecutorService attempts = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "mqtt-connect");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Connection attempts failed since the last success. */
+    private final AtomicInteger failures = new AtomicInteger();
+    private volatile boolean closed;
     private final Topics topics;
     private final Supplier<String> onlineStatus;
     private volatile boolean connected;
@@ -62,30 +80,62 @@ public final class MqttLink implements AutoCloseable {
         this.client = new MqttAsyncClient(url, clientId, new MemoryPersistence());
         client.setCallback(new Callback());
         MqttConnectionOptions o = new MqttConnectionOptions();
-        o.setAutomaticReconnect(true);
-        o.setMaxReconnectDelay(10_000);
         o.setConnectionTimeout(10);
         o.setKeepAliveInterval(15);
         o.setCleanStart(true);
         auth.applyTo(o);
         MqttMessage will = new MqttMessage(offlineStatus.getBytes(StandardCharsets.UTF_8), 1, true, new MqttProperties());
         o.setWill(topics.status(), will);
-        client.connect(o, null, new MqttActionListener() {
-            @Override
-            public void onSuccess(IMqttToken token) {
-                Long max = token.getResponseProperties() == null ? null
-                        : token.getResponseProperties().getMaximumPacketSize();
-                if (max != null) {
-                    maxPacketSize = max;
-                    LOG.info("broker accepts packets up to {} bytes", max);
-                }
-            }
+        this.options = o;
+        attempts.execute(this::attempt);
+    }
 
-            @Override
-            public void onFailure(IMqttToken token, Throwable e) {
-                // automatic reconnect keeps trying; disconnected() logs the state
+    /** One connection attempt; its failure schedules the next. */
+    private void attempt() {
+        if (closed || client.isConnected()) {
+            return;
+        }
+        try {
+            client.connect(options, null, new MqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken token) {
+                    failures.set(0);
+                    Long max = token.getResponseProperties() == null ? null
+                            : token.getResponseProperties().getMaximumPacketSize();
+                    if (max != null && max != maxPacketSize) {
+                        maxPacketSize = max;
+                        LOG.info("broker accepts packets up to {} bytes", max);
+                    }
+                }
+
+                @Override
+                public void onFailure(IMqttToken token, Throwable e) {
+                    retry(e);
+                }
+            });
+        } catch (MqttException e) {
+            if (e.getReasonCode() != MqttClientException.REASON_CODE_CLIENT_CONNECTED) {
+                retry(e); // e.g. the last connection still being torn down
             }
-        });
+        }
+    }
+
+    private void retry(Throwable e) {
+        int n = failures.incrementAndGet();
+        long delay = Math.min(1000L << Math.min(n - 1, 4), MAX_RETRY_MS);
+        if (n == 1 || n % 30 == 0) {
+            LOG.warn("MQTT connect to {} failed ({} in a row): {}; trying again every {} s at most",
+                    client.getServerURI(), n, e.getMessage(), MAX_RETRY_MS / 1000);
+        } else {
+            LOG.debug("MQTT connect attempt {} failed: {}", n, e.getMessage());
+        }
+        schedule(delay);
+    }
+
+    private void schedule(long delayMillis) {
+        if (!closed) {
+            attempts.schedule(this::attempt, delayMillis, TimeUnit.MILLISECONDS);
+        }
     }
 
     public boolean connected() {
@@ -219,7 +269,7 @@ public final class MqttLink implements AutoCloseable {
         @Override
         public void connectComplete(boolean reconnect, String serverURI) {
             connected = true;
-            LOG.info("MQTT {} to {}", reconnect ? "reconnected" : "connected", serverURI);
+            LOG.info("MQTT connected to {}", serverURI);
             publish(topics.status(), onlineStatus.get(), 1, true);
             renewSubscriptions();
             onConnect.forEach(Runnable::run);
@@ -229,6 +279,7 @@ public final class MqttLink implements AutoCloseable {
         public void disconnected(MqttDisconnectResponse response) {
             connected = false;
             LOG.warn("MQTT disconnected: {}", response.getReasonString());
+            schedule(1000);
         }
 
         @Override
@@ -248,6 +299,8 @@ public final class MqttLink implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
+        attempts.shutdownNow();
         try {
             if (client.isConnected()) {
                 // A clean shutdown says so itself: the will is only for deaths.
