@@ -37,4 +37,4 @@ score() {
 map() {
   printf '%s | %s\n' "$(report_value "$1" map50)" "$(report_value "$1" map50to95)"
 }
-report_value() { grep -o "\"$2\" : [0-9.]*" "$1" | head -1 | cut -d' ' -f3; }
+report_value() { grep -o "\"$2\" : [0-9.Ee-]*" "$1" | head -1 | cut -d' ' -f3; }
