@@ -70,9 +70,12 @@ class AlertBurstTest {
                 Thread.sleep(3000);
             }
             assertThat(spooled).as("alerts waiting in the spool while the broker was down").isPositive();
-            Harness.await(() -> Harness.pending(http, base) == 0, "spool drained", 60);
-            System.out.printf("burst at %.1f alerts/s, %d broker kills and a restart, %d spooled at most: %s%n", rate,
-                    kills, spooled, Harness.awaitEveryAlertOnce(http, base, got, 50 * (kills + 1)));
+            int most = spooled;
+            Mosquitto.explained(tmp, () -> {
+                Harness.await(() -> Harness.pending(http, base) == 0, "spool drained", 60);
+                System.out.printf("burst at %.1f alerts/s, %d broker kills and a restart, %d spooled at most: %s%n",
+                        rate, kills, most, Harness.awaitEveryAlertOnce(http, base, got, 50 * (kills + 1)));
+            });
         } finally {
             sub.disconnectForcibly(1000);
             sub.close(true);

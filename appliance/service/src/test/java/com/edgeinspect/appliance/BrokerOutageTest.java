@@ -53,14 +53,17 @@ class BrokerOutageTest {
             }
             assertThat(spooled).as("alerts waiting in the spool during the outage").isPositive();
             broker = Mosquitto.start(tmp, port, true);
-            Harness.await(() -> Harness.pending(http, base) == 0, "spool drained", 60);
-            // The consumer comes back later; its persistent session kept what arrived meanwhile.
-            if (!sub.isConnected()) {
-                sub.connect(o);
-            }
-            Harness.await(() -> Harness.pending(http, base) == 0, "spool drained", 60);
-            System.out.printf("outage: %d alerts spooled at most; %s%n", spooled,
-                    Harness.awaitEveryAlertOnce(http, base, got));
+            int most = spooled;
+            Mosquitto.explained(tmp, () -> {
+                Harness.await(() -> Harness.pending(http, base) == 0, "spool drained", 60);
+                // The consumer comes back later; its persistent session kept what arrived meanwhile.
+                if (!sub.isConnected()) {
+                    sub.connect(o);
+                }
+                Harness.await(() -> Harness.pending(http, base) == 0, "spool drained", 60);
+                System.out.printf("outage: %d alerts spooled at most; %s%n", most,
+                        Harness.awaitEveryAlertOnce(http, base, got));
+            });
         } finally {
             sub.disconnectForcibly(1000);
             sub.close(true);

@@ -29,6 +29,7 @@ import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 
@@ -113,6 +114,19 @@ final class Harness {
         @Override
         public void messageArrived(String topic, MqttMessage m) {
             got.add(new Msg(topic, m.getPayload(), m.isRetained()));
+        }
+
+        // A consumer's own link is part of what a delivery test observes: its breaks go to the test's output.
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+            System.out.println("test consumer disconnected: " + response);
+        }
+
+        @Override
+        public void connectComplete(boolean reconnect, String serverURI) {
+            if (reconnect) {
+                System.out.println("test consumer reconnected to " + serverURI);
+            }
         }
     }
 

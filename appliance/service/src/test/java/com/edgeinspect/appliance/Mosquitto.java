@@ -5,6 +5,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Debian's mosquitto on a free loopback port with its own config, for interop tests. .ci/run installs it. */
@@ -39,8 +40,10 @@ final class Mosquitto implements AutoCloseable {
         }
         Path conf = dir.resolve("mosquitto.conf");
         // Run as whoever runs the tests: as root, mosquitto would drop to user 'mosquitto' and fail to save here.
+        // Connections, sessions and subscriptions are logged, so a failed delivery test can show what the broker saw.
         Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\nuser "
-                + System.getProperty("user.name") + "\n" + (persistent
+                + System.getProperty("user.name") + "\nlog_type error\nlog_type warning\nlog_type notice\n"
+                + "log_type information\nlog_type subscribe\nlog_timestamp_format %H:%M:%S\n" + (persistent
                 ? "persistence true\npersistence_location " + dir.toAbsolutePath() + "/\n" : "persistence false\n")
                 + extraConfig);
         Process p = new ProcessBuilder(binary.toString(), "-c", conf.toString())
@@ -58,6 +61,25 @@ final class Mosquitto implements AutoCloseable {
                 Thread.sleep(50);
             }
         }
+    }
+
+    /** The last {@code lines} lines mosquitto logged in {@code dir} (every start there appends). */
+    static String logTail(Path dir, int lines) throws IOException {
+        List<String> all = Files.readAllLines(dir.resolve("mosquitto.log"));
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    /** Runs a delivery check; if it fails, the failure carries the broker's log. */
+    static void explained(Path dir, Check check) throws Exception {
+        try {
+            check.run();
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\nmosquitto's log, last 60 lines:\n" + logTail(dir, 60), e);
+        }
+    }
+
+    interface Check {
+        void run() throws Exception;
     }
 
     static int freePort() throws IOException {
