@@ -29,7 +29,7 @@ for seed in $seeds; do
   [ -f "$r/done" ] || { $t train-teacher --videos "$videos" "${samples[@]}" --model student \
     --seed "$seed" --steps "$steps" --out "$r" && touch "$r/done"; }
   score "$r" "$tests" test
-  $t eval --model "$r.onnx" --videos "$heldout" --every 10 --report "$r-heldout.json"
+  evaluate "$r" "$heldout" heldout
   rows+=("| $label | $seed | $(map "$r-test.json") | $(map "$r-heldout.json") |")
 done
 echo "| recipe | seed | test clips mAP@0.5 | mAP@0.5:0.95 | held-out clips mAP@0.5 | mAP@0.5:0.95 |"

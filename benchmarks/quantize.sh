@@ -20,7 +20,7 @@ $t export --run "$r/student-ptq" --out "$r/student-ptq.onnx"
 $t export --run "$r/student-qat" --out "$r/student-qat.onnx"
 $t export --run "$r/student-qat" --target cpu --out "$r/student-qat-cpu.onnx"
 for m in student-kd student-ptq student-qat student-qat-cpu; do
-  $t eval --model "$r/$m.onnx" --videos "$tests" --every 10 --report "$r/$m-eval.json"
+  evaluate "$r/$m"
   echo "$m: mAP@0.5 | mAP@0.5:0.95 = $(map "$r/$m-eval.json")"
 done
 $t latency --models "$r/student-kd.onnx,$r/student-qat.onnx,$r/student-qat-cpu.onnx" --rounds 30

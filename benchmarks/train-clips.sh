@@ -2,7 +2,7 @@
 # The data of the trainer's benchmarks: the 40 training clips of benchmarks/train-eval.sh, generated into $work/data
 # where missing (seeds disjoint from the committed test clips), and the committed test clips they are scored on. Sets
 # $videos (the training clips, comma-separated), $samples (how training cuts them into crops) and $tests, and defines
-# `score` and `map`. Sourced from the repository root with $work and $t (the trainer) set, not run.
+# `evaluate`, `score` and `map`. Sourced from the repository root with $work and $t (the trainer) set, not run.
 #
 # Training clips show a fast belt (80 px/frame) at 6 fps with a shutter short enough that each frame has the motion
 # blur of its preset at normal speed (normal 3.5 px, hard 8.4 px, easy 1 px): every frame shows parts the previous
@@ -26,11 +26,16 @@ samples=(--batch 8 --crop 192 --every 2)
 # shellcheck disable=SC2034
 tests=test-videos/mixed-defects.mp4,test-videos/hard-conditions.mp4,test-videos/clean-line.mp4
 
-# score RUN [CLIPS [NAME]]: exports the run directory RUN to RUN.onnx and scores it on CLIPS (default: the test
-# clips) into RUN-NAME.json (default: RUN-eval.json).
+# evaluate RUN [CLIPS [NAME]]: scores RUN.onnx on CLIPS (default: the test clips) into RUN-NAME.json (default:
+# RUN-eval.json).
+evaluate() {
+  $t eval --model "$1.onnx" --videos "${2:-$tests}" --every 10 --report "$1-${3:-eval}.json"
+}
+
+# score RUN [CLIPS [NAME]]: exports the run directory RUN to RUN.onnx, then evaluates it as above.
 score() {
   $t export --run "$1" --out "$1.onnx"
-  $t eval --model "$1.onnx" --videos "${2:-$tests}" --every 10 --report "$1-${3:-eval}.json"
+  evaluate "$@"
 }
 
 # map REPORT: "mAP@0.5 | mAP@0.5:0.95" of an eval report.
