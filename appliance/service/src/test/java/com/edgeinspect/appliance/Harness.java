@@ -229,7 +229,9 @@ final class Harness {
 
     /**
      * Publishes and waits for the acknowledgement, retrying when Paho says too many publishes are in flight (32202):
-     * it can say so just after the previous acknowledgement arrived, before it has counted it.
+     * it can say so just after the previous acknowledgement arrived, before it has counted it. Only for a client
+     * whose topic aliases are off ({@link com.edgeinspect.core.mqtt.TopicAliases}): with them on, the retry of a
+     * topic's first publish gets the client disconnected.
      */
     static void publish(org.eclipse.paho.mqttv5.client.MqttClient c, String topic, byte[] payload, int qos,
             boolean retained) throws Exception {

@@ -69,12 +69,15 @@ final class Mosquitto implements AutoCloseable {
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
-    /** Runs a delivery check; if it fails, the failure carries the broker's log. */
+    /**
+     * Runs a check against the broker; if it fails or throws (e.g. the broker disconnected a client for a protocol
+     * error), the failure carries the broker's log, which names the client and the reason.
+     */
     static void explained(Path dir, Check check) throws Exception {
         try {
             check.run();
-        } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "\nmosquitto's log, last 60 lines:\n" + logTail(dir, 60), e);
+        } catch (AssertionError | Exception e) {
+            throw new AssertionError(e + "\nmosquitto's log, last 60 lines:\n" + logTail(dir, 60), e);
         }
     }
 

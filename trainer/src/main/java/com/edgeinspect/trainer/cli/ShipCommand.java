@@ -54,7 +54,7 @@ final class ShipCommand implements Callable<Integer> {
     int chunkKib;
 
     @Option(names = "--in-flight", defaultValue = "16",
-            description = "chunks in flight at most, lowered to the broker's Receive Maximum (default ${DEFAULT-VALUE})")
+            description = "chunks in flight at most, lowered to one under the broker's Receive Maximum (default ${DEFAULT-VALUE})")
     int inFlight;
 
     @Option(names = "--force", description = "install even where the version is not newer (a deliberate downgrade)")

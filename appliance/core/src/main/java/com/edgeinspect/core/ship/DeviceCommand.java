@@ -2,6 +2,7 @@ package com.edgeinspect.core.ship;
 
 import com.edgeinspect.core.mqtt.MqttAuth;
 import com.edgeinspect.core.mqtt.MqttListener;
+import com.edgeinspect.core.mqtt.TopicAliases;
 import com.edgeinspect.core.mqtt.Topics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,6 +48,7 @@ public final class DeviceCommand implements AutoCloseable {
         o.setConnectionTimeout(10);
         auth.applyTo(o);
         client.connect(o);
+        TopicAliases.disable(client);
         client.subscribe(new String[] {replies}, new int[] {1});
     }
 

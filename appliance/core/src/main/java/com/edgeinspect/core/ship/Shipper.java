@@ -2,6 +2,7 @@ package com.edgeinspect.core.ship;
 
 import com.edgeinspect.core.mqtt.MqttAuth;
 import com.edgeinspect.core.mqtt.MqttListener;
+import com.edgeinspect.core.mqtt.TopicAliases;
 import com.edgeinspect.core.mqtt.Topics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -98,7 +99,7 @@ public final class Shipper implements AutoCloseable {
     /**
      * Connects and starts watching the fleet under {@code prefixTemplate} (e.g. {@code inspection/{deviceId}}).
      *
-     * @param maxInFlight chunks in flight at most (lowered to the broker's Receive Maximum)
+     * @param maxInFlight chunks in flight at most (lowered to one under the broker's Receive Maximum)
      */
     public Shipper(String url, String clientId, MqttAuth auth, String prefixTemplate, int maxInFlight, Listener listener)
             throws MqttException {
@@ -114,9 +115,11 @@ public final class Shipper implements AutoCloseable {
         auth.applyTo(o);
         IMqttToken t = client.connect(o);
         t.waitForCompletion(15_000);
+        TopicAliases.disable(client);
         Integer receiveMax = t.getResponseProperties() == null ? null
                 : t.getResponseProperties().getReceiveMaximum();
-        int permits = Math.max(1, Math.min(maxInFlight, receiveMax == null ? 65535 : receiveMax));
+        // One place in the broker's window stays free for the offers and withdrawals published beside the chunks.
+        int permits = Math.max(1, Math.min(maxInFlight, receiveMax == null ? 65535 : receiveMax - 1));
         this.inFlight = new Semaphore(permits);
         listener.info("connected to " + url + "; " + permits + " chunk(s) in flight at most");
         subscribe();
@@ -338,6 +341,7 @@ public final class Shipper implements AutoCloseable {
 
         @Override
         public void connectComplete(boolean reconnect, String serverURI) {
+            TopicAliases.disable(client);
             if (reconnect) {
                 try {
                     subscribe(); // a clean session forgets subscriptions

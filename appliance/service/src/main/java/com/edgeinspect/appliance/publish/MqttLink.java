@@ -2,6 +2,7 @@ package com.edgeinspect.appliance.publish;
 
 import com.edgeinspect.core.mqtt.MqttAuth;
 import com.edgeinspect.core.mqtt.MqttListener;
+import com.edgeinspect.core.mqtt.TopicAliases;
 import com.edgeinspect.core.mqtt.Topics;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -271,6 +272,7 @@ public final class MqttLink implements AutoCloseable {
     private final class Callback extends MqttListener {
         @Override
         public void connectComplete(boolean reconnect, String serverURI) {
+            TopicAliases.disable(client); // before anything is published on this connection
             connected = true;
             LOG.info("MQTT connected to {}", serverURI);
             publish(topics.status(), onlineStatus.get(), 1, true);
