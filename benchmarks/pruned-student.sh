@@ -5,6 +5,7 @@
 # teacher of benchmarks/train-eval.sh (run that first, same WORKDIR). Both scored on the committed test clips; the
 # teacher and both students timed round robin in one run; `trainer export` prints each one's GMAC per frame. About an
 # hour on 2 cores at 4000 steps.
+# HARD=0 skips the hard-labels network (when its shape was measured before), halving the time.
 # Usage: benchmarks/pruned-student.sh [WORKDIR] [SHAPE] [STEPS]   (defaults: work/bench, 16,32,64,96/24, 4000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,12 +18,15 @@ tag=$(echo "$shape" | tr ',/' '--')-$steps
 # shellcheck source=benchmarks/train-clips.sh
 source benchmarks/train-clips.sh
 common=(--videos "$videos" "${samples[@]}" --teacher "$r/teacher" --steps "$steps" --shape "$shape")
+runs=("pruned-$tag")
+[ "${HARD:-1}" = 0 ] || runs+=("hard-$tag")
 $t distill "${common[@]}" --from-teacher --out "$r/pruned-$tag"
-$t distill "${common[@]}" --weights 1,0,0,0 --depth teacher --out "$r/hard-$tag"
+[ "${HARD:-1}" = 0 ] || $t distill "${common[@]}" --weights 1,0,0,0 --depth teacher --out "$r/hard-$tag"
 [ -f "$r/teacher-eval.json" ] || score "$r/teacher"
-score "$r/pruned-$tag"
-score "$r/hard-$tag"
-$t latency --models "$r/teacher.onnx,$r/pruned-$tag.onnx,$r/hard-$tag.onnx" --rounds 30
-for m in teacher "pruned-$tag" "hard-$tag"; do
+for m in "${runs[@]}"; do score "$r/$m"; done
+models="$r/teacher.onnx"
+for m in "${runs[@]}"; do models+=",$r/$m.onnx"; done
+$t latency --models "$models" --rounds 30
+for m in teacher "${runs[@]}"; do
   echo "$m: mAP@0.5 | mAP@0.5:0.95 = $(map "$r/$m-eval.json")"
 done
