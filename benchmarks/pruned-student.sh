@@ -19,14 +19,15 @@ tag=$(echo "$shape" | tr ',/' '--')-$steps
 source benchmarks/train-clips.sh
 common=(--videos "$videos" "${samples[@]}" --teacher "$r/teacher" --steps "$steps" --shape "$shape")
 runs=("pruned-$tag")
-[ "${HARD:-1}" = 0 ] || runs+=("hard-$tag")
 $t distill "${common[@]}" --from-teacher --out "$r/pruned-$tag"
-[ "${HARD:-1}" = 0 ] || $t distill "${common[@]}" --weights 1,0,0,0 --depth teacher --out "$r/hard-$tag"
+if [ "${HARD:-1}" != 0 ]; then
+  runs+=("hard-$tag")
+  $t distill "${common[@]}" --weights 1,0,0,0 --depth teacher --out "$r/hard-$tag"
+fi
 [ -f "$r/teacher-eval.json" ] || score "$r/teacher"
 for m in "${runs[@]}"; do score "$r/$m"; done
-models="$r/teacher.onnx"
-for m in "${runs[@]}"; do models+=",$r/$m.onnx"; done
-$t latency --models "$models" --rounds 30
+models=$(printf "%s.onnx," "$r/teacher" "${runs[@]/#/$r/}")
+$t latency --models "${models%,}" --rounds 30
 for m in teacher "${runs[@]}"; do
   echo "$m: mAP@0.5 | mAP@0.5:0.95 = $(map "$r/$m-eval.json")"
 done

@@ -24,16 +24,16 @@ public final class TopicAliases {
     private TopicAliases() {}
 
     public static void disable(MqttAsyncClient client) {
-        try {
-            ((MqttConnectionState) CONNECTION.get(client)).setOutgoingTopicAliasMaximum(0);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException("cannot turn off Paho's topic aliases", e);
-        }
+        ((MqttConnectionState) read(CONNECTION, client)).setOutgoingTopicAliasMaximum(0);
     }
 
     public static void disable(MqttClient client) {
+        disable((MqttAsyncClient) read(ASYNC, client));
+    }
+
+    private static Object read(Field f, Object owner) {
         try {
-            disable((MqttAsyncClient) ASYNC.get(client));
+            return f.get(owner);
         } catch (IllegalAccessException e) {
             throw new IllegalStateException("cannot turn off Paho's topic aliases", e);
         }

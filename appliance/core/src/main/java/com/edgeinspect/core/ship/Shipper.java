@@ -341,8 +341,8 @@ public final class Shipper implements AutoCloseable {
 
         @Override
         public void connectComplete(boolean reconnect, String serverURI) {
-            TopicAliases.disable(client);
             if (reconnect) {
+                TopicAliases.disable(client); // the first connection's were turned off before the constructor returned
                 try {
                     subscribe(); // a clean session forgets subscriptions
                 } catch (MqttException e) {
