@@ -6,6 +6,7 @@
 # the threshold too). A few minutes on 2
 # cores. VARIANTS: settings of the tracker and the alert policy to replay, separated by ';', each the configuration's
 # YAML lines (default: one variant, the defaults). CLIPS: annotated clips (default: the committed test clips).
+# A bundle signed with your own key needs TRUSTED_KEYS=path/to/signing.pub.
 # Usage: benchmarks/events.sh [BUNDLE] [STRIDES] [VARIANTS] [CLIP...]   (defaults: models/default.vimodel, 1,2,3,6)
 set -euo pipefail
 cd "$(dirname "$0")/.."

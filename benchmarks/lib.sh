@@ -7,7 +7,8 @@ jar=appliance/service/target/edgeinspect-appliance.jar
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-1048576}"
 
-# bench CLASS ARGS...: runs an appliance benchmark class (JVM options: APPLIANCE_JAVA_OPTS, default -Xmx2g as ./demo);
+# bench CLASS ARGS...: runs an appliance benchmark class (JVM options: APPLIANCE_JAVA_OPTS, default -Xmx2g as ./demo;
+# bundles signed with your own key: TRUSTED_KEYS=path/to/signing.pub, comma-separated, beside the demo key);
 # its log goes to stderr without the alert lines, its RESULT lines to stdout.
 bench() {
   local class="$1"

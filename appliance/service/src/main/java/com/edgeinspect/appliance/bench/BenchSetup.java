@@ -25,6 +25,21 @@ final class BenchSetup {
         return 0;
     }
 
+    /**
+     * Keys the benchmarks trust: the demo key, and the public keys named in {@code TRUSTED_KEYS} (comma-separated),
+     * so that a bundle signed with your own key (trainer keys) can be measured too.
+     */
+    static List<String> trustedKeys(String... more) {
+        List<String> keys = new java.util.ArrayList<>(List.of("models/demo-signing.pub"));
+        for (String k : System.getenv().getOrDefault("TRUSTED_KEYS", "").split(",")) {
+            if (!k.isBlank()) {
+                keys.add(k.trim());
+            }
+        }
+        keys.addAll(List.of(more));
+        return keys;
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

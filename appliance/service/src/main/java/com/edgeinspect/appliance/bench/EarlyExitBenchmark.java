@@ -46,7 +46,7 @@ public final class EarlyExitBenchmark {
     private static EventEvaluator run(Path clip, String bundle, boolean earlyExit, String tracking) throws Exception {
         Path state = Files.createTempDirectory("edgeinspect-bench");
         ApplianceConfig config = BenchSetup.config("bench", List.of(clip), state, BenchSetup.freePort(),
-                List.of("models/demo-signing.pub"), "{}", "bundle: \"" + bundle + "\", early_exit: " + earlyExit,
+                BenchSetup.trustedKeys(), "{}", "bundle: \"" + bundle + "\", early_exit: " + earlyExit,
                 false, tracking);
         EventEvaluator eval = new EventEvaluator(VideoAnnotations.readBeside(clip));
         List<AlertEvent> raised = java.util.Collections.synchronizedList(new java.util.ArrayList<>());

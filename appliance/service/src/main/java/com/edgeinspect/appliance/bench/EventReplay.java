@@ -58,7 +58,7 @@ public final class EventReplay {
         List<ApplianceConfig> configs = new ArrayList<>();
         for (String v : variants) {
             configs.add(BenchSetup.config("bench", clips, state, BenchSetup.freePort(),
-                    List.of("models/demo-signing.pub"), "{}", "bundle: \"" + bundle + "\"", false, v));
+                    BenchSetup.trustedKeys(), "{}", "bundle: \"" + bundle + "\"", false, v));
         }
         try (LoadedModel m = new ModelLoader(configs.get(0).model()).load(Path.of(bundle))) {
             Manifest.Thresholds t = m.bundle().manifest().thresholds();

@@ -44,7 +44,7 @@ public final class PipelineBenchmark {
         int port = BenchSetup.freePort();
         String model = "bundle: models/default.vimodel" + (args.length > 2 ? ", " + args[2] : "");
         ApplianceConfig config = BenchSetup.config("bench", List.of(clip), state, port,
-                List.of("models/demo-signing.pub"), "{}", model, true, "");
+                BenchSetup.trustedKeys(), "{}", model, true, "");
 
         double[] inference = inferenceOnly(config, clip);
         System.out.printf(Locale.ROOT, "inference only: as the appliance runs it (pre/post-processing, graphs) %.2f "

@@ -36,7 +36,7 @@ public final class SoakBenchmark {
         int port = BenchSetup.freePort();
         Reshipper reshipper = new Reshipper(state);
         ApplianceConfig config = BenchSetup.config("soak", clips, state, port,
-                List.of("models/demo-signing.pub", reshipper.publicKey().toString()), "{probation_seconds: 10}");
+                BenchSetup.trustedKeys(reshipper.publicKey().toString()), "{probation_seconds: 10}");
         List<long[]> samples = new ArrayList<>(); // rss kB, fds, threads
         int notReady = 0;
         int swaps = 0;

@@ -29,7 +29,7 @@ public final class SwapBenchmark {
         int port = BenchSetup.freePort();
         Reshipper reshipper = new Reshipper(state);
         ApplianceConfig config = BenchSetup.config("swap", clip, state, port,
-                List.of("models/demo-signing.pub", reshipper.publicKey().toString()), "{probation_seconds: 1}");
+                BenchSetup.trustedKeys(reshipper.publicKey().toString()), "{probation_seconds: 1}");
         double worstBefore = 0;
         double worstSwap = 0;
         long dropsBefore = 0;
