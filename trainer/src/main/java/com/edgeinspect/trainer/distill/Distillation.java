@@ -18,7 +18,8 @@ import org.bytedeco.pytorch.Tensor;
  * {@code L = l1 L_hard + l2 L_KL(T) + l3 L_feature + l4 L_attention}, defaults 0.5 : 0.3 : 0.15 : 0.05, with the
  * temperature starting at {@code t0} and dropping by 1 at each of {@code stages} equal parts of the run (not below
  * 1). The teacher is frozen ({@link TeacherPass}). A searched student adds the selection term of its
- * {@link PrunedStart}: {@code L + beta(step) L_selection}.
+ * {@link PrunedStart}: {@code L + beta(step) L_selection}. With the three soft weights 0 and no selection term the
+ * teacher is not run at all, so a student on hard labels alone trains at its own speed.
  */
 public final class Distillation implements FitLoop.Objective {
 
@@ -58,8 +59,18 @@ public final class Distillation implements FitLoop.Objective {
         return Math.max(1, w.t0() - stage);
     }
 
+    /** Whether the teacher has no say in this run (hard labels alone): then its forward pass is skipped. */
+    private boolean hardOnly() {
+        return w.kl() == 0 && w.feature() == 0 && w.attention() == 0 && selection == null;
+    }
+
     @Override
     public FitLoop.Losses compute(Batch b, int step) {
+        if (hardOnly()) {
+            Detector.Heads<Tensor> sh = model.student().describe(studentOps.get(), b.image());
+            Tensor hard = DetectionLoss.of(sh.heatmapLogits(), sh.size(), sh.offset(), b).total();
+            return new FitLoop.Losses(hard.mul(new Scalar(w.hard())), Map.of("hard", hard));
+        }
         TeacherPass.Outputs t = teacher.run(b.image(), step);
         Detector.Heads<Tensor> th = t.heads();
         TorchOps s = studentOps.get();

@@ -85,6 +85,21 @@ class DistillationTest {
         assertThat(full.forwards()).as("nothing kept past the budget").isEqualTo(24);
     }
 
+    @Test
+    void hardLabelsAloneNeverRunTheTeacher() throws Exception {
+        List<Sample> samples = samples();
+        torch.manual_seed(2);
+        TeacherPass teacher = TeacherPass.of(new Detector(TEACHER));
+        DistillModel model = new DistillModel(STUDENT, TEACHER);
+        List<Map<String, Double>> log = new FitLoop(model, new FitLoop.Settings(40, 4, 3e-3, 0, 3, 2, 100),
+                tmp.resolve("hard")).run(samples, 5, new Distillation(teacher, model,
+                        new Distillation.Weights(1, 0, 0, 0, 4, 3), 40, com.edgeinspect.trainer.model.TorchOps::new,
+                        null));
+        assertThat(teacher.forwards()).isZero();
+        assertThat(log.get(0)).containsOnlyKeys("step", "lr", "loss", "hard");
+        assertThat(mean(log, 30, 40, "hard")).as("hard falls").isLessThan(mean(log, 0, 10, "hard"));
+    }
+
     private static List<Sample> samples() throws java.io.IOException {
         return SampleSets.fromVideos(List.of(Path.of("../test-videos/mixed-defects.mp4")), 30, 96, 1, 0.5, 1);
     }
