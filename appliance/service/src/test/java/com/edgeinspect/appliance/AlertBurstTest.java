@@ -3,11 +3,13 @@ package com.edgeinspect.appliance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.core.mqtt.Reconnect;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
@@ -32,15 +34,20 @@ class AlertBurstTest {
         String brokerConfig = "autosave_on_changes true\nautosave_interval 1\nmax_queued_messages 100000\n";
         Mosquitto broker = Mosquitto.start(tmp, port, true, brokerConfig);
         BlockingQueue<Harness.Msg> got = new LinkedBlockingQueue<>();
-        MqttClient sub = new MqttClient(url, "burst-consumer", new MemoryPersistence());
+        MqttAsyncClient sub = new MqttAsyncClient(url, "burst-consumer", new MemoryPersistence());
         MqttConnectionOptions o = new MqttConnectionOptions();
         o.setCleanStart(false);
         o.setSessionExpiryInterval(3600L);
-        o.setAutomaticReconnect(true);
-        o.setAutomaticReconnectDelay(1, 2);
-        sub.setCallback(new Harness.Collector(got));
-        sub.connect(o);
-        sub.subscribe(new String[] {"test/box-t/alerts"}, new int[] {1});
+        // Reconnects as the box does; the persistent session keeps the subscription and what arrived meanwhile.
+        Reconnect reconnect = new Reconnect(sub, o, 2000, new Reconnect.Listener() {
+            @Override
+            public void connected(IMqttToken token) {
+                System.out.println("test consumer reconnected");
+            }
+        });
+        sub.setCallback(new Harness.Collector(got, () -> reconnect.soon(500)));
+        sub.connect(o).waitForCompletion(10_000);
+        sub.subscribe(new String[] {"test/box-t/alerts"}, new int[] {1}).waitForCompletion(10_000);
         Thread.sleep(1500); // the subscription is saved before the first kill
         // On the band, even a slow machine detects often enough to follow parts moving 60 px a frame.
         ApplianceConfig config = Harness.load(Harness.config("burst", port, tmp.resolve("state"))
@@ -77,6 +84,7 @@ class AlertBurstTest {
                         rate, kills, most, Harness.awaitEveryAlertOnce(http, base, got, 50 * (kills + 1)));
             });
         } finally {
+            reconnect.close();
             sub.disconnectForcibly(1000);
             sub.close(true);
             broker.close();

@@ -106,9 +106,16 @@ final class Harness {
     /** Collects every message. */
     static final class Collector extends MqttListener {
         private final BlockingQueue<Msg> got;
+        private final Runnable onLost;
 
         Collector(BlockingQueue<Msg> got) {
+            this(got, () -> { });
+        }
+
+        /** @param onLost run when the link breaks, e.g. to have a {@link com.edgeinspect.core.mqtt.Reconnect} try */
+        Collector(BlockingQueue<Msg> got, Runnable onLost) {
             this.got = got;
+            this.onLost = onLost;
         }
 
         @Override
@@ -120,6 +127,7 @@ final class Harness {
         @Override
         public void disconnected(MqttDisconnectResponse response) {
             System.out.println("test consumer disconnected: " + response);
+            onLost.run();
         }
 
         @Override

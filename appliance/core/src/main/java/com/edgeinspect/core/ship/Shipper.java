@@ -2,6 +2,7 @@ package com.edgeinspect.core.ship;
 
 import com.edgeinspect.core.mqtt.MqttAuth;
 import com.edgeinspect.core.mqtt.MqttListener;
+import com.edgeinspect.core.mqtt.Reconnect;
 import com.edgeinspect.core.mqtt.TopicAliases;
 import com.edgeinspect.core.mqtt.Topics;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -82,6 +83,7 @@ public final class Shipper implements AutoCloseable {
     private final String prefixTemplate;
     private final Listener listener;
     private final Semaphore inFlight;
+    private final Reconnect reconnect;
     private final Map<String, JsonNode> statuses = new ConcurrentHashMap<>();
     private final Map<String, ModelState> states = new ConcurrentHashMap<>();
     /** Serves chunk requests one at a time, off Paho's callback thread. */
@@ -106,13 +108,30 @@ public final class Shipper implements AutoCloseable {
         this.prefixTemplate = prefixTemplate;
         this.listener = listener;
         this.client = new MqttAsyncClient(url, clientId, new MemoryPersistence());
-        client.setCallback(new Callback());
         MqttConnectionOptions o = new MqttConnectionOptions();
-        o.setAutomaticReconnect(true);
-        o.setMaxReconnectDelay(5000);
         o.setCleanStart(true);
         o.setConnectionTimeout(10);
         auth.applyTo(o);
+        // The first connection is made here, so that a broker that is not there fails the rollout at once;
+        // later ones by the loop.
+        this.reconnect = new Reconnect(client, o, 5000, new Reconnect.Listener() {
+            @Override
+            public void connected(IMqttToken token) {
+                listener.info("reconnected to " + url);
+                try {
+                    subscribe(); // a clean session forgets subscriptions
+                } catch (MqttException e) {
+                    listener.info("resubscribe failed: " + e.getMessage());
+                }
+            }
+
+            @Override
+            public void failed(int inARow, Throwable e, long retryMillis) {
+                listener.info("reconnect attempt " + inARow + " failed: " + e.getMessage() + "; next in "
+                        + retryMillis / 1000 + " s");
+            }
+        });
+        client.setCallback(new Callback());
         IMqttToken t = client.connect(o);
         t.waitForCompletion(15_000);
         TopicAliases.disable(client);
@@ -122,12 +141,12 @@ public final class Shipper implements AutoCloseable {
         int permits = Math.max(1, Math.min(maxInFlight, receiveMax == null ? 65535 : receiveMax - 1));
         this.inFlight = new Semaphore(permits);
         listener.info("connected to " + url + "; " + permits + " chunk(s) in flight at most");
-        subscribe();
+        subscribe().waitForCompletion(10_000);
     }
 
-    private void subscribe() throws MqttException {
-        client.subscribe(new String[] {Topics.everyDevice(prefixTemplate, "status"),
-                Topics.everyDevice(prefixTemplate, "model/state")}, new int[] {1, 1}).waitForCompletion(10_000);
+    private IMqttToken subscribe() throws MqttException {
+        return client.subscribe(new String[] {Topics.everyDevice(prefixTemplate, "status"),
+                Topics.everyDevice(prefixTemplate, "model/state")}, new int[] {1, 1});
     }
 
     /** The devices seen so far, by id. */
@@ -341,19 +360,13 @@ public final class Shipper implements AutoCloseable {
 
         @Override
         public void connectComplete(boolean reconnect, String serverURI) {
-            if (reconnect) {
-                TopicAliases.disable(client); // the first connection's were turned off before the constructor returned
-                try {
-                    subscribe(); // a clean session forgets subscriptions
-                } catch (MqttException e) {
-                    listener.info("resubscribe failed: " + e.getMessage());
-                }
-            }
+            TopicAliases.disable(client); // before the sender publishes on this connection
         }
 
         @Override
         public void disconnected(MqttDisconnectResponse response) {
             listener.info("disconnected from the broker: " + response.getReasonString());
+            reconnect.soon(1000);
         }
 
         @Override
@@ -364,6 +377,7 @@ public final class Shipper implements AutoCloseable {
 
     @Override
     public void close() {
+        reconnect.close();
         sender.shutdownNow();
         try {
             if (client.isConnected()) {

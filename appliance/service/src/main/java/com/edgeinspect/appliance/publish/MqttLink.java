@@ -2,18 +2,13 @@ package com.edgeinspect.appliance.publish;
 
 import com.edgeinspect.core.mqtt.MqttAuth;
 import com.edgeinspect.core.mqtt.MqttListener;
+import com.edgeinspect.core.mqtt.Reconnect;
 import com.edgeinspect.core.mqtt.TopicAliases;
 import com.edgeinspect.core.mqtt.Topics;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -30,9 +25,8 @@ import org.slf4j.LoggerFactory;
  * "offline" last will, so the fleet sees a box that vanished; re-announces itself and renews its subscriptions in
  * {@code connectComplete} (a clean session forgets them; the broker then delivers the retained offers again).
  *
- * <p>It connects by itself, with backoff, for as long as it is open: also when the broker is not there when the box
- * boots. Paho's automatic reconnect is not used: it only follows a connection that was lost, never a first connect
- * that failed, and its timer gives up for good if an attempt is refused while the client is still tearing down.
+ * <p>It connects by itself, with backoff, for as long as it is open ({@link Reconnect}): also when the broker is not
+ * there when the box boots.
  *
  * <p>Nothing is buffered in memory while disconnected: alerts and snapshots wait in the disk spool, the status and
  * the model state are published again on every connect, and stats are periodic. Paho's own offline buffer is not
@@ -47,15 +41,7 @@ public final class MqttLink implements AutoCloseable {
     private static final long MAX_RETRY_MS = 10_000;
 
     private final MqttAsyncClient client;
-    private final MqttConnectionOptions options;
-    private final ScheduledExecutorService attempts = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "mqtt-connect");
-        t.setDaemon(true);
-        return t;
-    });
-    /** Connection attempts failed since the last success. */
-    private final AtomicInteger failures = new AtomicInteger();
-    private volatile boolean closed;
+    private final Reconnect reconnect;
     private final Topics topics;
     private final Supplier<String> onlineStatus;
     private volatile boolean connected;
@@ -88,58 +74,28 @@ public final class MqttLink implements AutoCloseable {
         auth.applyTo(o);
         MqttMessage will = new MqttMessage(offlineStatus.getBytes(StandardCharsets.UTF_8), 1, true, new MqttProperties());
         o.setWill(topics.status(), will);
-        this.options = o;
-        attempts.execute(this::attempt);
-    }
-
-    /** One connection attempt; its failure schedules the next. */
-    private void attempt() {
-        if (closed || client.isConnected()) {
-            return;
-        }
-        try {
-            client.connect(options, null, new MqttActionListener() {
-                @Override
-                public void onSuccess(IMqttToken token) {
-                    failures.set(0);
-                    Long max = token.getResponseProperties() == null ? null
-                            : token.getResponseProperties().getMaximumPacketSize();
-                    if (max != null && max != maxPacketSize) {
-                        maxPacketSize = max;
-                        LOG.info("broker accepts packets up to {} bytes", max);
-                    }
+        this.reconnect = new Reconnect(client, o, MAX_RETRY_MS, new Reconnect.Listener() {
+            @Override
+            public void connected(IMqttToken token) {
+                Long max = token.getResponseProperties() == null ? null
+                        : token.getResponseProperties().getMaximumPacketSize();
+                if (max != null && max != maxPacketSize) {
+                    maxPacketSize = max;
+                    LOG.info("broker accepts packets up to {} bytes", max);
                 }
-
-                @Override
-                public void onFailure(IMqttToken token, Throwable e) {
-                    retry(e);
-                }
-            });
-        } catch (MqttException e) {
-            if (e.getReasonCode() != MqttClientException.REASON_CODE_CLIENT_CONNECTED) {
-                retry(e); // e.g. the last connection still being torn down
             }
-        }
-    }
 
-    private void retry(Throwable e) {
-        int n = failures.incrementAndGet();
-        long delay = Math.min(1000L << Math.min(n - 1, 4), MAX_RETRY_MS);
-        if (n == 1 || n % 30 == 0) {
-            LOG.warn("MQTT connect to {} failed ({} in a row): {}; trying again every {} s at most",
-                    client.getServerURI(), n, e.getMessage(), MAX_RETRY_MS / 1000);
-        } else {
-            LOG.debug("MQTT connect attempt {} failed: {}", n, e.getMessage());
-        }
-        schedule(delay);
-    }
-
-    private void schedule(long delayMillis) {
-        try {
-            attempts.schedule(this::attempt, delayMillis, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // closed
-        }
+            @Override
+            public void failed(int inARow, Throwable e, long retryMillis) {
+                if (inARow == 1 || inARow % 30 == 0) {
+                    LOG.warn("MQTT connect to {} failed ({} in a row): {}; trying again every {} s at most",
+                            client.getServerURI(), inARow, e.getMessage(), MAX_RETRY_MS / 1000);
+                } else {
+                    LOG.debug("MQTT connect attempt {} failed: {}", inARow, e.getMessage());
+                }
+            }
+        });
+        reconnect.soon(0);
     }
 
     public boolean connected() {
@@ -284,7 +240,7 @@ public final class MqttLink implements AutoCloseable {
         public void disconnected(MqttDisconnectResponse response) {
             connected = false;
             LOG.warn("MQTT disconnected: {}", response.getReasonString());
-            schedule(1000);
+            reconnect.soon(1000);
         }
 
         @Override
@@ -304,8 +260,7 @@ public final class MqttLink implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        attempts.shutdownNow();
+        reconnect.close();
         try {
             if (client.isConnected()) {
                 // A clean shutdown says so itself: the will is only for deaths.
