@@ -28,5 +28,14 @@ echo "$out" | grep '^RESULT' | while read -r line; do
   printf '| %s | %s | %s | 1 in %s | %s | %s-%s | %s | %s |\n' "$(v clip)" "$(v variant)" "$(v parts)" "$(v stride)" "$(v recall)" \
     "$(v recall_min)" "$(v recall_max)" "$(v precision)" "$(v false_per_pass)"
 done
+# Over all clips, per variant and rate: recall of all their defective parts, precision of all their alerts.
+echo "$out" | grep '^RESULT' | tr ' ' '\n' | awk -F= '
+  $1 == "RESULT" { next }
+  $1 == "variant" { v = $2 } $1 == "stride" { k = $2 } $1 == "parts" { p = $2 } $1 == "recall" { r = $2 }
+  $1 == "alerts_per_pass" { a = $2 }
+  $1 == "duplicates_per_pass" { key = v " " k; parts[key] += p; found[key] += r * p; alerts[key] += a; if (!(key in seen)) { seen[key] = 1; order[n++] = key } }
+  END { for (i = 0; i < n; i++) { split(order[i], x, " "); key = order[i]
+    printf "| all clips | %s | %d | 1 in %s | %.3f | - | %.3f | - |\n", x[1], parts[key], x[2],
+      parts[key] ? found[key] / parts[key] : 1, alerts[key] ? found[key] / alerts[key] : 1 } }'
 echo
 echo "$out" | grep '^MISSED' || echo "no defective part missed with every frame detected"

@@ -39,10 +39,21 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ShipRejectionTest {
 
+    /** The box's bundle size limit here: a little above the factory bundle, which it must still load. */
+    static final int LIMIT_MB = factoryMb() + 1;
+
     @TempDir
     Path tmp;
 
     private int version = 600;
+
+    private static int factoryMb() {
+        try {
+            return (int) Math.ceil(Files.size(TestBundles.FACTORY) / (1024.0 * 1024.0));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     /** A version newer than the serving one, fresh per case. */
     private String next() {
@@ -58,7 +69,7 @@ class ShipRejectionTest {
                 Appliance box = Fleet.start(Fleet.config("box-x", List.of("line-9"), broker.port,
                         tmp.resolve("x"), Harness.REPO.resolve("test-videos/clean-line.mp4"), tmp.resolve("fleet.pub"),
                         "{request_interval_seconds: 1, transfer_timeout_seconds: 3}")
-                        .replace("threads: 1}", "threads: 1, max_bundle_mb: 3}"), "x");
+                        .replace("threads: 1}", "threads: 1, max_bundle_mb: " + LIMIT_MB + "}"), "x");
                 Shipper shipper = Fleet.shipper(broker.port, new Fleet.Log())) {
             Mosquitto.explained(brokerDir, () -> {
                 String base = "http://127.0.0.1:" + box.httpPort();
@@ -82,7 +93,7 @@ class ShipRejectionTest {
                 assertThat(new String(tamperedManifest.get("manifest.json"), StandardCharsets.UTF_8)).contains("0.0");
                 refused(shipper, TestBundles.zip(tamperedManifest), "signature does not verify");
 
-                byte[] noise = new byte[3_500_000]; // incompressible: the bundle itself is over the 3 MiB limit
+                byte[] noise = new byte[LIMIT_MB << 20]; // incompressible: the bundle itself is over the limit
                 new java.util.Random(7).nextBytes(noise);
                 refused(shipper, TestBundles.factoryWith(next(), key, m -> m, f -> f.put("extra.bin", noise)),
                         "more than the limit");

@@ -162,7 +162,7 @@ class ShipTest {
     void rollbackByCommandAndOnProbation() throws Exception {
         KeyPair key = Fleet.key(tmp);
         byte[] v4 = TestBundles.factoryAs("1.4.0", key);
-        byte[] v5 = TestBundles.factoryAs("0.5.0", key);
+        byte[] v5 = TestBundles.factoryAs("1.5.0", key);
         HttpClient http = HttpClient.newHttpClient();
         try (Mosquitto broker = Mosquitto.start(Files.createDirectories(tmp.resolve("broker")))) {
             // Any inference slower than 1 ms fails probation: every model this box installs is rolled back.
@@ -189,7 +189,7 @@ class ShipTest {
                 assertThat(s.ship(v5, Offer.of(v5, Offer.DEFAULT_CHUNK, false),
                         List.of(List.of(Shipper.Target.device("box-r"))), Duration.ofSeconds(60), Duration.ZERO)
                         .ok()).isTrue();
-                assertThat(Fleet.servingVersion(http, base)).isEqualTo("0.5.0");
+                assertThat(Fleet.servingVersion(http, base)).isEqualTo("1.5.0");
 
                 LinkedBlockingQueue<Harness.Msg> answers = new LinkedBlockingQueue<>();
                 MqttClient c = new MqttClient("tcp://127.0.0.1:" + broker.port, "operator", new MemoryPersistence());
