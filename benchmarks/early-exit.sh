@@ -16,14 +16,7 @@ dir="$work/early-exit"
 mkdir -p "$dir"
 # shellcheck source=benchmarks/train-clips.sh
 source benchmarks/train-clips.sh
-mkdir -p "$work/line"
-for s in 9101 9102 9103 9104; do
-  [ -f "$work/line/l$s.mp4" ] || $t synth -o "$work/line/l$s.mp4" --seed "$s" --preset normal --exposure 0.044 --fps 6 \
-    --duration 60 --belt-speed 80 --defect-rate 0.05
-done
-line=$(printf '%s,' "$work"/line/*.mp4)
-[ -f "$run/gate/threshold.json" ] || TRAINER_JAVA_OPTS=-Xmx14g $t gate --videos "$videos" --batch 8 --crop 256 --every 2 \
-  --run "$run" --steps 2500 --calibration-videos "${line%,}" --calibration-every 4
+gate "$run"
 clip="$dir/rare-defects.mp4"
 [ -f "$clip" ] || $t synth -o "$clip" --seed 9002 --preset normal --exposure 0.044 --fps 6 --duration 600 \
   --belt-speed 80 --defect-rate 0.02

@@ -2,7 +2,7 @@
 # The data of the trainer's benchmarks: the 40 training clips of benchmarks/train-eval.sh, generated into $work/data
 # where missing (seeds disjoint from the committed test clips), and the committed test clips they are scored on. Sets
 # $videos (the training clips, comma-separated), $samples (how training cuts them into crops) and $tests, and defines
-# `evaluate`, `score` and `map`. Sourced from the repository root with $work and $t (the trainer) set, not run.
+# `evaluate`, `score`, `gate` and `map`. Sourced from the repository root with $work and $t (the trainer) set, not run.
 #
 # Training clips show a fast belt (80 px/frame) at 6 fps with a shutter short enough that each frame has the motion
 # blur of its preset at normal speed (normal 3.5 px, hard 8.4 px, easy 1 px): every frame shows parts the previous
@@ -36,6 +36,20 @@ evaluate() {
 score() {
   $t export --run "$1" --out "$1.onnx"
   evaluate "$@"
+}
+
+# gate RUN: trains RUN's early-exit gate on the training clips, its threshold set on four 1-minute clips of the line as
+# it runs (5% defective parts, generated into $work/line where missing). A few minutes; skipped if RUN has one.
+gate() {
+  mkdir -p "$work/line"
+  for s in 9101 9102 9103 9104; do
+    [ -f "$work/line/l$s.mp4" ] || $t synth -o "$work/line/l$s.mp4" --seed "$s" --preset normal --exposure 0.044 \
+      --fps 6 --duration 60 --belt-speed 80 --defect-rate 0.05
+  done
+  local line
+  line=$(printf '%s,' "$work"/line/*.mp4)
+  [ -f "$1/gate/threshold.json" ] || TRAINER_JAVA_OPTS=-Xmx14g $t gate --videos "$videos" --batch 8 --crop 256 \
+    --every 2 --run "$1" --steps 2500 --calibration-videos "${line%,}" --calibration-every 4
 }
 
 # map REPORT: "mAP@0.5 | mAP@0.5:0.95" of an eval report.
