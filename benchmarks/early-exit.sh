@@ -5,13 +5,15 @@
 # clip (6 fps, fast belt, 2% defective parts, another seed) once with the whole graph on every frame and once with the
 # early exit, and reports the share of frames that exited, the share of frame area the heads ran on, the mean
 # inference time per frame and event-level recall and precision of each run (EarlyExitBenchmark). About 40 minutes on
-# 2 cores. Usage: benchmarks/early-exit.sh KEY [WORKDIR]   (KEY: the signing key, trainer keys)
+# 2 cores. Usage: benchmarks/early-exit.sh KEY [WORKDIR] [RUN]   (KEY: the signing key, trainer keys; RUN: another
+# student's run directory, e.g. the bundled model's, WORKDIR/runs/pruned-16-32-64-96-28-8000, with its thresholds:
+# DETECTION=0.35 ALERT=0.4; default 0.3 each)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 key="$1"
 work="${2:-work/bench}"
 t=./trainer/trainer
-run="$work/runs/student-kd"
+run="${3:-$work/runs/student-kd}"
 dir="$work/early-exit"
 mkdir -p "$dir"
 # shellcheck source=benchmarks/train-clips.sh
@@ -25,7 +27,7 @@ echo "$exported"
 # gmac WHAT: the multiply-accumulates per 1080p frame the export reports for the whole graph or one stage.
 gmac() { echo "$exported" | grep -o "$1[^)]*GMAC" | grep -o '[0-9.]* GMAC' | cut -d' ' -f1; }
 $t bundle --run "$run" --model "$dir/student.onnx" --key "$key" --name defect-student --version early-exit-bench \
-  --golden-clip test-videos/mixed-defects.mp4 --detection-threshold 0.3 --alert-threshold 0.3 --out "$dir/gated.vimodel"
+  --golden-clip test-videos/mixed-defects.mp4 --detection-threshold "${DETECTION:-0.3}" --alert-threshold "${ALERT:-0.3}" --out "$dir/gated.vimodel"
 # shellcheck source=benchmarks/lib.sh
 source benchmarks/lib.sh
 out=$(bench EarlyExitBenchmark "$clip" "$dir/gated.vimodel" 100)  # the belt moves 80 px per frame
