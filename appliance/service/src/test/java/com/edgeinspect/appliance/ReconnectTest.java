@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.edgeinspect.core.mqtt.MqttListener;
 import com.edgeinspect.core.mqtt.Reconnect;
+import com.edgeinspect.core.mqtt.Topics;
+import com.edgeinspect.core.ship.Shipper;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -16,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The connection loop every client of ours shares, against Debian's mosquitto: a client started before its broker
- * connects when the broker comes, follows it through a SIGKILL and a restart, and stops trying once closed.
+ * connects when the broker comes, follows it through a SIGKILL and a restart, and stops trying once closed; the
+ * shipper, which uses it, watches the fleet again after its broker restarts.
  */
 class ReconnectTest {
 
@@ -80,5 +85,31 @@ class ReconnectTest {
                 broker.close();
             }
         }
+    }
+
+    @Test
+    void theShipperWatchesTheFleetAgainAfterItsBrokerRestarts() throws Exception {
+        int port = Mosquitto.freePort();
+        Mosquitto broker = Mosquitto.start(tmp, port, false);
+        try (Shipper shipper = Fleet.shipper(port, new Fleet.Log())) {
+            announce(port, "box-a");
+            Harness.await(() -> shipper.devices().containsKey("box-a"), "a device seen", 10);
+            broker.kill();
+            broker = Mosquitto.start(tmp, port, false);
+            announce(port, "box-b");
+            Harness.await(() -> shipper.devices().containsKey("box-b"), "a device seen after the restart", 20);
+        } finally {
+            broker.close();
+        }
+    }
+
+    /** A device's retained online status, as a box publishes it. */
+    private static void announce(int port, String device) throws Exception {
+        MqttClient c = new MqttClient("tcp://127.0.0.1:" + port, "device-" + device, new MemoryPersistence());
+        c.connect();
+        c.publish(Topics.of(Fleet.PREFIX, device).status(),
+                "{\"state\":\"online\",\"groups\":[]}".getBytes(StandardCharsets.UTF_8), 1, true);
+        c.disconnect();
+        c.close();
     }
 }
