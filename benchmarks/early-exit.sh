@@ -27,7 +27,8 @@ echo "$exported"
 # gmac WHAT: the multiply-accumulates per 1080p frame the export reports for the whole graph or one stage.
 gmac() { echo "$exported" | grep -o "$1[^)]*GMAC" | grep -o '[0-9.]* GMAC' | cut -d' ' -f1; }
 $t bundle --run "$run" --model "$dir/student.onnx" --key "$key" --name defect-student --version early-exit-bench \
-  --golden-clip test-videos/mixed-defects.mp4 --detection-threshold "${DETECTION:-0.3}" --alert-threshold "${ALERT:-0.3}" --out "$dir/gated.vimodel"
+  --golden-clip test-videos/mixed-defects.mp4 --detection-threshold "${DETECTION:-0.3}" \
+  --alert-threshold "${ALERT:-0.3}" --out "$dir/gated.vimodel"
 # shellcheck source=benchmarks/lib.sh
 source benchmarks/lib.sh
 out=$(bench EarlyExitBenchmark "$clip" "$dir/gated.vimodel" 100)  # the belt moves 80 px per frame

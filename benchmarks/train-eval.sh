@@ -19,9 +19,11 @@ source benchmarks/train-clips.sh
 common=(--videos "$videos" "${samples[@]}")
 [ -f "$work/runs/teacher/done" ] || { $t train-teacher "${common[@]}" --out "$work/runs/teacher" --steps "$steps" && touch "$work/runs/teacher/done"; }
 runs=(teacher)
-[ "${STUDENTS:-1}" = 0 ] || runs+=(student-kd student-base)
-[ "${STUDENTS:-1}" = 0 ] || [ -f "$work/runs/student-kd/done" ] || { $t distill "${common[@]}" --teacher "$work/runs/teacher" --out "$work/runs/student-kd" --steps "$steps" && touch "$work/runs/student-kd/done"; }
-[ "${STUDENTS:-1}" = 0 ] || [ -f "$work/runs/student-base/done" ] || { $t train-teacher "${common[@]}" --model student --out "$work/runs/student-base" --steps "$steps" && touch "$work/runs/student-base/done"; }
+if [ "${STUDENTS:-1}" != 0 ]; then
+  runs+=(student-kd student-base)
+  [ -f "$work/runs/student-kd/done" ] || { $t distill "${common[@]}" --teacher "$work/runs/teacher" --out "$work/runs/student-kd" --steps "$steps" && touch "$work/runs/student-kd/done"; }
+  [ -f "$work/runs/student-base/done" ] || { $t train-teacher "${common[@]}" --model student --out "$work/runs/student-base" --steps "$steps" && touch "$work/runs/student-base/done"; }
+fi
 for r in "${runs[@]}"; do
   score "$work/runs/$r"
   echo "$r: mAP@0.5 | mAP@0.5:0.95 = $(map "$work/runs/$r-eval.json")"

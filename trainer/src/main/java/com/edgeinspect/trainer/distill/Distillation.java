@@ -66,16 +66,14 @@ public final class Distillation implements FitLoop.Objective {
 
     @Override
     public FitLoop.Losses compute(Batch b, int step) {
-        if (hardOnly()) {
-            Detector.Heads<Tensor> sh = model.student().describe(studentOps.get(), b.image());
-            Tensor hard = DetectionLoss.of(sh.heatmapLogits(), sh.size(), sh.offset(), b).total();
-            return new FitLoop.Losses(hard.mul(new Scalar(w.hard())), Map.of("hard", hard));
-        }
-        TeacherPass.Outputs t = teacher.run(b.image(), step);
-        Detector.Heads<Tensor> th = t.heads();
         TorchOps s = studentOps.get();
         Detector.Heads<Tensor> sh = model.student().describe(s, b.image());
         DetectionLoss.Terms hard = DetectionLoss.of(sh.heatmapLogits(), sh.size(), sh.offset(), b);
+        if (hardOnly()) {
+            return new FitLoop.Losses(hard.total().mul(new Scalar(w.hard())), Map.of("hard", hard.total()));
+        }
+        TeacherPass.Outputs t = teacher.run(b.image(), step);
+        Detector.Heads<Tensor> th = t.heads();
         Tensor weights = DistillLoss.regionWeights(th.heatmapLogits());
         double temp = temperature(step);
         Tensor kl = DistillLoss.kl(sh.heatmapLogits(), th.heatmapLogits(), temp, weights);
