@@ -6,7 +6,10 @@
 # by side. All start from the teacher pruned to their shape (trainer distill --from-teacher: per-group learning
 # rates, the selection term), as the search scored them. Hours on 2 cores (the search alone: UPDATES x 8 candidates at up to
 # a minute each).
-# Usage: benchmarks/search.sh [WORKDIR] [UPDATES] [STEPS]   (defaults: work/bench, 6, 12000)
+# With BUDGET_MS set, the search runs under that hard latency budget (trainer search --latency-budget-ms, into
+# runs/search-budget-BUDGET_MS) and the comparison is the equal-budget one: the best-rewarded shape whose whole graph
+# fits the budget (the gate is not carried over) against the slowest uniform width scaling that fits it.
+# Usage: [BUDGET_MS=ms] benchmarks/search.sh [WORKDIR] [UPDATES] [STEPS]   (defaults: work/bench, 6, 12000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${1:-work/bench}"
@@ -14,6 +17,8 @@ updates="${2:-6}"
 steps="${3:-12000}"
 t=./trainer/trainer
 r="$work/runs"
+budget="${BUDGET_MS:-}"
+search="$r/search${budget:+-budget-$budget}"
 for s in 9001 9002; do
   [ -f "$work/holdout/v$s.mp4" ] || $t synth -o "$work/holdout/v$s.mp4" --seed $s --preset normal --defect-rate 0.7 --duration 10
 done
@@ -21,8 +26,10 @@ holdout="$work/holdout/v9001.mp4,$work/holdout/v9002.mp4"
 # shellcheck source=benchmarks/train-clips.sh
 source benchmarks/train-clips.sh
 $t search --teacher "$r/teacher" --videos "$videos" --crop 192 --every 4 --holdout "$holdout" --holdout-every 10 \
-  --updates "$updates" --out "$r/search"
-best=$(tail -n +2 "$r/search/candidates.csv" | sort -t, -k9 -g | tail -1)
+  --updates "$updates" ${budget:+--latency-budget-ms "$budget"} --out "$search"
+# fits CSV: its rows whose whole graph is inside the budget (all rows without one).
+fits() { awk -F, -v b="$budget" 'NR > 1 && (b == "" || $11 <= b + 0)' "$1"; }
+best=$(fits "$search/candidates.csv" | sort -t, -k9 -g | tail -1)
 shape() { awk -F, '{ printf "%s,%s,%s,%s/%s", $1, $2, $3, $4, $5 }'; }
 chosen=$(echo "$best" | shape)
 gate=$(echo "$best" | cut -d, -f10)
@@ -31,13 +38,20 @@ latency=$(echo "$best" | cut -d, -f11)
 # in latency: the fastest of those at least as slow as it (the slowest if none is) and the slowest of those faster.
 # Uniform scalings are few, so "at equal latency" is read between the two. The structures are compared; the chosen
 # gate is not carried over.
-uniform=$(awk -F, -v l="$latency" 'NR > 1 { print ($11 >= l ? 0 : 1) "," ($11 >= l ? $11 : -$11) "," $0 }' \
-  "$r/search/uniform.csv" | sort -t, -k1,1n -k2,2g | head -1 | cut -d, -f3- | shape)
-below=$(awk -F, -v l="$latency" 'NR > 1 && $11 < l' "$r/search/uniform.csv" | sort -t, -k11,11g | tail -1 | shape)
+# Under a budget: the slowest uniform scaling inside it, and none above.
+if [ -n "$budget" ]; then
+  uniform=$(fits "$search/uniform.csv" | sort -t, -k11,11g | tail -1 | shape)
+  below=
+else
+  uniform=$(awk -F, -v l="$latency" 'NR > 1 { print ($11 >= l ? 0 : 1) "," ($11 >= l ? $11 : -$11) "," $0 }' \
+    "$search/uniform.csv" | sort -t, -k1,1n -k2,2g | head -1 | cut -d, -f3- | shape)
+  below=$(awk -F, -v l="$latency" 'NR > 1 && $11 < l' "$search/uniform.csv" | sort -t, -k11,11g | tail -1 | shape)
+fi
 common=(--videos "$videos" "${samples[@]}" --teacher "$r/teacher" --steps "$steps" --from-teacher)
-students=(student-searched student-uniform)
-$t distill "${common[@]}" --shape "$chosen" --out "$r/student-searched"
-$t distill "${common[@]}" --shape "$uniform" --out "$r/student-uniform"
+tag="${budget:+-budget-$budget}"
+students=("student-searched$tag" "student-uniform$tag")
+$t distill "${common[@]}" --shape "$chosen" --out "$r/student-searched$tag"
+$t distill "${common[@]}" --shape "$uniform" --out "$r/student-uniform$tag"
 if [ -n "$below" ]; then
   $t distill "${common[@]}" --shape "$below" --out "$r/student-uniform-below"
   students+=(student-uniform-below)
