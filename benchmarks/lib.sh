@@ -1,11 +1,9 @@
 # shellcheck shell=bash
 # What the appliance benchmarks share; sourced from the repository root, not run.
-jar=appliance/service/target/edgeinspect-appliance.jar
-[ -f "$jar" ] || ./mvnw -q -B -pl appliance/service -am package -DskipTests
-
-# The appliance runs with its launcher's malloc settings (see jetson-image/appliance).
-export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-1048576}"
+# shellcheck source=appliance/service/jar.sh
+source appliance/service/jar.sh
+# shellcheck source=jetson-image/malloc.sh
+source jetson-image/malloc.sh
 
 # bench CLASS ARGS...: runs an appliance benchmark class (JVM options: APPLIANCE_JAVA_OPTS, default -Xmx2g as ./demo;
 # bundles signed with your own key: TRUSTED_KEYS=path/to/signing.pub, comma-separated, beside the demo key);

@@ -25,6 +25,7 @@ for n in javacpp ffmpeg opencv; do
   compgen -G "$stage/lib/$n-*-linux-arm64.jar" >/dev/null || { echo "error: no linux-arm64 natives of $n" >&2; exit 1; }
 done
 install -m 0755 jetson-image/appliance "$stage/bin/appliance"
+install -m 0644 jetson-image/malloc.sh "$stage/bin/malloc.sh"
 install -m 0644 systemd/edgeinspect-appliance.service "$stage/systemd/"
 install -m 0644 jetson-image/appliance.example.yaml "$stage/config/"
 tarball="$out/edgeinspect-appliance-$version-linux-arm64.tar.gz"

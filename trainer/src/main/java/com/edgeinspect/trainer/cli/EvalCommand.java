@@ -88,7 +88,8 @@ final class EvalCommand implements Callable<Integer> {
         }
         Map<String, Map<String, Integer>> confusion = confusionRows(ev.confusion(0.5, threshold), classes);
         System.out.println("Where the detections at " + threshold
-                + " go (IoU 0.5; rows: truth, columns: detected as):");
+                + " go (IoU 0.5; rows: truth, columns: detected as; then the detections matching no truth: on nothing,"
+                + " and on a defect another detection took, a duplicate or a second class):");
         System.out.println("| truth | " + String.join(" | ", classes) + " | missed |");
         System.out.println("|---" + "|---".repeat(classes.size() + 1) + "|");
         confusion.forEach((truth, row) -> {
@@ -122,10 +123,12 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The confusion matrix by name: one row per truth class and background; background has no "missed". */
+    /** The confusion matrix by name: a row per truth class, then the two rows of unmatched detections (no "missed"). */
     private static Map<String, Map<String, Integer>> confusionRows(int[][] m, List<String> classes) {
         Map<String, Map<String, Integer>> rows = new LinkedHashMap<>();
-        for (int t = 0; t <= classes.size(); t++) {
+        List<String> names = new java.util.ArrayList<>(classes);
+        names.addAll(List.of("background", "second on a defect")); // rows BACKGROUND and SECOND
+        for (int t = 0; t < m.length; t++) {
             Map<String, Integer> row = new LinkedHashMap<>();
             for (int p = 0; p < classes.size(); p++) {
                 row.put(classes.get(p), m[t][p]);
@@ -133,7 +136,7 @@ final class EvalCommand implements Callable<Integer> {
             if (t < classes.size()) {
                 row.put("missed", m[t][classes.size()]);
             }
-            rows.put(t < classes.size() ? classes.get(t) : "background", row);
+            rows.put(names.get(t), row);
         }
         return rows;
     }

@@ -59,6 +59,10 @@ public final class DetectionEvaluator {
         return out;
     }
 
+    /** {@link #confusion} rows of unmatched detections, offsets past the classes' rows. */
+    public static final int BACKGROUND = 0;
+    public static final int SECOND = 1;
+
     /** Mean AP over classes that have ground truth, at one IoU threshold; NaN when no class has any. */
     public double map(double iou) {
         return perClass(iou).stream().filter(r -> r.truths() > 0).mapToDouble(ClassResult::ap).average()
@@ -72,15 +76,17 @@ public final class DetectionEvaluator {
 
     /**
      * Where the deployed detections go, class against class. Entry [t][p] counts truths of class t matched (IoU at
-     * least {@code iou}) to a detection of class p scoring at least {@code threshold}; row {@code classes} counts
-     * detections that match no truth (background), column {@code classes} truths no detection matched (missed).
-     * Per image, pairs of the same class are matched first, then across classes, each by decreasing IoU and one
-     * detection per truth, so the diagonal agrees with the per-class true positives. Crowd truths, and detections
-     * only on a crowd region, are left out. AP counts a wrong class twice (a miss and a false positive); this shows
-     * which class took it.
+     * least {@code iou}) to a detection of class p scoring at least {@code threshold}; column {@code classes} counts
+     * truths no detection matched (missed). The detections that match no truth are split in two rows: row
+     * {@link #BACKGROUND} those on nothing, row {@link #SECOND} those on a truth another detection took (a duplicate,
+     * or the same defect called a second class: told apart from a hallucination, it says the detector found the
+     * defect but hesitates between classes). Per image, pairs of the same class are matched first, then across
+     * classes, each by decreasing IoU and one detection per truth, so the diagonal agrees with the per-class true
+     * positives. Crowd truths, and detections only on a crowd region, are left out. AP counts a wrong class twice (a
+     * miss and a false positive); this shows which class took it.
      */
     public int[][] confusion(double iou, float threshold) {
-        int[][] m = new int[classes + 1][classes + 1];
+        int[][] m = new int[classes + 2][classes + 1];
         for (int img = 0; img < truths.size(); img++) {
             List<Annotation> all = truths.get(img);
             List<Annotation> gts = all.stream().filter(a -> !a.crowd()).toList();
@@ -113,7 +119,7 @@ public final class DetectionEvaluator {
             }
             for (int d = 0; d < dets.size(); d++) {
                 if (!used[d] && !overlapsCrowd(dets.get(d), all, iou)) {
-                    m[classes][dets.get(d).classId()]++;
+                    m[classes + (onTruth(dets.get(d), gts, iou) ? SECOND : BACKGROUND)][dets.get(d).classId()]++;
                 }
             }
         }
@@ -169,6 +175,10 @@ public final class DetectionEvaluator {
     }
 
     /** A detection overlapping a crowd region: COCO measures crowd overlap as intersection over detection area. */
+    private static boolean onTruth(Detection d, List<Annotation> gts, double iou) {
+        return gts.stream().anyMatch(g -> d.box().iou(g.box()) >= iou);
+    }
+
     private static boolean overlapsCrowd(Detection d, List<Annotation> gts, double iou) {
         for (Annotation g : gts) {
             if (g.crowd()) {

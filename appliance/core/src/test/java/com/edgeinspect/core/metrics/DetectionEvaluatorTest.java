@@ -84,8 +84,8 @@ class DetectionEvaluatorTest {
     @Test
     void confusionShowsWhichClassTookAWrongDetection() {
         // Image 1: a class-0 truth at A found as class 1 (and, below the threshold, as class 0); a class-1 truth at
-        // B found twice as class 1 (the second a background detection). Image 2: a class-0 truth missed, a
-        // detection on a crowd region left out, one on nothing (background).
+        // B found twice as class 1 (the second a second detection on a truth already taken). Image 2: a class-0 truth
+        // missed, a detection on a crowd region left out, one on nothing (background).
         DetectionEvaluator e = new DetectionEvaluator(2);
         e.add(List.of(gt(0, A), gt(1, B)), List.of(det(1, A, 0.9), det(0, A, 0.2), det(1, B, 0.8),
                 det(1, new Box(50, 50, 70, 61), 0.7)));
@@ -95,8 +95,11 @@ class DetectionEvaluatorTest {
         int[][] m = e.confusion(0.5, 0.3f);
         assertThat(m[0]).containsExactly(0, 1, 1); // class 0: taken once by class 1, missed once
         assertThat(m[1]).containsExactly(0, 1, 0);
-        assertThat(m[2]).containsExactly(1, 1, 0); // background: one class-0 and one class-1 detection
+        assertThat(m[2 + DetectionEvaluator.BACKGROUND]).containsExactly(1, 0, 0); // on nothing: the class-0 one
+        assertThat(m[2 + DetectionEvaluator.SECOND]).containsExactly(0, 1, 0); // B's duplicate
         // At threshold 0.1 the same-class detection wins the truth at A, though class 1's box fits it as well.
         assertThat(e.confusion(0.5, 0.1f)[0]).containsExactly(1, 0, 1);
+        // ... and class 1's detection there becomes a second label on it, beside B's duplicate.
+        assertThat(e.confusion(0.5, 0.1f)[2 + DetectionEvaluator.SECOND]).containsExactly(0, 2, 0);
     }
 }

@@ -68,6 +68,7 @@ class JetsonImageTest {
         Files.createDirectories(home.resolve("bin"));
         Files.createDirectories(home.resolve("lib"));
         Files.copy(IMAGE.resolve("appliance"), home.resolve("bin/appliance"));
+        Files.copy(IMAGE.resolve("malloc.sh"), home.resolve("bin/malloc.sh"));
         int n = 0;
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
             Path p = Path.of(entry);
