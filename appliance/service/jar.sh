@@ -7,4 +7,5 @@ jar=appliance/service/target/edgeinspect-appliance.jar
 sources=(pom.xml appliance/core/pom.xml appliance/core/src appliance/service/pom.xml appliance/service/src)
 if [ ! -f "$jar" ] || [ -n "$(find "${sources[@]}" -newer "$jar" -type f -print -quit)" ]; then
   ./mvnw -q -B -pl appliance/service -am package -DskipTests
+  touch "$jar" # Maven leaves a jar whose own contents did not change untouched (a test or a core class did)
 fi
