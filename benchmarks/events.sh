@@ -19,7 +19,7 @@ clips=("${@:4}")
 source benchmarks/lib.sh
 # shellcheck disable=SC2086 # the JVM options are meant to split into words
 out=$(java ${APPLIANCE_JAVA_OPTS:--Xmx2g} -Dlogback.configurationFile=appliance-logback.xml -Droot.level=WARN \
-  -cp "$jar" com.edgeinspect.appliance.bench.EventReplay "$bundle" "$strides" "$variants" "${clips[@]}" | tee /dev/stderr | grep -E '^(RESULT|MISSED)')
+  -cp "$jar" com.edgeinspect.appliance.bench.EventReplay "$bundle" "$strides" "$variants" "${clips[@]}" | tee >(cat >&2) | grep -E '^(RESULT|MISSED)')
 echo
 echo "| clip | variant | defective parts | frames processed | recall (mean over phases) | recall min-max | precision | false alerts per pass |"
 echo "|---|---|---|---|---|---|---|---|"

@@ -6,7 +6,9 @@ import com.edgeinspect.core.detect.Detection;
 /**
  * One defect followed across frames. Its motion is a constant velocity in pixels per frame (a belt moves parts
  * steadily), smoothed over sightings so one noisy box does not throw the prediction off. Its class is the one with
- * the largest summed score over all sightings, so a detector that wavers between two classes does not split it.
+ * the largest summed score over all sightings, and its score the mean of all sightings whatever class each named, so
+ * a detector that wavers between two classes (scratch and crack, on a blurred line) neither splits the defect nor
+ * dilutes the evidence that it is there.
  */
 public final class Track {
 
@@ -15,6 +17,7 @@ public final class Track {
     private final long id;
     private final long firstSeen;
     private final double[] classScore;
+    private double scoreSum;
     private Box box;
     private long lastSeen;
     private double vx;
@@ -33,6 +36,7 @@ public final class Track {
         this.frames = 1;
         this.bestScore = d.score();
         classScore[d.classId()] += d.score();
+        scoreSum = d.score();
     }
 
     void update(Detection d, long sequence) {
@@ -50,6 +54,7 @@ public final class Track {
         lastSeen = sequence;
         hits++;
         classScore[d.classId()] += d.score();
+        scoreSum += d.score();
         bestScore = Math.max(bestScore, d.score());
     }
 
@@ -73,9 +78,9 @@ public final class Track {
         return best;
     }
 
-    /** Mean score of the sightings for the winning class. */
+    /** Mean score of all sightings, of any class. */
     public float meanScore() {
-        return (float) (classScore[classId()] / hits);
+        return (float) (scoreSum / hits);
     }
 
     public Box box() {

@@ -72,6 +72,20 @@ class AlertPolicyTest {
     }
 
     @Test
+    void aDefectWhoseClassWaversHalfAndHalfStillAlerts() {
+        // A blurred crack the detector calls a scratch in every other frame: sure there is a defect, unsure which.
+        Defect d = new Defect(-40, 500, 30, 8, 1, 0.55f);
+        Random r = new Random(7);
+        for (long f = 0; f < 300; f += 3) {
+            Box b = d.at(f, r);
+            List<Detection> found = b.x1() < 1920 ? List.of(new Detection((int) (f / 3 % 2), b, d.score())) : List.of();
+            events.addAll(policy.update(f, Instant.EPOCH, tracker.update(f, found), MODEL));
+        }
+        assertThat(of(AlertEvent.NEW)).hasSize(1);
+        assertThat(of(AlertEvent.NEW).get(0).score()).isEqualTo(0.55f);
+    }
+
+    @Test
     void twoDefectsOnOnePartGiveOneAlertWithTwoDefects() {
         run(List.of(new Defect(-40, 500, 30, 8, 0, 0.7f), new Defect(-150, 580, 20, 8, 2, 0.6f)), 300, 3, 0.1, 2);
         assertThat(of(AlertEvent.NEW)).hasSize(1);
