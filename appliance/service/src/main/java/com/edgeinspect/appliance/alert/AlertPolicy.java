@@ -20,8 +20,9 @@ import java.util.function.BiFunction;
  * sighting, with a mean score of at least the model's alert threshold. Span and rate are what make the rule hold at
  * any processing rate: a box that keeps up with the camera sees a flickering false detection many times in a few
  * frames, one that processes one frame in six sees a real defect only a few times in a second.
- * A confirmed track that appears within {@code groupRadiusPx} of an open alert's predicted position joins that alert
- * (another defect on the same part, or the same defect after the tracker lost it) and the alert says so with an
+ * A confirmed track that appears within {@code groupRadiusPx} of an open alert's predicted position (its lead's or
+ * its most recently seen member's, whichever is nearer: a lead seen long ago drifts with its velocity's error) joins
+ * that alert (another defect on the same part, or the same defect after the tracker lost it) and says so with an
  * {@code update}. An alert ends {@code cooldownFrames} after its part was last seen: until then it absorbs
  * re-sightings instead of raising new alerts. Not thread-safe: one policy per stream worker.
  */
@@ -119,8 +120,7 @@ public final class AlertPolicy {
         Open best = null;
         double bestDistance = settings.groupRadiusPx();
         for (Open a : open) {
-            Box p = a.lead.predict(frame);
-            double d = Math.hypot(p.centerX() - t.box().centerX(), p.centerY() - t.box().centerY());
+            double d = Math.min(distance(a.lead, t, frame), distance(a.latest, t, frame));
             if (d <= bestDistance) {
                 best = a;
                 bestDistance = d;
@@ -129,12 +129,19 @@ public final class AlertPolicy {
         return best;
     }
 
+    private static double distance(Track member, Track t, long frame) {
+        Box p = member.predict(frame);
+        return Math.hypot(p.centerX() - t.box().centerX(), p.centerY() - t.box().centerY());
+    }
+
     /** An alert between its new and end messages. */
     private final class Open {
         final String id = UUID.randomUUID().toString();
         final long firstFrame;
         final String zone;
         Track lead;
+        /** The member track seen last: its prediction is the freshest, where the lead's may have drifted. */
+        Track latest;
         int classId;
         int tracks = 1;
         int messages;
@@ -155,6 +162,7 @@ public final class AlertPolicy {
             if (t.bestScore() > lead.bestScore()) {
                 lead = t;
             }
+            latest = t;
             lastFrame = frame;
             score = Math.max(score, t.bestScore());
             box = t.box();
