@@ -8,7 +8,8 @@ import com.edgeinspect.core.detect.Detection;
  * steadily), smoothed over sightings so one noisy box does not throw the prediction off. Its class is the one with
  * the largest summed score over all sightings, and its score the mean of all sightings whatever class each named, so
  * a detector that wavers between two classes (scratch and crack, on a blurred line) neither splits the defect nor
- * dilutes the evidence that it is there.
+ * dilutes the evidence that it is there. Two detections of it in one frame (both classes peaking on the same line) are
+ * one sighting.
  */
 public final class Track {
 
@@ -18,6 +19,8 @@ public final class Track {
     private final long firstSeen;
     private final double[] classScore;
     private double scoreSum;
+    /** The best score of the last sighting, which later detections of the same frame may raise. */
+    private float lastScore;
     private Box box;
     private long lastSeen;
     private double vx;
@@ -37,6 +40,7 @@ public final class Track {
         this.bestScore = d.score();
         classScore[d.classId()] += d.score();
         scoreSum = d.score();
+        lastScore = d.score();
     }
 
     void update(Detection d, long sequence) {
@@ -55,7 +59,21 @@ public final class Track {
         hits++;
         classScore[d.classId()] += d.score();
         scoreSum += d.score();
+        lastScore = d.score();
         bestScore = Math.max(bestScore, d.score());
+    }
+
+    /**
+     * Another detection of the defect in the frame it was just seen in (the model peaked there for a second class):
+     * it votes for its class, and the sighting counts at the better of the two scores, not as a second sighting.
+     */
+    void alsoSaw(Detection d) {
+        classScore[d.classId()] += d.score();
+        if (d.score() > lastScore) {
+            scoreSum += d.score() - lastScore;
+            lastScore = d.score();
+            bestScore = Math.max(bestScore, d.score());
+        }
     }
 
     /** Where the box should be at {@code sequence}, moved by the estimated velocity. */

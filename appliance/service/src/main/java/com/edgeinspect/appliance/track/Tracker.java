@@ -11,12 +11,17 @@ import java.util.List;
  * track's predicted centre and the detection's centre, greedily from the closest pair, class-agnostic (the class is
  * voted over the track's life). A track seen once has no velocity yet, so it accepts anything within the belt's
  * maximum travel; a moving track accepts only what lies near its prediction. Tracks with a velocity are matched
- * first so a young track cannot steal their detections. A track unseen for {@code lostAfterFrames} ends.
+ * first so a young track cannot steal their detections. A detection left over that overlaps one taken in the same frame
+ * is the same defect called another class: it joins that track's sighting instead of starting a track of its own. A
+ * track unseen for {@code lostAfterFrames} ends.
  *
  * <p>Time is the stream's frame sequence, so motion is in pixels per frame and dropped frames simply widen the step.
  * Not thread-safe: one tracker per stream worker.
  */
 public final class Tracker {
+
+    /** Detections of one frame overlapping this much are one defect (the model peaked there in two classes). */
+    private static final double SAME_DEFECT_IOU = 0.5;
 
     /**
      * @param maxSpeedPx the fastest a part moves, in pixels per frame
@@ -55,13 +60,25 @@ public final class Tracker {
                 t.tick();
             }
         }
-        boolean[] taken = new boolean[detections.size()];
+        Track[] takenBy = new Track[detections.size()];
         List<Track> seen = new ArrayList<>();
-        match(sequence, detections, taken, seen, true);
-        match(sequence, detections, taken, seen, false);
+        match(sequence, detections, takenBy, seen, true);
+        match(sequence, detections, takenBy, seen, false);
+        List<Integer> rest = new ArrayList<>();
         for (int i = 0; i < detections.size(); i++) {
-            if (!taken[i]) {
+            if (takenBy[i] == null) {
+                rest.add(i);
+            }
+        }
+        rest.sort(Comparator.comparingDouble(i -> -detections.get(i).score()));
+        for (int i : rest) {
+            Track same = sameDefect(detections, takenBy, i);
+            if (same != null) {
+                same.alsoSaw(detections.get(i));
+                takenBy[i] = same;
+            } else {
                 Track t = new Track(nextId++, detections.get(i), sequence, classes);
+                takenBy[i] = t;
                 tracks.add(t);
                 seen.add(t);
             }
@@ -69,12 +86,22 @@ public final class Tracker {
         return new Step(seen, ended);
     }
 
+    /** The track that took a detection of this frame overlapping detection {@code i} as one defect, or null. */
+    private static Track sameDefect(List<Detection> detections, Track[] takenBy, int i) {
+        for (int j = 0; j < detections.size(); j++) {
+            if (takenBy[j] != null && detections.get(j).box().iou(detections.get(i).box()) >= SAME_DEFECT_IOU) {
+                return takenBy[j];
+            }
+        }
+        return null;
+    }
+
     /** Live tracks, oldest first. */
     public List<Track> tracks() {
         return List.copyOf(tracks);
     }
 
-    private void match(long sequence, List<Detection> detections, boolean[] taken, List<Track> seen, boolean moving) {
+    private void match(long sequence, List<Detection> detections, Track[] takenBy, List<Track> seen, boolean moving) {
         record Pair(Track track, int detection, double distance) {}
         List<Pair> pairs = new ArrayList<>();
         for (Track t : tracks) {
@@ -86,7 +113,7 @@ public final class Tracker {
             double reach = Math.max(p.width(), p.height()) / 2 + settings.tolerancePx()
                     + (moving ? 0.25 * t.speed() * dt : settings.maxSpeedPx() * dt);
             for (int i = 0; i < detections.size(); i++) {
-                if (taken[i]) {
+                if (takenBy[i] != null) {
                     continue;
                 }
                 var b = detections.get(i).box();
@@ -98,8 +125,8 @@ public final class Tracker {
         }
         pairs.sort(Comparator.comparingDouble(Pair::distance));
         for (Pair pr : pairs) {
-            if (!taken[pr.detection()] && pr.track().lastSeen() != sequence) {
-                taken[pr.detection()] = true;
+            if (takenBy[pr.detection()] == null && pr.track().lastSeen() != sequence) {
+                takenBy[pr.detection()] = pr.track();
                 pr.track().update(detections.get(pr.detection()), sequence);
                 seen.add(pr.track());
             }

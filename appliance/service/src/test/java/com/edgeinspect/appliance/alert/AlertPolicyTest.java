@@ -86,6 +86,23 @@ class AlertPolicyTest {
     }
 
     @Test
+    void twoClassesPeakingAtOneSpotAreOneDefect() {
+        // The model peaks for scratch and crack on the same line in every frame: one track, one sighting per frame.
+        Random r = new Random(8);
+        Defect d = new Defect(-40, 500, 30, 8, 1, 0.5f);
+        for (long f = 0; f < 300; f += 3) {
+            Box b = d.at(f, r);
+            List<Detection> found = b.x1() < 1920
+                    ? List.of(new Detection(0, b, 0.45f), new Detection(1, b, 0.5f)) : List.of();
+            events.addAll(policy.update(f, Instant.EPOCH, tracker.update(f, found), MODEL));
+            assertThat(tracker.tracks()).hasSizeLessThanOrEqualTo(1);
+        }
+        assertThat(of(AlertEvent.NEW)).hasSize(1);
+        assertThat(of(AlertEvent.NEW).get(0).className()).isEqualTo("crack");
+        assertThat(events.get(events.size() - 1).defects()).isOne();
+    }
+
+    @Test
     void twoDefectsOnOnePartGiveOneAlertWithTwoDefects() {
         run(List.of(new Defect(-40, 500, 30, 8, 0, 0.7f), new Defect(-150, 580, 20, 8, 2, 0.6f)), 300, 3, 0.1, 2);
         assertThat(of(AlertEvent.NEW)).hasSize(1);
