@@ -234,7 +234,8 @@ class CliTest {
         assertThat(r.has("map50")).isTrue();
         var confusion = r.path("confusionAtThreshold").path("truthToDetected");
         for (String unmatched : List.of("background", "second on a defect")) {
-            assertThat(confusion.path(unmatched).size()).as("one column per class").isEqualTo(r.path("ap50PerClass").size());
+            assertThat(confusion.path(unmatched).size()).as("one column per class")
+                    .isEqualTo(r.path("ap50PerClass").size());
         }
 
         ByteArrayOutputStream err = new ByteArrayOutputStream();

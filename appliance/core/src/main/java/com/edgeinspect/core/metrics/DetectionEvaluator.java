@@ -119,7 +119,8 @@ public final class DetectionEvaluator {
             }
             for (int d = 0; d < dets.size(); d++) {
                 if (!used[d] && !overlapsCrowd(dets.get(d), all, iou)) {
-                    m[classes + (onTruth(dets.get(d), gts, iou) ? SECOND : BACKGROUND)][dets.get(d).classId()]++;
+                    int row = classes + (onTruth(dets.get(d), gts, iou) ? SECOND : BACKGROUND);
+                    m[row][dets.get(d).classId()]++;
                 }
             }
         }
@@ -174,11 +175,12 @@ public final class DetectionEvaluator {
                 precision, scores);
     }
 
-    /** A detection overlapping a crowd region: COCO measures crowd overlap as intersection over detection area. */
+    /** A detection on a (non-crowd) truth, at IoU at least {@code iou}. */
     private static boolean onTruth(Detection d, List<Annotation> gts, double iou) {
         return gts.stream().anyMatch(g -> d.box().iou(g.box()) >= iou);
     }
 
+    /** A detection overlapping a crowd region: COCO measures crowd overlap as intersection over detection area. */
     private static boolean overlapsCrowd(Detection d, List<Annotation> gts, double iou) {
         for (Annotation g : gts) {
             if (g.crowd()) {

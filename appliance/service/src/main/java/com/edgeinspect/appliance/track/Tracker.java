@@ -11,9 +11,9 @@ import java.util.List;
  * track's predicted centre and the detection's centre, greedily from the closest pair, class-agnostic (the class is
  * voted over the track's life). A track seen once has no velocity yet, so it accepts anything within the belt's
  * maximum travel; a moving track accepts only what lies near its prediction. Tracks with a velocity are matched
- * first so a young track cannot steal their detections. A detection left over that overlaps one taken in the same frame
- * is the same defect called another class: it joins that track's sighting instead of starting a track of its own. A
- * track unseen for {@code lostAfterFrames} ends.
+ * first so a young track cannot steal their detections. A detection left over that overlaps one taken in the same
+ * frame is the same defect called another class: it joins that track's sighting instead of starting a track of its
+ * own. A track unseen for {@code lostAfterFrames} ends.
  *
  * <p>Time is the stream's frame sequence, so motion is in pixels per frame and dropped frames simply widen the step.
  * Not thread-safe: one tracker per stream worker.
