@@ -40,6 +40,11 @@ public record Box(double x1, double y1, double x2, double y2) {
         return (y1 + y2) / 2;
     }
 
+    /** Distance between the two boxes' centres. */
+    public double centreDistance(Box o) {
+        return Math.hypot(centerX() - o.centerX(), centerY() - o.centerY());
+    }
+
     /** True when the point (x, y) lies inside the box, edges included. */
     public boolean contains(double x, double y) {
         return x >= x1 && x <= x2 && y >= y1 && y <= y2;

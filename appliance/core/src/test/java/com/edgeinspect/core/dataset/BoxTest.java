@@ -17,6 +17,11 @@ class BoxTest {
     }
 
     @Test
+    void centreDistance() {
+        assertThat(new Box(0, 0, 10, 10).centreDistance(new Box(3, 4, 13, 14))).isEqualTo(5.0);
+    }
+
+    @Test
     void clipAndWithin() {
         Box b = new Box(-0.5, 2, 65, 30);
         assertThat(b.within(64, 48, 1)).isTrue();

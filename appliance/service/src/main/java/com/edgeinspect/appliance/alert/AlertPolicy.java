@@ -120,18 +120,14 @@ public final class AlertPolicy {
         Open best = null;
         double bestDistance = settings.groupRadiusPx();
         for (Open a : open) {
-            double d = Math.min(distance(a.lead, t, frame), distance(a.latest, t, frame));
+            double d = Math.min(a.lead.predict(frame).centreDistance(t.box()),
+                    a.latest.predict(frame).centreDistance(t.box()));
             if (d <= bestDistance) {
                 best = a;
                 bestDistance = d;
             }
         }
         return best;
-    }
-
-    private static double distance(Track member, Track t, long frame) {
-        Box p = member.predict(frame);
-        return Math.hypot(p.centerX() - t.box().centerX(), p.centerY() - t.box().centerY());
     }
 
     /** An alert between its new and end messages. */

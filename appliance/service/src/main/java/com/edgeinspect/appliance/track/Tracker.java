@@ -116,8 +116,7 @@ public final class Tracker {
                 if (takenBy[i] != null) {
                     continue;
                 }
-                var b = detections.get(i).box();
-                double d = Math.hypot(b.centerX() - p.centerX(), b.centerY() - p.centerY());
+                double d = detections.get(i).box().centreDistance(p);
                 if (d <= reach) {
                     pairs.add(new Pair(t, i, d));
                 }
