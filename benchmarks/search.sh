@@ -18,7 +18,8 @@ steps="${3:-12000}"
 t=./trainer/trainer
 r="$work/runs"
 budget="${BUDGET_MS:-}"
-search="$r/search${budget:+-budget-$budget}"
+tag="${budget:+-budget-$budget}" # what a budgeted run's directories are suffixed with
+search="$r/search$tag"
 for s in 9001 9002; do
   [ -f "$work/holdout/v$s.mp4" ] || $t synth -o "$work/holdout/v$s.mp4" --seed $s --preset normal --defect-rate 0.7 --duration 10
 done
@@ -48,7 +49,6 @@ else
   below=$(awk -F, -v l="$latency" 'NR > 1 && $11 < l' "$search/uniform.csv" | sort -t, -k11,11g | tail -1 | shape)
 fi
 common=(--videos "$videos" "${samples[@]}" --teacher "$r/teacher" --steps "$steps" --from-teacher)
-tag="${budget:+-budget-$budget}"
 students=("student-searched$tag" "student-uniform$tag")
 $t distill "${common[@]}" --shape "$chosen" --out "$r/student-searched$tag"
 $t distill "${common[@]}" --shape "$uniform" --out "$r/student-uniform$tag"
