@@ -3,8 +3,10 @@
 # 16-32-64-96, depth 2, neck 28; the teacher's own channels with the largest BatchNorm scales, distilled 8000 steps:
 # benchmarks/pruned-student.sh), given its early-exit gate, scored on the test clips and bundled with a detection
 # threshold of 0.35 and an alert threshold of 0.4, signed with SIGNING_KEY, whose public half (beside it, as trainer
-# keys writes it) becomes models/demo-signing.pub, the key the demo trusts. About 2 hours on 2 cores from nothing; each
-# stage is skipped when WORK_DIR already holds it.
+# keys writes it) becomes models/demo-signing.pub, the key the demo trusts. Then the same student in int8 for ONNX
+# Runtime's CPU kernels (post-training quantisation, the CPU form; BENCHMARKS.md "The bundled student in int8" says
+# why this one) as models/default-int8-cpu.vimodel, the bundle the demo runs. About 2 hours on 2 cores from nothing;
+# each stage is skipped when WORK_DIR already holds it.
 # Usage: benchmarks/default-model.sh SIGNING_KEY [WORK_DIR] [VERSION]   (make a key with: trainer/trainer keys --out keys)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,3 +25,10 @@ $t bundle --run "$run" --model "$run.onnx" --key "$key" --name defect-student --
   --metrics "$run-eval.json" --golden-clip test-videos/mixed-defects.mp4 --detection-threshold 0.35 \
   --alert-threshold 0.4 --out models/default.vimodel
 cp "${key%.key}.pub" models/demo-signing.pub
+[ -f "$run-ptq/checkpoint.txt" ] || $t quantize --videos "$videos" "${samples[@]}" --student "$run" \
+  --teacher "$work/runs/teacher" --steps 0 --out "$run-ptq"
+$t export --run "$run-ptq" --target cpu --out "$run-ptq-cpu.onnx"
+evaluate "$run-ptq-cpu"
+$t bundle --run "$run-ptq" --model "$run-ptq-cpu.onnx" --key "$key" --name defect-student-cpu --version "$version" \
+  --metrics "$run-ptq-cpu-eval.json" --golden-clip test-videos/mixed-defects.mp4 --detection-threshold 0.35 \
+  --alert-threshold 0.4 --out models/default-int8-cpu.vimodel

@@ -10,6 +10,7 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import com.edgeinspect.core.bundle.ModelContract;
 import com.edgeinspect.core.detect.DetectorOutputs;
 import com.edgeinspect.trainer.distill.DistillModel;
 import com.edgeinspect.trainer.distill.Distillation;
@@ -116,6 +117,9 @@ class QdqExportTest {
                 .filter(n -> n.getOpType().equals("QLinearConv")).count();
         // every int8 convolution followed by a ReLU: three per backbone stage (down + one conv), smooth, three heads
         assertThat(fused).as("convolutions ONNX Runtime runs as QLinearConv").isEqualTo(10);
+        // what the appliance reads to keep the CPU form off TensorRT
+        assertThat(ModelContract.unsignedQuantisation(cpu.toByteArray(), "cpu")).isTrue();
+        assertThat(ModelContract.unsignedQuantisation(trt.toByteArray(), "tensorrt")).isFalse();
         for (Tensor x : List.of(realCrop(96, 128), realCrop(160, 192))) {
             float[] want = ort(trt.toByteArray(), x);
             float[] got = ort(cpu.toByteArray(), x);

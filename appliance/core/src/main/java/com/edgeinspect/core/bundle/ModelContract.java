@@ -18,12 +18,23 @@ public final class ModelContract {
     /** The newest ONNX opset TensorRT 8.5 (JetPack 5.1) parses; the CPU provider reads newer, the box may not. */
     public static final int MAX_OPSET = 17;
 
+    /** TensorProto.DataType.UINT8. */
+    private static final int UINT8 = 2;
+
     private ModelContract() {}
 
-    public static void check(Bundle bundle, Map<String, NodeInfo> inputs, Map<String, NodeInfo> outputs)
-            throws BundleException {
+    /**
+     * @param tensorrt whether the session runs on TensorRT, which takes only signed int8 quantisation: a graph with
+     *     uint8 quantisation (the trainer's CPU form, or an asymmetric one) would fall back to the CPU node by node
+     */
+    public static void check(Bundle bundle, Map<String, NodeInfo> inputs, Map<String, NodeInfo> outputs,
+            boolean tensorrt) throws BundleException {
         Manifest m = bundle.manifest();
         String where = bundle.toString();
+        if (tensorrt && unsignedQuantisation(bundle.model(), where)) {
+            throw new BundleException(where + ": the graph is quantised to uint8 (ONNX Runtime's CPU form), which "
+                    + "TensorRT cannot run in int8; export the model for TensorRT (trainer export without --target cpu)");
+        }
         int opset = opset(bundle.model(), where);
         if (opset != m.model().opset() || opset > MAX_OPSET) {
             throw new BundleException(where + ": the graph imports opset " + opset + ", the manifest says "
@@ -144,6 +155,46 @@ public final class ModelContract {
         } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
             throw new BundleException(where + ": the model is not a readable ONNX file: " + e.getMessage());
         }
+    }
+
+    /**
+     * True when the graph holds a uint8 initializer: a zero point of uint8 quantisation (weights are int8 in both
+     * forms). Read from ModelProto.graph (7) / GraphProto.initializer (5) / TensorProto.data_type (2).
+     */
+    public static boolean unsignedQuantisation(byte[] onnx, String where) throws BundleException {
+        try {
+            Proto model = new Proto(onnx, 0, onnx.length);
+            while (model.more()) {
+                int key = (int) model.varint();
+                if (key >>> 3 == 7 && (key & 7) == 2) {
+                    Proto graph = model.message();
+                    while (graph.more()) {
+                        int k = (int) graph.varint();
+                        if (k >>> 3 == 5 && (k & 7) == 2 && dataType(graph.message()) == UINT8) {
+                            return true;
+                        } else if (k >>> 3 != 5 || (k & 7) != 2) {
+                            graph.skip(k & 7);
+                        }
+                    }
+                } else {
+                    model.skip(key & 7);
+                }
+            }
+            return false;
+        } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+            throw new BundleException(where + ": the model is not a readable ONNX file: " + e.getMessage());
+        }
+    }
+
+    private static long dataType(Proto tensor) {
+        while (tensor.more()) {
+            int k = (int) tensor.varint();
+            if (k >>> 3 == 2 && (k & 7) == 0) {
+                return tensor.varint();
+            }
+            tensor.skip(k & 7);
+        }
+        return -1;
     }
 
     private static boolean isQdq(Proto node) {

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BundleTest {
 
     static final Path DEFAULT = Path.of("../../models/default.vimodel");
+    static final Path DEFAULT_INT8_CPU = Path.of("../../models/default-int8-cpu.vimodel");
     static final Path DEMO_KEY = Path.of("../../models/demo-signing.pub");
     static final long LIMIT = 64L << 20;
 
@@ -67,6 +68,23 @@ class BundleTest {
                 new CenterNetDecoder(0.3f, 10))) {
             assertThat(SmokeTest.run(shipped, d)).isPositive();
         }
+    }
+
+    /** The demo's bundle: the same student in int8 for ONNX Runtime's CPU kernels, kept off TensorRT. */
+    @Test
+    void theCpuInt8BundleRunsHereAndIsRefusedForTensorRt() throws Exception {
+        Bundle cpu = Bundle.read(DEFAULT_INT8_CPU, new Bundle.Trust(List.of(Keys.readPublic(DEMO_KEY)), false, LIMIT));
+        assertThat(cpu.manifest().model().precision()).isEqualTo("int8");
+        assertThat(cpu.manifest().classes()).isEqualTo(shipped.manifest().classes());
+        try (OrtDetector d = new OrtDetector(cpu.model(), cpu.manifest().classes().size(),
+                List.of(OrtDetector.Provider.CPU), 2, new CenterNetDecoder(0.3f, 10))) {
+            ModelContract.check(cpu, d.inputs(), d.outputs(), false);
+            assertThat(SmokeTest.run(cpu, d)).isPositive();
+            assertThatThrownBy(() -> ModelContract.check(cpu, d.inputs(), d.outputs(), true))
+                    .isInstanceOf(BundleException.class).hasMessageContaining("uint8")
+                    .hasMessageContaining("TensorRT");
+        }
+        assertThat(ModelContract.unsignedQuantisation(shipped.model(), "default")).isFalse();
     }
 
     @Test

@@ -76,7 +76,8 @@ public final class ModelLoader {
             throw new BundleException(bundle + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
         }
         try {
-            ModelContract.check(bundle, detector.inputs(), detector.outputs());
+            ModelContract.check(bundle, detector.inputs(), detector.outputs(),
+                    detector.provider() == OrtDetector.Provider.TENSORRT);
             double ms = SmokeTest.run(bundle, detector);
             if (ms > config.smokeMaxMs()) {
                 throw new BundleException(String.format(Locale.ROOT, "%s: a golden case took %.0f ms on %s, over the "
