@@ -8,19 +8,23 @@
 # blur of its preset at normal speed (normal 3.5 px, hard 8.4 px, easy 1 px): every frame shows parts the previous
 # ones did not, so rendering time buys distinct defects instead of near-copies of the same one.
 # shellcheck disable=SC2154 # $work is the caller's
+# CLIP_SETS=n (default 1) makes n times as many clips of the same mix, the first set always the same 40.
 mkdir -p "$work/data"
+made=()
 clip() { # NAME SEED PRESET EXPOSURE [MORE SYNTH OPTIONS]
   local out="$work/data/$1.mp4"
   # shellcheck disable=SC2154 # $t is the caller's
   [ -f "$out" ] || $t synth -o "$out" --seed "$2" --preset "$3" --exposure "$4" "${@:5}" \
     --fps 6 --duration 16 --belt-speed 80 --defect-rate 0.7
+  made+=("$out")
 }
-for s in $(seq 5001 5020); do clip "n$s" "$s" normal 0.044; done
-for s in $(seq 6001 6010); do clip "h$s" "$s" hard 0.105; done
-for s in $(seq 7001 7004); do clip "e$s" "$s" easy 0.0125; done
-for s in $(seq 8001 8006); do clip "s$s" "$s" normal 0.044 --classes scratch,crack; done
-videos=$(printf '%s,' "$work"/data/*.mp4)
-videos="${videos%,}"
+sets="${CLIP_SETS:-1}"
+for s in $(seq 5001 $((5000 + 20 * sets))); do clip "n$s" "$s" normal 0.044; done
+for s in $(seq 6001 $((6000 + 10 * sets))); do clip "h$s" "$s" hard 0.105; done
+for s in $(seq 7001 $((7000 + 4 * sets))); do clip "e$s" "$s" easy 0.0125; done
+for s in $(seq 8001 $((8000 + 6 * sets))); do clip "s$s" "$s" normal 0.044 --classes scratch,crack; done
+# In name order, as training has always read them: the order decides which crops a seed draws.
+videos=$(printf '%s\n' "${made[@]}" | sort | paste -sd, -)
 # shellcheck disable=SC2034 # read by the scripts that source this one
 samples=(--batch 8 --crop 192 --every 2)
 # shellcheck disable=SC2034

@@ -7,6 +7,7 @@ import com.edgeinspect.core.detect.DetectorOutputs;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Checks that the graph inside a bundle is what its manifest says and what the appliance can feed: the opset it
@@ -130,38 +131,23 @@ public final class ModelContract {
     /**
      * {@code int8} when the graph carries QuantizeLinear/DequantizeLinear nodes (weights and activations quantised
      * as QDQ, which TensorRT and ONNX Runtime run in int8 without a calibration table), else {@code fp32}. Read from
-     * ModelProto.graph (7) / GraphProto.node (1) / NodeProto.op_type (4).
+     * GraphProto.node (1) / NodeProto.op_type (4).
      */
     public static String precision(byte[] onnx, String where) throws BundleException {
-        try {
-            Proto model = new Proto(onnx, 0, onnx.length);
-            while (model.more()) {
-                int key = (int) model.varint();
-                if (key >>> 3 == 7 && (key & 7) == 2) {
-                    Proto graph = model.message();
-                    while (graph.more()) {
-                        int k = (int) graph.varint();
-                        if (k >>> 3 == 1 && (k & 7) == 2 && isQdq(graph.message())) {
-                            return "int8";
-                        } else if (k >>> 3 != 1 || (k & 7) != 2) {
-                            graph.skip(k & 7);
-                        }
-                    }
-                } else {
-                    model.skip(key & 7);
-                }
-            }
-            return "fp32";
-        } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
-            throw new BundleException(where + ": the model is not a readable ONNX file: " + e.getMessage());
-        }
+        return anyInGraph(onnx, where, 1, ModelContract::isQdq) ? "int8" : "fp32";
     }
 
     /**
      * True when the graph holds a uint8 initializer: a zero point of uint8 quantisation (weights are int8 in both
-     * forms). Read from ModelProto.graph (7) / GraphProto.initializer (5) / TensorProto.data_type (2).
+     * forms). Read from GraphProto.initializer (5) / TensorProto.data_type (2).
      */
     public static boolean unsignedQuantisation(byte[] onnx, String where) throws BundleException {
+        return anyInGraph(onnx, where, 5, t -> dataType(t) == UINT8);
+    }
+
+    /** True when an entry of the repeated message field {@code field} of ModelProto.graph (7) passes {@code test}. */
+    private static boolean anyInGraph(byte[] onnx, String where, int field, Predicate<Proto> test)
+            throws BundleException {
         try {
             Proto model = new Proto(onnx, 0, onnx.length);
             while (model.more()) {
@@ -170,9 +156,11 @@ public final class ModelContract {
                     Proto graph = model.message();
                     while (graph.more()) {
                         int k = (int) graph.varint();
-                        if (k >>> 3 == 5 && (k & 7) == 2 && dataType(graph.message()) == UINT8) {
-                            return true;
-                        } else if (k >>> 3 != 5 || (k & 7) != 2) {
+                        if (k >>> 3 == field && (k & 7) == 2) {
+                            if (test.test(graph.message())) {
+                                return true;
+                            }
+                        } else {
                             graph.skip(k & 7);
                         }
                     }
