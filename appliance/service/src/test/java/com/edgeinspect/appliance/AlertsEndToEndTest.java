@@ -31,10 +31,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The appliance end to end on each committed clip, with the bundled model, against real brokers over TCP (HiveMQ
- * embedded, Debian's mosquitto): a subscriber collects what it publishes, every message validates against its JSON
- * Schema, and the alerts are scored against the clip's ground truth, one defective part = one alert. Also checks
- * the retained online status, stats, HTTP readiness and the offline status on shutdown.
+ * The appliance end to end on each committed clip, with the bundled model a box without TensorRT runs (int8 for ONNX
+ * Runtime's CPU), against real brokers over TCP (HiveMQ embedded, Debian's mosquitto): a subscriber collects what it
+ * publishes, every message validates against its JSON Schema, and the alerts are scored against the clip's ground
+ * truth, one defective part = one alert. Also checks the retained online status, stats, HTTP readiness and the offline
+ * status on shutdown.
  */
 class AlertsEndToEndTest {
 
@@ -74,8 +75,11 @@ class AlertsEndToEndTest {
 
     private void run(String clip, int port, String decoder) throws Exception {
         String url = "tcp://127.0.0.1:" + port;
+        // What a box without TensorRT runs, as the demo does: the bundled student in int8 for ONNX Runtime's CPU.
         ApplianceConfig config = Harness.load(Harness.config(clip, port, tmp.resolve(clip + "-" + port + "-" + decoder))
+                .replace("models/default.vimodel", "models/default-int8-cpu.vimodel")
                 .replace("realtime: true}", "realtime: true, decoder: " + decoder + "}"), clip);
+        assertThat(config.model().bundle()).endsWith("default-int8-cpu.vimodel");
         assertThat(config.streams().get(0).decoder()).isEqualTo(decoder);
         BlockingQueue<Harness.Msg> got = new LinkedBlockingQueue<>();
         MqttClient sub = new MqttClient(url, "test-subscriber", new MemoryPersistence());
@@ -98,7 +102,8 @@ class AlertsEndToEndTest {
             }
             String metrics = Harness.get(http, base + "/metrics").body();
             assertThat(metrics).contains("edgeinspect_frames_processed_total{stream=\"line1\"}")
-                    .contains("edgeinspect_inference_seconds_bucket").contains("edgeinspect_model{name=\"defect-student\"")
+                    .contains("edgeinspect_inference_seconds_bucket")
+                    .contains("edgeinspect_model{name=\"defect-student-cpu\"")
                     .containsPattern("edgeinspect_frames_dropped\\{stream=\"line1\"} \\d");
             got.drainTo(all);
         }
@@ -162,7 +167,7 @@ class AlertsEndToEndTest {
             throw new AssertionError("chromium did not finish loading the page in 60 s");
         }
         String dom = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(dom).contains("<b id=\"model\">defect-student ").contains("<li class=\"alert\" id=\"alert-")
+        assertThat(dom).contains("<b id=\"model\">defect-student-cpu ").contains("<li class=\"alert\" id=\"alert-")
                 .containsPattern("<img src=\"/api/events/[0-9a-f-]{36}/snapshot.jpg\"")
                 .contains("/stream/line1.mjpg").contains("<td>line1</td>").contains("MQTT connected")
                 .contains(">ended</td>");
