@@ -76,9 +76,10 @@ class AlertsEndToEndTest {
     private void run(String clip, int port, String decoder) throws Exception {
         String url = "tcp://127.0.0.1:" + port;
         // What a box without TensorRT runs, as the demo does: the bundled student in int8 for ONNX Runtime's CPU.
-        ApplianceConfig config = Harness.load(Harness.config(clip, port, tmp.resolve(clip + "-" + port + "-" + decoder))
-                .replace("models/default.vimodel", "models/default-int8-cpu.vimodel")
-                .replace("realtime: true}", "realtime: true, decoder: " + decoder + "}"), clip);
+        String yaml = Harness.config(clip, port, tmp.resolve(clip + "-" + port + "-" + decoder),
+                "models/default-int8-cpu.vimodel");
+        ApplianceConfig config = Harness.load(yaml.replace("realtime: true}", "realtime: true, decoder: " + decoder + "}"),
+                clip);
         assertThat(config.model().bundle()).endsWith("default-int8-cpu.vimodel");
         assertThat(config.streams().get(0).decoder()).isEqualTo(decoder);
         BlockingQueue<Harness.Msg> got = new LinkedBlockingQueue<>();

@@ -55,6 +55,11 @@ final class Harness {
 
     /** The appliance on one committed clip with the bundled model, its state in {@code state}. */
     static String config(String clip, int port, Path state) {
+        return config(clip, port, state, "models/default.vimodel");
+    }
+
+    /** The same with another bundle of the repository ({@code bundle} relative to its root). */
+    static String config(String clip, int port, Path state, String bundle) {
         return """
                 device: {id: box-t}
                 mqtt: {url: "tcp://127.0.0.1:%d", prefix: "test/{deviceId}", stats_interval_seconds: 1}
@@ -63,8 +68,8 @@ final class Harness {
                 storage: {dir: "%s"}
                 streams:
                   - {name: line1, url: "%s", loop: false, realtime: true}
-                """.formatted(port, REPO.resolve("models/default.vimodel"), REPO.resolve("models/demo-signing.pub"),
-                state, REPO.resolve("test-videos/" + clip + ".mp4"));
+                """.formatted(port, REPO.resolve(bundle), REPO.resolve("models/demo-signing.pub"), state,
+                REPO.resolve("test-videos/" + clip + ".mp4"));
     }
 
     /** A configuration from YAML text, without environment overrides. */
