@@ -19,8 +19,10 @@ import java.util.Map;
  * accuracy being mAP@0.5 from the {@link Evaluator} (the pruned network after a short distillation, on held-out
  * frames, with its early exit if it has one), L its measured ONNX Runtime latency (likewise: frames that exit or run
  * the heads on a region are faster) and E its energy ({@link EnergyModel}, of the whole graph: it does not credit the
- * early exit); the base and the all-30% network, both without a gate, bound the normalisation. With a latency
- * budget, a candidate over it earns -1 instead. The candidates of a rollout are measured together once it is
+ * early exit); the base and the all-30% network, both without a gate, bound the normalisation. With a hard latency
+ * budget (MnasNet's hard constraint) the reward is the accuracy alone for a candidate whose whole graph fits it, and
+ * -1 for one that does not: among the students a box can afford, the most accurate is best, and the budget is held
+ * for the worst frame, one with a defect, on which an early exit saves nothing. The candidates of a rollout are measured together once it is
  * collected ({@link #settle()}), so that several processes can share the work; evaluations are memoised by shape and
  * gate: PPO revisits candidates, and a resumed search replays the ones it has already paid for.
  *
@@ -186,7 +188,7 @@ public final class CompressionEnv implements Ppo.Deferred {
 
     private void score(Choice choice, Measured m) {
         double energy = EnergyModel.millijoules(choice.spec(), HEIGHT, WIDTH);
-        double reward = latencyBudgetMs != null && m.latencyMs() > latencyBudgetMs ? -1
+        double reward = latencyBudgetMs != null ? (m.wholeLatencyMs() > latencyBudgetMs ? -1 : m.map50())
                 : 0.6 * m.map50() + 0.3 * norm(baseLatency - m.latencyMs(), baseLatency - minLatency)
                         + 0.1 * norm(baseEnergy - energy, baseEnergy - minEnergy);
         Candidate c = new Candidate(choice, m.map50(), m.latencyMs(), energy, reward, m.wholeLatencyMs());

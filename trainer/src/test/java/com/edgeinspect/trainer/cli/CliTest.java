@@ -174,6 +174,32 @@ class CliTest {
     }
 
     @Test
+    void underAHardBudgetTheRewardIsTheAccuracyOfWhatFitsAndMinusOneForWhatDoesNot() throws Exception {
+        String[] data = searchData("9");
+        Path clip = tmp.resolve("line.mp4");
+        Path teacher = searchTeacher(data, "2");
+        for (String budget : List.of("0.001", "1000000")) {
+            Path out = tmp.resolve("search-" + budget);
+            assertThat(TrainerCli.run(args("search", data, "--teacher", teacher.toString(), "--holdout",
+                    clip.toString(), "--holdout-every", "15", "--updates", "1", "--episodes-per-update", "2",
+                    "--distill-steps", "2", "--gate-steps", "2", "--latency-budget-ms", budget, "--out",
+                    out.toString()))).isZero();
+            List<String[]> rows = Files.readAllLines(out.resolve("candidates.csv")).stream().skip(1)
+                    .map(l -> l.split(",")).toList();
+            assertThat(rows).hasSizeGreaterThanOrEqualTo(7);
+            for (String[] r : rows) {
+                double reward = Double.parseDouble(r[8]);
+                if (budget.equals("0.001")) {
+                    assertThat(reward).as("nothing fits").isEqualTo(-1);
+                } else {
+                    assertThat(reward).as("everything fits: the reward is the accuracy")
+                            .isCloseTo(Double.parseDouble(r[5]), org.assertj.core.data.Offset.offset(1e-6));
+                }
+            }
+        }
+    }
+
+    @Test
     void aSearchSharesItsMeasurementsBetweenTwoProcesses() throws Exception {
         String[] data = searchData("8");
         Path clip = tmp.resolve("line.mp4");
