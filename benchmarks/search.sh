@@ -9,7 +9,9 @@
 # With BUDGET_MS set, the search runs under that hard latency budget (trainer search --latency-budget-ms, into
 # runs/search-budget-BUDGET_MS) and the comparison is the equal-budget one: the best-rewarded shape whose whole graph
 # fits the budget (the gate is not carried over) against the slowest uniform width scaling that fits it.
-# Usage: [BUDGET_MS=ms] benchmarks/search.sh [WORKDIR] [UPDATES] [STEPS]   (defaults: work/bench, 6, 12000)
+# DISTILL_STEPS: each candidate's distillation before it is scored (the search's accuracy estimate; default 100).
+# Usage: [BUDGET_MS=ms] [DISTILL_STEPS=n] benchmarks/search.sh [WORKDIR] [UPDATES] [STEPS]
+#   (defaults: work/bench, 6, 12000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${1:-work/bench}"
@@ -19,7 +21,7 @@ t=./trainer/trainer
 r="$work/runs"
 budget="${BUDGET_MS:-}"
 tag="${budget:+-budget-$budget}" # what a budgeted run's directories are suffixed with
-search="$r/search$tag"
+search="$r/search$tag${DISTILL_STEPS:+-estimate-$DISTILL_STEPS}" # a search resumes only from its own estimates
 for s in 9001 9002; do
   [ -f "$work/holdout/v$s.mp4" ] || $t synth -o "$work/holdout/v$s.mp4" --seed $s --preset normal --defect-rate 0.7 --duration 10
 done
@@ -27,7 +29,7 @@ holdout="$work/holdout/v9001.mp4,$work/holdout/v9002.mp4"
 # shellcheck source=benchmarks/train-clips.sh
 source benchmarks/train-clips.sh
 $t search --teacher "$r/teacher" --videos "$videos" --crop 192 --every 4 --holdout "$holdout" --holdout-every 10 \
-  --updates "$updates" ${budget:+--latency-budget-ms "$budget"} --out "$search"
+  --updates "$updates" --distill-steps "${DISTILL_STEPS:-100}" ${budget:+--latency-budget-ms "$budget"} --out "$search"
 # fits CSV: its rows whose whole graph is inside the budget (all rows without one).
 fits() { awk -F, -v b="$budget" 'NR > 1 && (b == "" || $11 <= b + 0)' "$1"; }
 best=$(fits "$search/candidates.csv" | sort -t, -k9 -g | tail -1)
