@@ -86,7 +86,7 @@ final class SearchCommand implements Callable<Integer> {
     int gateSteps;
 
     @Option(names = "--latency-budget-ms", description = "hard budget on the whole graph's latency: the reward is "
-            + "the accuracy inside it, -1 outside; a candidate over it is not distilled")
+            + "the accuracy inside it, minus the overshoot (at most 1) outside; a candidate over it is not distilled")
     Double budget;
 
     @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime threads (default ${DEFAULT-VALUE})")
@@ -217,8 +217,8 @@ final class SearchCommand implements Callable<Integer> {
 
     /**
      * Prune, distil briefly, export, score on the held-out clips. Under a budget the pruned network is timed here
-     * first: one over it earns -1 whatever it would score, so it is not distilled (its accuracy is the pruned
-     * network's). Not when a box times the candidates: its time is the one the budget holds.
+     * first: one over it earns its overshoot whatever it would score, so it is not distilled (its accuracy is the
+     * pruned network's). Not when a box times the candidates: its time is the one the budget holds.
      */
     private Prepared prepare(Detector teacher, DetectorSpec base, DetectorSpec spec, DataOptions.Loaded d)
             throws Exception {

@@ -20,11 +20,13 @@ import java.util.Map;
  * frames, with its early exit if it has one), L its measured ONNX Runtime latency (likewise: frames that exit or run
  * the heads on a region are faster) and E its energy ({@link EnergyModel}, of the whole graph: it does not credit the
  * early exit); the base and the all-30% network, both without a gate, bound the normalisation. With a hard latency
- * budget (MnasNet's hard constraint) the reward is the accuracy alone for a candidate whose whole graph fits it, and
- * -1 for one that does not: among the students a box can afford, the most accurate is best, and the budget is held
- * for the worst frame, one with a defect, on which an early exit saves nothing. The candidates of a rollout are measured together once it is
- * collected ({@link #settle()}), so that several processes can share the work; evaluations are memoised by shape and
- * gate: PPO revisits candidates, and a resumed search replays the ones it has already paid for.
+ * budget (MnasNet's hard constraint) the reward is the accuracy alone for a candidate whose whole graph fits it: among
+ * the students a box can afford, the most accurate is best, and the budget is held for the worst frame, one with a
+ * defect, on which an early exit saves nothing. One that does not fit earns minus its overshoot, {@code -(L / budget -
+ * 1)}, at most -1: below every fitting candidate, and graded so that the agent learns which way the budget lies
+ * (most shapes of a first, random policy miss a tight budget). The candidates of a rollout are measured together
+ * once it is collected ({@link #settle()}), so that several processes can share the work; evaluations are memoised
+ * by shape and gate: PPO revisits candidates, and a resumed search replays the ones it has already paid for.
  *
  * <p>Observation per decision: which decision (one-hot), the group's base width / 256, the MACs of the network so far
  * (decided groups at their choice, the rest at base width) over the base's, the mean and spread of the group's
@@ -188,7 +190,8 @@ public final class CompressionEnv implements Ppo.Deferred {
 
     private void score(Choice choice, Measured m) {
         double energy = EnergyModel.millijoules(choice.spec(), HEIGHT, WIDTH);
-        double reward = latencyBudgetMs != null ? (m.wholeLatencyMs() > latencyBudgetMs ? -1 : m.map50())
+        double reward = latencyBudgetMs != null ? (m.wholeLatencyMs() > latencyBudgetMs
+                ? -Math.min(1, m.wholeLatencyMs() / latencyBudgetMs - 1) : m.map50())
                 : 0.6 * m.map50() + 0.3 * norm(baseLatency - m.latencyMs(), baseLatency - minLatency)
                         + 0.1 * norm(baseEnergy - energy, baseEnergy - minEnergy);
         Candidate c = new Candidate(choice, m.map50(), m.latencyMs(), energy, reward, m.wholeLatencyMs());
