@@ -190,13 +190,18 @@ public final class CompressionEnv implements Ppo.Deferred {
 
     private void score(Choice choice, Measured m) {
         double energy = EnergyModel.millijoules(choice.spec(), HEIGHT, WIDTH);
-        double reward = latencyBudgetMs != null ? (m.wholeLatencyMs() > latencyBudgetMs
+        double reward = latencyBudgetMs != null ? (overBudget(m, latencyBudgetMs)
                 ? -Math.min(1, m.wholeLatencyMs() / latencyBudgetMs - 1) : m.map50())
                 : 0.6 * m.map50() + 0.3 * norm(baseLatency - m.latencyMs(), baseLatency - minLatency)
                         + 0.1 * norm(baseEnergy - energy, baseEnergy - minEnergy);
         Candidate c = new Candidate(choice, m.map50(), m.latencyMs(), energy, reward, m.wholeLatencyMs());
         memo.put(key(choice), c);
         measured.accept(c);
+    }
+
+    /** Whether a candidate's whole graph is over a hard latency budget (never, without one). */
+    public static boolean overBudget(Measured m, Double latencyBudgetMs) {
+        return latencyBudgetMs != null && m.wholeLatencyMs() > latencyBudgetMs;
     }
 
     /** The shape a list of ratio choices (indices into {@link #RATIOS}) gives. */
