@@ -7,7 +7,9 @@
 # inference time per frame and event-level recall and precision of each run (EarlyExitBenchmark). About 40 minutes on
 # 2 cores. Usage: benchmarks/early-exit.sh KEY [WORKDIR] [RUN]   (KEY: the signing key, trainer keys; RUN: another
 # student's run directory, e.g. the bundled model's, WORKDIR/runs/pruned-16-32-64-96-28-8000, with its thresholds:
-# DETECTION=0.35 ALERT=0.4; default 0.3 each)
+# DETECTION=0.35 ALERT=0.4; default 0.3 each). GATE: the stream's gate threshold instead of the bundle's. BUNDLE: an
+# early-exit bundle made before (no gate training, export or bundling; RUN unused) with GMAC=ONE,TWO,WHOLE, the
+# arithmetic of its graphs as `trainer export` printed it when it was made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 key="$1"
@@ -18,26 +20,32 @@ dir="$work/early-exit"
 mkdir -p "$dir"
 # shellcheck source=benchmarks/train-clips.sh
 source benchmarks/train-clips.sh
-gate "$run"
 clip="$dir/rare-defects.mp4"
 [ -f "$clip" ] || $t synth -o "$clip" --seed 9002 --preset normal --exposure 0.044 --fps 6 --duration 600 \
   --belt-speed 80 --defect-rate 0.02
-exported=$($t export --run "$run" --out "$dir/student.onnx")
-echo "$exported"
-# gmac WHAT: the multiply-accumulates per 1080p frame the export reports for the whole graph or one stage.
-gmac() { echo "$exported" | grep -o "$1[^)]*GMAC" | grep -o '[0-9.]* GMAC' | cut -d' ' -f1; }
-$t bundle --run "$run" --model "$dir/student.onnx" --key "$key" --name defect-student --version early-exit-bench \
-  --golden-clip test-videos/mixed-defects.mp4 --detection-threshold "${DETECTION:-0.3}" \
-  --alert-threshold "${ALERT:-0.3}" --out "$dir/gated.vimodel"
+bundle="${BUNDLE:-$dir/gated.vimodel}"
+if [ -n "${BUNDLE:-}" ]; then
+  IFS=, read -r one_gmac two_gmac whole_gmac <<< "${GMAC:?BUNDLE needs GMAC=ONE,TWO,WHOLE}"
+else
+  gate "$run"
+  exported=$($t export --run "$run" --out "$dir/student.onnx")
+  echo "$exported"
+  # gmac WHAT: the multiply-accumulates per 1080p frame the export reports for the whole graph or one stage.
+  gmac() { echo "$exported" | grep -o "$1[^)]*GMAC" | grep -o '[0-9.]* GMAC' | cut -d' ' -f1; }
+  whole_gmac=$(gmac "bytes,")
+  one_gmac=$(gmac "backbone and gate")
+  two_gmac=$(gmac "neck and heads")
+  $t bundle --run "$run" --model "$dir/student.onnx" --key "$key" --name defect-student --version early-exit-bench \
+    --golden-clip test-videos/mixed-defects.mp4 --detection-threshold "${DETECTION:-0.3}" \
+    --alert-threshold "${ALERT:-0.3}" --out "$bundle"
+fi
 # shellcheck source=benchmarks/lib.sh
 source benchmarks/lib.sh
-out=$(bench EarlyExitBenchmark "$clip" "$dir/gated.vimodel" 100)  # the belt moves 80 px per frame
+# shellcheck disable=SC2086 # GATE is one optional argument
+out=$(bench EarlyExitBenchmark "$clip" "$bundle" 100 ${GATE:-})  # the belt moves 80 px per frame
 whole_ms=$(val inference_ms mode=whole)
 early_ms=$(val inference_ms mode=early-exit)
 echo
-whole_gmac=$(gmac "bytes,")
-one_gmac=$(gmac "backbone and gate")
-two_gmac=$(gmac "neck and heads")
 heads=$(val heads_share mode=early-exit)
 echo "| run | frames processed | exited at the gate | heads ran on (share of frame area, mean) | mean inference ms per frame | recall | precision | alerts | false |"
 echo "|---|---|---|---|---|---|---|---|---|"

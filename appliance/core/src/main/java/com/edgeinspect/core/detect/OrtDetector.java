@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import com.edgeinspect.core.dataset.Box;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,6 +171,16 @@ public final class OrtDetector implements AutoCloseable {
      */
     public Found detect(byte[] bgr, int frameWidth, int x0, int y0, int width, int height, CenterNetDecoder decoder)
             throws OrtException {
+        return detect(bgr, frameWidth, x0, y0, width, height, decoder, gateThreshold, List.of());
+    }
+
+    /**
+     * As {@link #detect(byte[], int, int, int, int, int, CenterNetDecoder)}, for an early-exit model at gate
+     * threshold {@code gate}, its heads also run over {@code follow} (where tracked parts are expected, in pixels of the
+     * detected area, whose corner is ({@code x0}, {@code y0}); see {@link Region#of}). Both are ignored without early exit.
+     */
+    public Found detect(byte[] bgr, int frameWidth, int x0, int y0, int width, int height, CenterNetDecoder decoder,
+            float gate, List<Box> follow) throws OrtException {
         FloatBuffer input = PRE.get().apply(bgr, frameWidth, x0, y0, width, height);
         int pw = Preprocessor.aligned(width);
         int ph = Preprocessor.aligned(height);
@@ -181,7 +192,7 @@ public final class OrtDetector implements AutoCloseable {
                 Region frame = Region.whole(rows, columns);
                 return new Found(decode(r, decoder, x0, y0, width, height, frame), frame);
             }
-            Region region = Region.of(floats(r, DetectorOutputs.GATE_CELLS), rows, columns, gateThreshold);
+            Region region = Region.of(floats(r, DetectorOutputs.GATE_CELLS), rows, columns, gate, follow);
             if (region == null) {
                 return new Found(List.of(), null);
             }
@@ -214,10 +225,10 @@ public final class OrtDetector implements AutoCloseable {
             var b = d.box();
             double cx = region.x() + (b.x1() + b.x2()) / 2;
             double cy = region.y() + (b.y1() + b.y2()) / 2;
-            var clipped = new com.edgeinspect.core.dataset.Box(b.x1() + region.x(), b.y1() + region.y(),
+            var clipped = new Box(b.x1() + region.x(), b.y1() + region.y(),
                     b.x2() + region.x(), b.y2() + region.y()).clip(width, height);
             if (clipped != null && region.inside(cx, cy)) {
-                placed.add(new Detection(d.classId(), new com.edgeinspect.core.dataset.Box(clipped.x1() + x0,
+                placed.add(new Detection(d.classId(), new Box(clipped.x1() + x0,
                         clipped.y1() + y0, clipped.x2() + x0, clipped.y2() + y0), d.score()));
             }
         }

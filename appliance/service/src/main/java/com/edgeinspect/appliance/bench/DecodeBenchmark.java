@@ -44,7 +44,7 @@ public final class DecodeBenchmark {
 
     private static double pass(String clip, String decoder) throws Exception {
         ApplianceConfig.Stream s = new ApplianceConfig.Stream("bench", clip, false, false, null, null, null, null,
-                decoder);
+                null, decoder);
         long t0 = System.nanoTime();
         try (FrameSource src = FrameSource.of(s).start()) {
             while (src.state() != StreamState.ENDED) {

@@ -25,8 +25,8 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
  * inference time per frame (preprocessing, both graphs, decoding), and event-level recall and precision of the alerts. The clip's frame rate must be one the whole graph keeps up with,
  * so that both runs see every frame.
  *
- * <p>Usage: {@code EarlyExitBenchmark CLIP BUNDLE MAX_SPEED_PX} (the belt's speed in pixels per frame, for the
- * tracker)
+ * <p>Usage: {@code EarlyExitBenchmark CLIP BUNDLE MAX_SPEED_PX [GATE]} (the belt's speed in pixels per frame, for
+ * the tracker; the stream's gate threshold instead of the bundle's)
  */
 public final class EarlyExitBenchmark {
 
@@ -35,7 +35,8 @@ public final class EarlyExitBenchmark {
     public static void main(String[] args) throws Exception {
         Path clip = Path.of(args[0]);
         String bundle = args[1];
-        String tracking = "tracking: {max_speed_px: " + Double.parseDouble(args[2]) + "}";
+        String tracking = "tracking: {max_speed_px: " + Double.parseDouble(args[2]) + "}"
+                + (args.length > 3 ? "\nEDGEINSPECT__STREAMS__0__GATE_THRESHOLD=" + Double.parseDouble(args[3]) : "");
         EventEvaluator whole = run(clip, bundle, false, tracking);
         EventEvaluator early = run(clip, bundle, true, tracking);
         System.out.printf(Locale.ROOT, "RESULT mode=compare recall_loss_points=%.1f%n",

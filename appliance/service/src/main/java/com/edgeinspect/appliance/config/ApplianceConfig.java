@@ -220,10 +220,12 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
      * @param zones named areas; with any include zone, detections outside all include zones are ignored
      * @param detectionThreshold overrides the model's detection threshold for this stream
      * @param alertThreshold overrides the model's alert threshold for this stream
+     * @param gateThreshold overrides an early-exit model's gate threshold for this stream (set on the bundle from
+     *     calibration footage; a line whose clean parts look different may need its own)
      * @param decoder {@code ffmpeg} (default), or {@code avdec_h264} / {@code nvv4l2decoder} to decode with GStreamer
      */
     public record Stream(String name, String url, Boolean loop, Boolean realtime, Rect roi, List<Zone> zones,
-            Double detectionThreshold, Double alertThreshold, String decoder) {
+            Double detectionThreshold, Double alertThreshold, Double gateThreshold, String decoder) {
         /** FFmpeg through JavaCV: every kind of source. */
         public static final String FFMPEG = "ffmpeg";
         /** GStreamer H.264 decoder elements: software (any machine) and the Jetson's hardware decoder. */
@@ -243,6 +245,11 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
         /** The mean score a track needs to raise an alert on this stream: its override, else the model's. */
         public double alertThreshold(Manifest.Thresholds model) {
             return alertThreshold != null ? alertThreshold : model.alert();
+        }
+
+        /** The gate score below which a frame exits on this stream: its override, else the model's. */
+        public float gateThreshold(float model) {
+            return gateThreshold != null ? gateThreshold.floatValue() : model;
         }
 
         public boolean paced() {
@@ -371,6 +378,7 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
                     source, at + ".decoder", "GStreamer decodes files and rtsp:// streams; use ffmpeg for " + s.url());
             threshold(s.detectionThreshold(), source, at + ".detection_threshold");
             threshold(s.alertThreshold(), source, at + ".alert_threshold");
+            threshold(s.gateThreshold(), source, at + ".gate_threshold");
         }
         require(model.providers().stream().allMatch(p -> List.of("tensorrt", "cuda", "cpu").contains(p))
                 && !model.providers().isEmpty(), source, "model.providers", "must list tensorrt, cuda and/or cpu");

@@ -60,6 +60,8 @@ class ApplianceConfigTest {
                 .hasMessage("test.yaml: streams[0].zones[0].polygon: needs at least three [x, y] points");
         assertThatThrownBy(() -> load(GOOD.replace("loop: true}", "loop: true, detection_threshold: 1.5}")))
                 .hasMessage("test.yaml: streams[0].detection_threshold: must be in (0, 1)");
+        assertThatThrownBy(() -> load(GOOD.replace("loop: true}", "loop: true, gate_threshold: 0}")))
+                .hasMessage("test.yaml: streams[0].gate_threshold: must be in (0, 1)");
         assertThatThrownBy(() -> load(GOOD.replace("[k.pub]", "[k.pub], providers: [gpu]")))
                 .hasMessageContaining("model.providers");
         assertThatThrownBy(() -> load(GOOD + "alerts: {confirm_rate: 1.5}\n"))

@@ -17,7 +17,7 @@ class FrameSourceTest {
     }
 
     static ApplianceConfig.Stream stream(String url, boolean loop, boolean realtime, String decoder) {
-        return new ApplianceConfig.Stream("t", url, loop, realtime, null, null, null, null, decoder);
+        return new ApplianceConfig.Stream("t", url, loop, realtime, null, null, null, null, null, decoder);
     }
 
     static final Path CLIP = Path.of("../../test-videos/mixed-defects.mp4"); // relative to this module
