@@ -17,7 +17,6 @@ import com.edgeinspect.appliance.track.Track;
 import com.edgeinspect.appliance.track.Tracker;
 import com.edgeinspect.core.alert.AlertEvent;
 import com.edgeinspect.core.bundle.Manifest;
-import com.edgeinspect.core.dataset.Box;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.Detection;
 import com.edgeinspect.core.detect.OrtDetector;
@@ -38,8 +37,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One stream end to end: its decoder thread, and the worker that takes the newest frame and runs it through the
  * stages in order: detect (region of interest, active model) → zones → track → alert policy → sink. The model is
- * held for exactly one frame, so a swapped model takes over between two frames. One thing flows back: where the
- * tracker expects its parts in the next frame, so an early-exit model keeps looking at a defect its gate noticed once.
+ * held for exactly one frame, so a swapped model takes over between two frames.
  */
 final class StreamRunner implements AutoCloseable {
 
@@ -132,12 +130,8 @@ final class StreamRunner implements AutoCloseable {
             h = Math.min(config.roi().height(), f.height() - y0);
         }
         inputShape = shape(w, h);
-        List<Box> expected = new ArrayList<>();
-        for (Box b : tracker.expected(f.sequence())) {
-            expected.add(new Box(b.x1() - x0, b.y1() - y0, b.x2() - x0, b.y2() - y0));
-        }
         OrtDetector.Found result = m.detector().detect(f.bgr(), f.width(), x0, y0, w, h, decoder(m),
-                config.gateThreshold(m.detector().gateThreshold()), expected);
+                config.gateThreshold(m.detector().gateThreshold()));
         List<Detection> raw = result.detections();
         if (result.exited()) {
             meters.exits().increment();

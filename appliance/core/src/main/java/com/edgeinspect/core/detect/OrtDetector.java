@@ -171,16 +171,15 @@ public final class OrtDetector implements AutoCloseable {
      */
     public Found detect(byte[] bgr, int frameWidth, int x0, int y0, int width, int height, CenterNetDecoder decoder)
             throws OrtException {
-        return detect(bgr, frameWidth, x0, y0, width, height, decoder, gateThreshold, List.of());
+        return detect(bgr, frameWidth, x0, y0, width, height, decoder, gateThreshold);
     }
 
     /**
-     * As {@link #detect(byte[], int, int, int, int, int, CenterNetDecoder)}, for an early-exit model at gate
-     * threshold {@code gate}, its heads also run over {@code follow} (where tracked parts are expected, in pixels of the
-     * detected area, whose corner is ({@code x0}, {@code y0}); see {@link Region#of}). Both are ignored without early exit.
+     * As {@link #detect(byte[], int, int, int, int, int, CenterNetDecoder)}, with an early-exit model's gate at
+     * {@code gate} instead of its bundle's threshold (ignored without early exit).
      */
     public Found detect(byte[] bgr, int frameWidth, int x0, int y0, int width, int height, CenterNetDecoder decoder,
-            float gate, List<Box> follow) throws OrtException {
+            float gate) throws OrtException {
         FloatBuffer input = PRE.get().apply(bgr, frameWidth, x0, y0, width, height);
         int pw = Preprocessor.aligned(width);
         int ph = Preprocessor.aligned(height);
@@ -192,7 +191,7 @@ public final class OrtDetector implements AutoCloseable {
                 Region frame = Region.whole(rows, columns);
                 return new Found(decode(r, decoder, x0, y0, width, height, frame), frame);
             }
-            Region region = Region.of(floats(r, DetectorOutputs.GATE_CELLS), rows, columns, gate, follow);
+            Region region = Region.of(floats(r, DetectorOutputs.GATE_CELLS), rows, columns, gate);
             if (region == null) {
                 return new Found(List.of(), null);
             }

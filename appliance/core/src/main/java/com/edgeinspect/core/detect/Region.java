@@ -1,14 +1,10 @@
 package com.edgeinspect.core.detect;
 
-import com.edgeinspect.core.dataset.Box;
-import java.util.List;
-
 /**
- * Where an early-exit model's second graph runs: the box around every gate cell that reaches the threshold and
- * around where tracked parts are expected, widened by {@link #MARGIN} pixels, rounded out to
- * {@link DetectorOutputs#ALIGN}-pixel cells (the deepest stage's grid, so the features of all three strides crop at
- * the same place) and grown to a power-of-two side. The neck and heads are much of a student's arithmetic and all of
- * it runs on the whole frame otherwise; a part on a 1080p frame is a few percent of it.
+ * Where an early-exit model's second graph runs: the box around every gate cell that reaches the threshold, widened by
+ * {@link #MARGIN} pixels, rounded out to {@link DetectorOutputs#ALIGN}-pixel cells (the deepest stage's grid, so the
+ * features of all three strides crop at the same place) and grown to a power-of-two side. The neck and heads are most of a student's arithmetic
+ * and all of it runs on the whole frame otherwise; a part on a 1080p frame is a few percent of it.
  *
  * <p>Inside the region the second graph sees the same features as on the whole frame; only near an edge that is not
  * the frame's own do its 3x3 convolutions (and the decoder's 3x3 peak test) see zero padding where the frame had
@@ -43,51 +39,38 @@ public record Region(int top, int left, int bottom, int right, int rows, int col
     }
 
     /**
-     * The region around the gate's hot cells and the {@code follow} boxes, or null when there is neither (the frame
-     * exits). The boxes, image pixels, are where parts already tracked are expected: the heads keep looking at a
-     * defect once found even where the gate alone would let it go, so the gate only has to notice it once. Boxes are
-     * clipped to the frame; those wholly outside it are ignored.
+     * The region of a frame's gate map, or null when no cell reaches {@code threshold} (the frame exits).
      *
      * @param cells {@code [rows * 2, columns * 2]} gate probabilities (GATE_STRIDE is half of ALIGN)
      */
-    public static Region of(float[] cells, int rows, int columns, float threshold, List<Box> follow) {
+    public static Region of(float[] cells, int rows, int columns, float threshold) {
         int h = rows * DetectorOutputs.ALIGN / DetectorOutputs.GATE_STRIDE;
         int w = columns * DetectorOutputs.ALIGN / DetectorOutputs.GATE_STRIDE;
         if (cells.length != h * w) {
             throw new IllegalArgumentException("gate map has " + cells.length + " cells, a " + columns * 16 + "x"
                     + rows * 16 + " frame has " + h * w);
         }
-        int s = DetectorOutputs.GATE_STRIDE;
-        int a = DetectorOutputs.ALIGN;
-        double top = Double.POSITIVE_INFINITY;
-        double left = Double.POSITIVE_INFINITY;
-        double bottom = Double.NEGATIVE_INFINITY;
-        double right = Double.NEGATIVE_INFINITY;
+        int y0 = h;
+        int x0 = w;
+        int y1 = -1;
+        int x1 = -1;
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 if (cells[y * w + x] >= threshold) {
-                    top = Math.min(top, y * s);
-                    bottom = Math.max(bottom, (y + 1) * s);
-                    left = Math.min(left, x * s);
-                    right = Math.max(right, (x + 1) * s);
+                    y0 = Math.min(y0, y);
+                    y1 = Math.max(y1, y);
+                    x0 = Math.min(x0, x);
+                    x1 = Math.max(x1, x);
                 }
             }
         }
-        for (Box b : follow) {
-            if (b.x2() > 0 && b.y2() > 0 && b.x1() < columns * a && b.y1() < rows * a) {
-                top = Math.min(top, Math.max(0, b.y1()));
-                bottom = Math.max(bottom, Math.min(rows * a, b.y2()));
-                left = Math.min(left, Math.max(0, b.x1()));
-                right = Math.max(right, Math.min(columns * a, b.x2()));
-            }
-        }
-        if (bottom < top) {
+        if (y1 < 0) {
             return null;
         }
-        int[] vertical = bucketed(Math.floorDiv((int) Math.floor(top) - MARGIN, a),
-                ceilDiv((int) Math.ceil(bottom) + MARGIN, a), rows);
-        int[] horizontal = bucketed(Math.floorDiv((int) Math.floor(left) - MARGIN, a),
-                ceilDiv((int) Math.ceil(right) + MARGIN, a), columns);
+        int s = DetectorOutputs.GATE_STRIDE;
+        int a = DetectorOutputs.ALIGN;
+        int[] vertical = bucketed(Math.floorDiv(y0 * s - MARGIN, a), ceilDiv((y1 + 1) * s + MARGIN, a), rows);
+        int[] horizontal = bucketed(Math.floorDiv(x0 * s - MARGIN, a), ceilDiv((x1 + 1) * s + MARGIN, a), columns);
         return new Region(vertical[0], horizontal[0], vertical[1], horizontal[1], rows, columns);
     }
 

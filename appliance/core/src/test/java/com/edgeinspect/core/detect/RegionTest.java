@@ -3,8 +3,6 @@ package com.edgeinspect.core.detect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.edgeinspect.core.dataset.Box;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The region an early-exit model's heads run on, from the gate's map of a 320 x 160 frame (20 x 10 ALIGN cells). */
@@ -23,15 +21,15 @@ class RegionTest {
 
     @Test
     void noHotCellMeansTheFrameExits() {
-        assertThat(Region.of(map(), ROWS, COLUMNS, 0.5f, List.of())).isNull();
-        assertThat(Region.of(map(4, 4), ROWS, COLUMNS, 0.95f, List.of())).isNull();
+        assertThat(Region.of(map(), ROWS, COLUMNS, 0.5f)).isNull();
+        assertThat(Region.of(map(4, 4), ROWS, COLUMNS, 0.95f)).isNull();
     }
 
     @Test
     void hotCellsAreBoxedWidenedByTheMarginAndRoundedOutToPowerOfTwoSides() {
         // Gate cells (row 8, column 10) and (row 9, column 13): pixels y 64-80, x 80-112; widened by 48: y 16-128,
         // x 32-160; in 16-pixel cells: rows 1-8 (7, grown to 8), columns 2-10 (8).
-        Region r = Region.of(map(8, 10, 9, 13), ROWS, COLUMNS, 0.5f, List.of());
+        Region r = Region.of(map(8, 10, 9, 13), ROWS, COLUMNS, 0.5f);
         assertThat(r).isEqualTo(new Region(1, 2, 9, 10, ROWS, COLUMNS));
         assertThat(r.input()).containsExactly(1, 2, 9, 10);
         assertThat(r.x()).isEqualTo(32);
@@ -62,7 +60,7 @@ class RegionTest {
 
     @Test
     void theRegionStopsAtTheFramesEdges() {
-        Region r = Region.of(map(0, 0, 19, 39), ROWS, COLUMNS, 0.5f, List.of());
+        Region r = Region.of(map(0, 0, 19, 39), ROWS, COLUMNS, 0.5f);
         assertThat(r).isEqualTo(Region.whole(ROWS, COLUMNS));
         assertThat(r.share()).isEqualTo(1.0);
     }
@@ -81,7 +79,7 @@ class RegionTest {
     @Test
     void aDefectWithinReachOfAHotCellIsCoveredClearOfTheBorder() {
         for (int hot = 5; hot < 30; hot++) {
-            Region r = Region.of(map(5, hot), ROWS, COLUMNS, 0.5f, List.of());
+            Region r = Region.of(map(5, hot), ROWS, COLUMNS, 0.5f);
             for (int centre = hot - Region.REACH; centre <= hot + Region.REACH; centre++) {
                 for (double x : new double[] {centre * 8, centre * 8 + 7.99}) {
                     assertThat(r.inside(x, 44)).as("centre x %.2f, hot cell column %d", x, hot).isTrue();
@@ -91,25 +89,8 @@ class RegionTest {
     }
 
     @Test
-    void whereATrackedPartIsExpectedTheHeadsRunWhateverTheGateSays() {
-        // No hot cell; a box x 200-230, y 70-90 widened by 48: y 22-138, x 152-278; cells rows 1-9 (8), columns 9-18
-        // (9, grown to 16, then moved back inside the 20 columns).
-        Region r = Region.of(map(), ROWS, COLUMNS, 0.5f, List.of(new Box(200, 70, 230, 90)));
-        assertThat(r).isEqualTo(new Region(1, 4, 9, 20, ROWS, COLUMNS));
-        assertThat(r.inside(215, 80)).isTrue();
-        // With a hot cell (row 8, column 10: x 80-88): one region around both.
-        Region both = Region.of(map(8, 10), ROWS, COLUMNS, 0.5f, List.of(new Box(200, 70, 230, 90)));
-        assertThat(both.inside(84, 68)).isTrue();
-        assertThat(both.inside(215, 80)).isTrue();
-        // A box wholly outside the frame (a part that left it) asks for nothing; one partly outside is clipped.
-        assertThat(Region.of(map(), ROWS, COLUMNS, 0.5f, List.of(new Box(330, 10, 400, 40)))).isNull();
-        assertThat(Region.of(map(), ROWS, COLUMNS, 0.5f, List.of(new Box(-1e9, 10, 20, 40))))
-                .isEqualTo(new Region(0, 0, 8, 8, ROWS, COLUMNS));
-    }
-
-    @Test
     void aMapOfTheWrongSizeIsRefused() {
-        assertThatThrownBy(() -> Region.of(new float[10], ROWS, COLUMNS, 0.5f, List.of()))
+        assertThatThrownBy(() -> Region.of(new float[10], ROWS, COLUMNS, 0.5f))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gate map has 10 cells");
     }
 }

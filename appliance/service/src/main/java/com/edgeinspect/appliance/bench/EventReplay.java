@@ -28,8 +28,7 @@ import org.bytedeco.javacv.Frame;
 /**
  * Event-level recall and precision of a bundle on annotated clips, apart from this machine's speed. The end-to-end
  * test scores whichever frames the detector kept up with, so its recall moves with the machine; here every frame of
- * each clip goes through the detector once (whole frame, the bundle's thresholds, the whole graph: an early exit
- * looks where the tracker expects parts, which ties detection to one replay; EarlyExitBenchmark measures it), then the
+ * each clip goes through the detector once (whole frame, the bundle's thresholds, its early exit), then the
  * appliance's tracker and alert policy (their configured defaults) replay the detections as a detector that processes
  * one frame in {@code k} would see them, for each {@code k} and each of its {@code k} phases. Each defective part the
  * every-frame replay missed is listed with its defects' classes and the best score the detector gave inside the part,
@@ -59,7 +58,7 @@ public final class EventReplay {
         List<ApplianceConfig> configs = new ArrayList<>();
         for (String v : variants) {
             configs.add(BenchSetup.config("bench", clips, state, BenchSetup.freePort(),
-                    BenchSetup.trustedKeys(), "{}", "bundle: \"" + bundle + "\", early_exit: false", false, v));
+                    BenchSetup.trustedKeys(), "{}", "bundle: \"" + bundle + "\"", false, v));
         }
         try (LoadedModel m = new ModelLoader(configs.get(0).model()).load(Path.of(bundle))) {
             Manifest.Thresholds t = m.bundle().manifest().thresholds();

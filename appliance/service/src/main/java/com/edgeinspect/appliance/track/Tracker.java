@@ -1,6 +1,5 @@
 package com.edgeinspect.appliance.track;
 
-import com.edgeinspect.core.dataset.Box;
 import com.edgeinspect.core.detect.Detection;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -102,30 +101,6 @@ public final class Tracker {
         return List.copyOf(tracks);
     }
 
-    /**
-     * Where each live track's defect may lie in frame {@code sequence}: every point within its matching reach of the
-     * predicted centre. An early-exit model runs its heads there whatever its gate says.
-     */
-    public List<Box> expected(long sequence) {
-        List<Box> out = new ArrayList<>(tracks.size());
-        for (Track t : tracks) {
-            if (sequence - t.lastSeen() > settings.lostAfterFrames()) {
-                continue; // ends at this frame's update
-            }
-            Box p = t.predict(sequence);
-            double r = reach(t, p, sequence);
-            out.add(new Box(p.centerX() - r, p.centerY() - r, p.centerX() + r, p.centerY() + r));
-        }
-        return out;
-    }
-
-    /** How far from its predicted centre {@code p} a detection may lie and still continue track {@code t}. */
-    private double reach(Track t, Box p, long sequence) {
-        long dt = sequence - t.lastSeen();
-        return Math.max(p.width(), p.height()) / 2 + settings.tolerancePx()
-                + (t.hits() > 1 ? 0.25 * t.speed() * dt : settings.maxSpeedPx() * dt);
-    }
-
     private void match(long sequence, List<Detection> detections, Track[] takenBy, List<Track> seen, boolean moving) {
         record Pair(Track track, int detection, double distance) {}
         List<Pair> pairs = new ArrayList<>();
@@ -133,8 +108,10 @@ public final class Tracker {
             if ((t.hits() > 1) != moving || t.lastSeen() == sequence) {
                 continue;
             }
+            long dt = sequence - t.lastSeen();
             var p = t.predict(sequence);
-            double reach = reach(t, p, sequence);
+            double reach = Math.max(p.width(), p.height()) / 2 + settings.tolerancePx()
+                    + (moving ? 0.25 * t.speed() * dt : settings.maxSpeedPx() * dt);
             for (int i = 0; i < detections.size(); i++) {
                 if (takenBy[i] != null) {
                     continue;

@@ -136,20 +136,6 @@ class AlertPolicyTest {
         assertThat(events).isEmpty();
     }
 
-    @Test
-    void theTrackerExpectsEachPartWhereItsVelocityTakesIt() {
-        Tracker t = new Tracker(new Tracker.Settings(40, 16, 12), 256);
-        t.update(0, List.of(new Detection(0, Box.ofXywh(100, 490, 20, 20), 0.8f)));
-        Box young = t.expected(1).get(0);
-        assertThat(young.contains(110 + 40, 500)).as("seen once: anywhere within the belt's maximum travel").isTrue();
-        assertThat(young.contains(110 - 40, 500)).isTrue();
-        t.update(1, List.of(new Detection(0, Box.ofXywh(130, 490, 20, 20), 0.8f)));
-        Box moving = t.expected(3).get(0);
-        assertThat(moving.contains(200, 500)).as("two frames on at 30 px per frame: centre x 200").isTrue();
-        assertThat(moving.contains(140, 500)).as("not back where it was").isFalse();
-        assertThat(t.expected(20)).as("lost after 12 frames unseen").isEmpty();
-    }
-
     /** A defect standing still at (500, 500) detected in the frames {@code seen} accepts, processing 1 in {@code every}. */
     int alertsFor(AlertPolicy.Settings settings, int frames, int every, LongPredicate seen) {
         AlertPolicy p = policy(settings);
