@@ -259,6 +259,9 @@ final class StreamRunner implements AutoCloseable {
         m.put("decoded", source.decoded());
         m.put("processed", (long) meters.frames().count());
         m.put("earlyExits", (long) meters.exits().count());
+        if (config.gateThreshold() != null) {
+            m.put("gateThreshold", config.gateThreshold());
+        }
         m.put("dropped", source.frames().dropped());
         m.put("failures", source.failures());
         m.put("lastError", lastError != null ? lastError : source.lastError());
