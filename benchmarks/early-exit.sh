@@ -59,3 +59,4 @@ printf '\ncompute cut: %.1f%% of mean inference time; %.1f%% of arithmetic (%s G
   "$(echo "100 * (1 - $early_ms / $whole_ms)" | bc -l)" \
   "$(echo "100 * (1 - ($one_gmac + $heads * $two_gmac) / $whole_gmac)" | bc -l)" "$one_gmac" "$heads" "$two_gmac" \
   "$whole_gmac" "$(val recall_loss_points mode=compare)"
+echo "$out" | grep '^MISSED' || true

@@ -7,13 +7,13 @@ source jetson-image/malloc.sh
 
 # bench CLASS ARGS...: runs an appliance benchmark class (JVM options: APPLIANCE_JAVA_OPTS, default -Xmx2g as ./demo;
 # bundles signed with your own key: TRUSTED_KEYS=path/to/signing.pub, comma-separated, beside the demo key);
-# its log goes to stderr without the alert lines, its RESULT lines to stdout.
+# its log goes to stderr without the alert lines, its RESULT lines (and MISSED: parts it missed) to stdout.
 bench() {
   local class="$1"
   shift
   # shellcheck disable=SC2086 # the JVM options are meant to split into words
   java ${APPLIANCE_JAVA_OPTS:--Xmx2g} -Dlogback.configurationFile=appliance-logback.xml -Droot.level=WARN \
-    -cp "$jar" "com.edgeinspect.appliance.bench.$class" "$@" | tee >(grep -v ' ALERT ' >&2) | grep '^RESULT'
+    -cp "$jar" "com.edgeinspect.appliance.bench.$class" "$@" | tee >(grep -v ' ALERT ' >&2) | grep -E '^(RESULT|MISSED)'
 }
 
 # val KEY [MATCH]: the value of KEY=... in the RESULT lines held in $out (only lines containing MATCH, if given).

@@ -22,8 +22,9 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
  * What an early-exit model saves and what it costs, on one annotated clip played once at camera pace: the appliance
  * runs it with the whole graph on every frame, then with the early exit, and reports for each the frames processed,
  * the share that left at the gate, the mean share of the frame the neck and heads ran on (the gate's region), the mean
- * inference time per frame (preprocessing, both graphs, decoding), and event-level recall and precision of the alerts. The clip's frame rate must be one the whole graph keeps up with,
- * so that both runs see every frame.
+ * inference time per frame (preprocessing, both graphs, decoding), event-level recall and precision of the alerts,
+ * and the defective parts each run missed. The clip's frame rate must be one the whole graph keeps up with, so that
+ * both runs see every frame.
  *
  * <p>Usage: {@code EarlyExitBenchmark CLIP BUNDLE MAX_SPEED_PX [GATE]} (the belt's speed in pixels per frame, for
  * the tracker; the stream's gate threshold instead of the bundle's)
@@ -49,7 +50,8 @@ public final class EarlyExitBenchmark {
         ApplianceConfig config = BenchSetup.config("bench", List.of(clip), state, BenchSetup.freePort(),
                 BenchSetup.trustedKeys(), "{}", "bundle: \"" + bundle + "\", early_exit: " + earlyExit,
                 false, tracking);
-        EventEvaluator eval = new EventEvaluator(VideoAnnotations.readBeside(clip));
+        VideoAnnotations truth = VideoAnnotations.readBeside(clip);
+        EventEvaluator eval = new EventEvaluator(truth);
         List<AlertEvent> raised = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         try (Appliance a = Appliance.start(config); Subscriber sub = new Subscriber(config, raised)) {
             Map<String, Object> s;
@@ -77,6 +79,12 @@ public final class EarlyExitBenchmark {
                     1000 * metric(metrics, "edgeinspect_inference_seconds_sum")
                             / metric(metrics, "edgeinspect_inference_seconds_count"), eval.recall(), eval.precision(),
                     eval.alerts(), eval.defectiveParts(), eval.falseAlerts(), eval.duplicates());
+            for (VideoAnnotations.Part p : truth.parts()) {
+                if (p.defective() && !eval.found(p.track())) {
+                    System.out.printf(Locale.ROOT, "MISSED mode=%s part=%d frames=%d-%d%n",
+                            earlyExit ? "early-exit" : "whole", p.track(), p.firstFrame(), p.lastFrame());
+                }
+            }
         }
         return eval;
     }
