@@ -3,6 +3,7 @@ package com.edgeinspect.core.metrics;
 import com.edgeinspect.core.dataset.Box;
 import com.edgeinspect.core.dataset.VideoAnnotations;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -54,6 +55,11 @@ public final class EventEvaluator {
     /** True when the part of track {@code track} got an alert. */
     public boolean found(long track) {
         return alerted.contains(track);
+    }
+
+    /** The defective parts that got no alert. */
+    public List<VideoAnnotations.Part> missed() {
+        return truth.parts().stream().filter(p -> p.defective() && !found(p.track())).toList();
     }
 
     public int truePositives() {

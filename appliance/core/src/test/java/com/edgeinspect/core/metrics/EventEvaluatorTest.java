@@ -35,6 +35,7 @@ class EventEvaluatorTest {
         assertThat(e.falseAlerts()).isEqualTo(2);
         assertThat(e.found(1)).isTrue();
         assertThat(e.found(3)).isFalse();
+        assertThat(e.missed()).extracting(VideoAnnotations.Part::track).containsExactly(3L);
         assertThat(e.recall()).isEqualTo(0.5);
         assertThat(e.precision()).isEqualTo(0.25);
     }

@@ -50,8 +50,7 @@ public final class EarlyExitBenchmark {
         ApplianceConfig config = BenchSetup.config("bench", List.of(clip), state, BenchSetup.freePort(),
                 BenchSetup.trustedKeys(), "{}", "bundle: \"" + bundle + "\", early_exit: " + earlyExit,
                 false, tracking);
-        VideoAnnotations truth = VideoAnnotations.readBeside(clip);
-        EventEvaluator eval = new EventEvaluator(truth);
+        EventEvaluator eval = new EventEvaluator(VideoAnnotations.readBeside(clip));
         List<AlertEvent> raised = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         try (Appliance a = Appliance.start(config); Subscriber sub = new Subscriber(config, raised)) {
             Map<String, Object> s;
@@ -79,11 +78,9 @@ public final class EarlyExitBenchmark {
                     1000 * metric(metrics, "edgeinspect_inference_seconds_sum")
                             / metric(metrics, "edgeinspect_inference_seconds_count"), eval.recall(), eval.precision(),
                     eval.alerts(), eval.defectiveParts(), eval.falseAlerts(), eval.duplicates());
-            for (VideoAnnotations.Part p : truth.parts()) {
-                if (p.defective() && !eval.found(p.track())) {
-                    System.out.printf(Locale.ROOT, "MISSED mode=%s part=%d frames=%d-%d%n",
-                            earlyExit ? "early-exit" : "whole", p.track(), p.firstFrame(), p.lastFrame());
-                }
+            for (VideoAnnotations.Part p : eval.missed()) {
+                System.out.printf(Locale.ROOT, "MISSED mode=%s part=%d frames=%d-%d%n",
+                        earlyExit ? "early-exit" : "whole", p.track(), p.firstFrame(), p.lastFrame());
             }
         }
         return eval;

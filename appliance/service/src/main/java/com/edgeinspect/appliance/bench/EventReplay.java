@@ -80,10 +80,8 @@ public final class EventReplay {
                         replayAll(configs.get(v), model, truth, found, name + " variant=" + v, k);
                     }
                     EventEvaluator every = replay(configs.get(v), model, truth, found, 1, 0);
-                    for (VideoAnnotations.Part p : truth.parts()) {
-                        if (p.defective() && !every.found(p.track())) {
-                            System.out.println(missed(name + " variant=" + v, truth, found, all, p));
-                        }
+                    for (VideoAnnotations.Part p : every.missed()) {
+                        System.out.println(missed(name + " variant=" + v, truth, found, all, p));
                     }
                 }
             }
