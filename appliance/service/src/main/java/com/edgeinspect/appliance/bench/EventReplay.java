@@ -18,8 +18,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.TreeSet;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
@@ -39,7 +41,8 @@ import org.bytedeco.javacv.Frame;
  * <p>Usage: {@code EventReplay BUNDLE STRIDES VARIANTS CLIP...}: strides comma-separated (e.g. {@code 1,3,6});
  * variants of the tracker's and the policy's settings separated by {@code ;}, each the configuration's YAML lines
  * (e.g. {@code ;tracking: {lost_after_frames: 24}} replays the defaults, then that change) and environment overrides
- * ({@code EDGEINSPECT__STREAMS__0__DETECTION_THRESHOLD=0.25}: the first stream's thresholds are the replay's)
+ * ({@code EDGEINSPECT__STREAMS__0__DETECTION_THRESHOLD=0.25}: the first stream's thresholds, its gate threshold
+ * included, are the replay's; the clip is detected once per distinct gate threshold)
  */
 public final class EventReplay {
 
@@ -66,12 +69,15 @@ public final class EventReplay {
             for (ApplianceConfig c : configs) {
                 floor = Math.min(floor, (float) c.streams().get(0).detectionThreshold(t));
             }
+            CenterNetDecoder decoder = new CenterNetDecoder(floor, 100);
             for (Path clip : clips) {
                 VideoAnnotations truth = VideoAnnotations.readBeside(clip);
-                List<List<Detection>> all = detect(m, new CenterNetDecoder(floor, 100), clip);
+                Map<Float, List<List<Detection>>> byGate = new HashMap<>();
                 String name = clip.getFileName().toString().replaceFirst("\\.[^.]*$", "");
                 for (int v = 0; v < configs.size(); v++) {
                     ApplianceConfig.Stream stream = configs.get(v).streams().get(0);
+                    float gate = stream.gateThreshold(m.detector().gateThreshold());
+                    List<List<Detection>> all = byGate.computeIfAbsent(gate, g -> detect(m, decoder, clip, g));
                     double threshold = stream.detectionThreshold(t);
                     List<List<Detection>> found = all.stream().map(f -> f.stream()
                             .filter(d -> d.score() >= threshold).toList()).toList();
@@ -88,8 +94,8 @@ public final class EventReplay {
         }
     }
 
-    /** The detections of every frame of the clip. */
-    private static List<List<Detection>> detect(LoadedModel m, CenterNetDecoder decoder, Path clip) throws Exception {
+    /** The detections of every frame of the clip, early exit (if any) at the {@code gate} threshold. */
+    private static List<List<Detection>> detect(LoadedModel m, CenterNetDecoder decoder, Path clip, float gate) {
         List<List<Detection>> out = new ArrayList<>();
         try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(clip.toFile())) {
             g.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
@@ -100,12 +106,14 @@ public final class EventReplay {
             long t0 = System.nanoTime();
             for (Frame f; (f = g.grabImage()) != null; ) {
                 FfmpegSource.copyPixels(f, bgr);
-                out.add(m.detector().detect(bgr, w, 0, 0, w, h, decoder).detections());
+                out.add(m.detector().detect(bgr, w, 0, 0, w, h, decoder, gate).detections());
                 if (out.size() % 50 == 0) {
                     System.err.printf(Locale.ROOT, "%s: %d frames detected, %.1f fps%n", clip.getFileName(),
                             out.size(), out.size() / ((System.nanoTime() - t0) / 1e9));
                 }
             }
+        } catch (Exception e) {
+            throw new IllegalStateException(clip + ": " + e.getMessage(), e);
         }
         return out;
     }
