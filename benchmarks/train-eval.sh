@@ -4,6 +4,7 @@
 # distillation for the same steps, exports all three to ONNX and scores them on the committed test clips through the
 # appliance's inference code. About 75 minutes on 2 cores (the teacher alone, STUDENTS=0: about an hour).
 # Usage: benchmarks/train-eval.sh [WORKDIR]
+# STEPS (default 12000): each training's steps; TRAIN_ARGS: more options for every training (e.g. --average-decay 0.9995).
 #
 # The training clips: see benchmarks/train-clips.sh.
 #
@@ -16,7 +17,8 @@ mkdir -p "$work/runs"
 t=./trainer/trainer
 # shellcheck source=benchmarks/train-clips.sh
 source benchmarks/train-clips.sh
-common=(--videos "$videos" "${samples[@]}")
+# shellcheck disable=SC2206 # the options are meant to split into words
+common=(--videos "$videos" "${samples[@]}" ${TRAIN_ARGS:-})
 [ -f "$work/runs/teacher/done" ] || { $t train-teacher "${common[@]}" --out "$work/runs/teacher" --steps "$steps" && touch "$work/runs/teacher/done"; }
 runs=(teacher)
 if [ "${STUDENTS:-1}" != 0 ]; then

@@ -19,6 +19,11 @@ final class FitOptions {
     @Option(names = "--lr", defaultValue = "2e-3", description = "peak learning rate (default ${DEFAULT-VALUE})")
     double lr;
 
+    @Option(names = "--average-decay", defaultValue = "0", description = "deliver the exponential moving average "
+            + "of the weights with this decay per step (e.g. 0.9995), not the last step's weights; 0: none "
+            + "(default ${DEFAULT-VALUE})")
+    double averageDecay;
+
     @Option(names = "--stop-after", description = "stop (with a checkpoint) after this step; rerun to resume")
     Integer stopAfter;
 
@@ -51,7 +56,7 @@ final class FitOptions {
 
     /** AdamW with weight decay 1e-4, warm-up over a tenth of the run (at most 200 steps), checkpoints every 200. */
     FitLoop.Settings settings(long seed) {
-        return new FitLoop.Settings(steps, batch, lr, 1e-4, Math.min(200, steps / 10 + 1), seed, 200);
+        return new FitLoop.Settings(steps, batch, lr, 1e-4, Math.min(200, steps / 10 + 1), seed, 200, averageDecay);
     }
 
     int until() {

@@ -32,7 +32,9 @@ import org.bytedeco.pytorch.global.torch;
  * {@link PointerScope} per step (so native tensors are freed as the step ends), progress with the loss terms and
  * ETA, a CSV log, and a checkpoint (model, optimiser, step) that {@code resume} continues from bit for bit. Batches
  * are drawn from a random stream seeded by (seed, step), so a resumed run sees the batches the uninterrupted run
- * would have.
+ * would have. With a weight average ({@link Settings#averageDecay()}), {@code model.pt} holds the averaged weights,
+ * which everything downstream (export, evaluation, distillation from it) loads, and {@code live.pt} the weights
+ * training goes on from.
  */
 public final class FitLoop {
 
@@ -44,9 +46,20 @@ public final class FitLoop {
      * @param warmup steps of linear warm-up
      * @param seed seeds batch sampling and augmentation
      * @param checkpointEvery steps between checkpoints (and at the end)
+     * @param averageDecay decay of the weight average the run delivers ({@link WeightAverage}), 0 for none
      */
     public record Settings(int steps, int batch, double lr, double weightDecay, int warmup, long seed,
-            int checkpointEvery) {}
+            int checkpointEvery, double averageDecay) {
+
+        /** Without a weight average. */
+        public Settings(int steps, int batch, double lr, double weightDecay, int warmup, long seed,
+                int checkpointEvery) {
+            this(steps, batch, lr, weightDecay, warmup, seed, checkpointEvery, 0);
+        }
+    }
+
+    /** The checkpoint's training weights when {@code model.pt} holds their average. */
+    private static final String LIVE = "live.pt";
 
     /** The losses of one step: the total to minimise and the named terms to log. */
     public record Losses(Tensor total, Map<String, Tensor> terms) {}
@@ -65,6 +78,8 @@ public final class FitLoop {
     private final double[] multipliers;
     private final World world;
     private final int microBatches;
+    /** The weight average of this run, or null; made when the run starts or resumes. */
+    private WeightAverage average;
 
     public FitLoop(Module model, Settings settings, Path runDir) {
         this(model, settings, runDir, World.single(), 1);
@@ -129,7 +144,10 @@ public final class FitLoop {
         return s.lr() * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * t)));
     }
 
-    /** Trains from the last checkpoint in the run directory (or from the start); returns the per-step log. */
+    /**
+     * Trains from the last checkpoint in the run directory (or from the start); returns the per-step log. The model
+     * is left with the weights the run delivers (their average, if any).
+     */
     public List<Map<String, Double>> run(List<Sample> samples, int classes, Objective objective) throws IOException {
         return run(samples, classes, objective, s.steps());
     }
@@ -178,6 +196,9 @@ public final class FitLoop {
                         }
                     }
                     optimizer.step();
+                    if (average != null) {
+                        average.update(step);
+                    }
                 }
                 log.add(row);
                 if (world.leads()) {
@@ -188,6 +209,9 @@ public final class FitLoop {
                     checkpoint(step + 1);
                 }
             }
+        }
+        if (average != null) {
+            average.swap(); // the model now holds what model.pt does
         }
         return log;
     }
@@ -294,39 +318,78 @@ public final class FitLoop {
                 stats.push_back(buffers.get(i));
             }
         }
+        if (average != null) {
+            average.buffers().forEach(stats::push_back);
+        }
         world.allReduceMean(stats);
         if (!world.leads()) {
             return;
         }
-        Path tmpModel = runDir.resolve(".model.pt.tmp");
+        List<String> files = new ArrayList<>();
+        if (average != null) {
+            save(LIVE, files);
+            average.swap();
+            try {
+                save("model.pt", files);
+            } finally {
+                average.swap();
+            }
+        } else {
+            save("model.pt", files);
+        }
         Path tmpOpt = runDir.resolve(".optimizer.pt.tmp");
-        OutputArchive m = new OutputArchive();
-        model.save(m);
-        m.save_to(tmpModel.toString());
         OutputArchive o = new OutputArchive();
         optimizer.save(o);
         o.save_to(tmpOpt.toString());
-        Files.move(tmpModel, runDir.resolve("model.pt"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmpOpt, runDir.resolve("optimizer.pt"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        files.add("optimizer.pt");
+        for (String f : files) {
+            Files.move(runDir.resolve("." + f + ".tmp"), runDir.resolve(f),
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
         AtomicFiles.write(runDir.resolve("checkpoint.txt"), (step + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Writes the model's present weights to {@code .NAME.tmp}, renamed with the checkpoint's other files. */
+    private void save(String name, List<String> files) {
+        OutputArchive m = new OutputArchive();
+        model.save(m);
+        m.save_to(runDir.resolve("." + name + ".tmp").toString());
+        files.add(name);
+    }
+
+    /** Loads the last checkpoint, if any, and starts the weight average; returns the step to go on from. */
     private int resume() throws IOException {
         Path marker = runDir.resolve("checkpoint.txt");
-        if (!Files.exists(marker)) {
+        boolean resumed = Files.exists(marker);
+        if (resumed && (s.averageDecay() > 0) != Files.exists(runDir.resolve(LIVE))) {
+            throw new IOException(runDir + ": checkpointed " + (s.averageDecay() > 0 ? "without" : "with")
+                    + " a weight average; resume it with the run's own settings (see its " + RunConfig.FILE + ")");
+        }
+        if (resumed) {
+            load("model.pt");
+        }
+        if (s.averageDecay() > 0) {
+            // When resumed, it starts from model.pt: the average so far.
+            average = new WeightAverage(model, s.averageDecay(), s.steps());
+            if (resumed) {
+                load(LIVE);
+            }
+        }
+        if (!resumed) {
             return 0;
         }
         int step = Integer.parseInt(Files.readString(marker).trim());
-        InputArchive m = new InputArchive();
-        m.load_from(runDir.resolve("model.pt").toString());
-        model.load(m);
         InputArchive o = new InputArchive();
         o.load_from(runDir.resolve("optimizer.pt").toString());
         optimizer.load(o);
         truncateLog(step);
         return step;
+    }
+
+    private void load(String name) {
+        InputArchive m = new InputArchive();
+        m.load_from(runDir.resolve(name).toString());
+        model.load(m);
     }
 
     /** Drops log rows past the checkpoint, which the resumed run will write again. */

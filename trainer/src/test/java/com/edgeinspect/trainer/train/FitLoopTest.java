@@ -7,9 +7,12 @@ import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.model.DetectorSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,6 +81,77 @@ class FitLoopTest {
             max = Math.max(max, pa.get(i).sub(pc.get(i)).abs().max().item_float());
         }
         assertThat(max).isLessThan(1e-6);
+    }
+
+    /** The floating-point parameters and buffers of a model, copied. */
+    static List<Tensor> weights(Detector m) {
+        List<Tensor> out = new ArrayList<>();
+        for (TensorVector v : List.of(m.parameters(), m.buffers())) {
+            for (long i = 0; i < v.size(); i++) {
+                if (v.get(i).is_floating_point()) {
+                    out.add(v.get(i).detach().clone());
+                }
+            }
+        }
+        return out;
+    }
+
+    static double maxDiff(List<Tensor> a, List<Tensor> b) {
+        double max = 0;
+        for (int i = 0; i < a.size(); i++) {
+            max = Math.max(max, a.get(i).sub(b.get(i)).abs().max().item_double());
+        }
+        return max;
+    }
+
+    @Test
+    void theRunDeliversTheAverageOfItsWeightsAndResumesItExactly() throws Exception {
+        int steps = 12;
+        double decay = 0.9;
+        FitLoop.Settings plain = new FitLoop.Settings(steps, 2, 1e-3, 1e-4, 3, 9, 100);
+        FitLoop.Settings averaged = new FitLoop.Settings(steps, 2, 1e-3, 1e-4, 3, 9, 6, decay);
+        // The weights after each step of the plain run (each call resumes it and trains one step more), averaged by
+        // hand: a += (1 - d) (w - a), d = decay (1 - exp(-(step + 1) / ramp)), the ramp a tenth of the run.
+        Detector a = seeded(5);
+        List<Tensor> expected = weights(a);
+        for (int step = 0; step < steps; step++) {
+            new FitLoop(a, plain, tmp.resolve("plain")).run(samples, 5, hardLoss(a), step + 1);
+            double d = decay * (1 - Math.exp(-(step + 1) / (steps / 10.0)));
+            List<Tensor> w = weights(a);
+            for (int i = 0; i < w.size(); i++) {
+                expected.get(i).lerp_(w.get(i), new Scalar(1 - d));
+            }
+        }
+        Detector b = seeded(5);
+        new FitLoop(b, averaged, tmp.resolve("b")).run(samples, 5, hardLoss(b));
+        assertThat(maxDiff(weights(b), expected)).isLessThan(1e-6);
+        assertThat(maxDiff(weights(b), weights(a))).as("the average is not the last weights").isGreaterThan(1e-4);
+        Detector delivered = Checkpoints.load(runOf(tmp.resolve("b"), averaged));
+        assertThat(maxDiff(weights(delivered), expected)).isLessThan(1e-6);
+
+        // Stopped after step 5 and resumed by a new process: the same average, and the same weights trained on.
+        Detector c = seeded(5);
+        new FitLoop(c, averaged, tmp.resolve("c")).run(samples, 5, hardLoss(c), 5);
+        Detector resumed = seeded(99);
+        new FitLoop(resumed, averaged, tmp.resolve("c")).run(samples, 5, hardLoss(resumed));
+        assertThat(maxDiff(weights(resumed), expected)).isLessThan(1e-6);
+        Detector live = seeded(1);
+        InputArchive archive = new InputArchive();
+        archive.load_from(tmp.resolve("c/live.pt").toString());
+        live.load(archive);
+        assertThat(maxDiff(weights(live), weights(a))).isLessThan(1e-6);
+
+        Detector unaveraged = seeded(5);
+        assertThatThrownBy(() -> new FitLoop(unaveraged, plain, tmp.resolve("c")).run(samples, 5,
+                hardLoss(unaveraged)))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("with a weight average");
+    }
+
+    /** Gives a bare training directory the config.json that {@link Checkpoints#load} reads. */
+    private static Path runOf(Path dir, FitLoop.Settings settings) throws Exception {
+        new RunConfig("train-teacher", List.of("a", "b", "c", "d", "e"), TINY, settings, List.of(), 96, null)
+                .write(dir);
+        return dir;
     }
 
     @Test
