@@ -307,8 +307,9 @@ public final class FitLoop {
     }
 
     /**
-     * Saves model + optimiser + step atomically (temp files, then renames; the step file last). Every rank averages
-     * its running BatchNorm statistics with the others first; rank 0 writes.
+     * Saves model + optimiser + step, each file durably replaced (temp file, fsync, rename; the step file last), so a
+     * power cut leaves every file whole (one between the renames leaves newer weights beside the older step). Every
+     * rank averages its running BatchNorm statistics with the others first; rank 0 writes.
      */
     private void checkpoint(int step) throws IOException {
         TensorVector stats = new TensorVector();
@@ -343,8 +344,7 @@ public final class FitLoop {
         o.save_to(tmpOpt.toString());
         files.add("optimizer.pt");
         for (String f : files) {
-            Files.move(runDir.resolve("." + f + ".tmp"), runDir.resolve(f),
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.commit(runDir.resolve("." + f + ".tmp"), runDir.resolve(f));
         }
         AtomicFiles.write(runDir.resolve("checkpoint.txt"), (step + "\n").getBytes(StandardCharsets.UTF_8));
     }
