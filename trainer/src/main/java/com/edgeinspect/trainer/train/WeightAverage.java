@@ -40,10 +40,10 @@ final class WeightAverage {
     }
 
     private void add(TensorVector tensors) {
-        for (long i = 0; i < tensors.size(); i++) {
-            if (tensors.get(i).is_floating_point()) {
-                live.add(tensors.get(i));
-                average.add(tensors.get(i).detach().clone());
+        for (Tensor t : FitLoop.handles(tensors)) {
+            if (t.is_floating_point()) {
+                live.add(t);
+                average.add(t.detach().clone());
             }
         }
     }
