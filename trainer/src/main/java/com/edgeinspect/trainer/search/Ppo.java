@@ -2,6 +2,7 @@ package com.edgeinspect.trainer.search;
 
 import com.edgeinspect.trainer.model.Conv;
 import com.edgeinspect.trainer.train.FiniteStep;
+import com.edgeinspect.trainer.train.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -256,7 +257,7 @@ public final class Ppo {
     /** The global L2 norm of the gradients (NaN or infinite when any gradient is). */
     private double gradientNorm() {
         double total = 0;
-        for (Tensor p : net.parameters().get()) {
+        for (Tensor p : Tensors.of(net.parameters())) {
             Tensor g = p.grad();
             if (g.defined()) {
                 double norm = g.norm().item_double();
@@ -270,7 +271,7 @@ public final class Ppo {
         double scale = s.maxGradNorm() / (norm + 1e-6);
         if (scale < 1) {
             try (NoGradGuard ng = new NoGradGuard()) {
-                for (Tensor p : net.parameters().get()) {
+                for (Tensor p : Tensors.of(net.parameters())) {
                     Tensor g = p.grad();
                     if (g.defined()) {
                         g.mul_(new Scalar(scale));

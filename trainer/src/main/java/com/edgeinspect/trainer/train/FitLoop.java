@@ -177,7 +177,7 @@ public final class FitLoop {
                     }
                     row.put("step", (double) step);
                     row.put("lr", lr(step));
-                    Tensor[] buffers = handles(model.buffers()); // running statistics the forward passes update
+                    Tensor[] buffers = Tensors.of(model.buffers()); // running statistics the forward passes update
                     Tensor[] before = java.util.Arrays.stream(buffers).map(Tensor::clone).toArray(Tensor[]::new);
                     for (int attempt = 1; ; attempt++) {
                         if (attempt > 1) {
@@ -261,19 +261,6 @@ public final class FitLoop {
         }
         return FiniteStep.check(() -> String.format(Locale.ROOT, "%s, step %d (terms %s)", runDir, step, row),
                 row.get("loss"), sum.item_double(), attempt);
-    }
-
-    /**
-     * Handles of their own on a vector's tensors (the same tensors, not copies): {@code TensorVector.get} points into
-     * the vector, which is freed when the vector is collected.
-     */
-    static Tensor[] handles(TensorVector v) {
-        Tensor[] out = new Tensor[(int) v.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = new Tensor(v.get(i));
-        }
-        java.lang.ref.Reference.reachabilityFence(v);
-        return out;
     }
 
     /** Puts back the buffers a non-finite attempt's forward passes changed (possibly to NaN). */

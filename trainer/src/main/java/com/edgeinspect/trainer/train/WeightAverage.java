@@ -40,7 +40,7 @@ final class WeightAverage {
     }
 
     private void add(TensorVector tensors) {
-        for (Tensor t : FitLoop.handles(tensors)) {
+        for (Tensor t : Tensors.of(tensors)) {
             if (t.is_floating_point()) {
                 live.add(t);
                 average.add(t.detach().clone());
