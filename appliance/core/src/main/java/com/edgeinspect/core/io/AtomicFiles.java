@@ -51,10 +51,12 @@ public final class AtomicFiles {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                     OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
                 writer.writeTo(out);
+                out.flush();
+                ch.force(true);
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
-            commit(tmp, target);
+            moveIntoPlace(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -68,6 +70,11 @@ public final class AtomicFiles {
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
             ch.force(true);
         }
+        moveIntoPlace(tmp, target);
+    }
+
+    /** Renames a synced temp file over the target and makes the rename durable. */
+    private static void moveIntoPlace(Path tmp, Path target) throws IOException {
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
