@@ -213,7 +213,8 @@ final class Harness {
             if (missing.size() > lostByBroker) {
                 throw new AssertionError(missing.size() + " of " + expected.get().size()
                         + " recorded alert messages never arrived (" + lostByBroker
-                        + " may have been lost by the killed broker): " + missing);
+                        + " may have been lost by the killed broker): " + missing + "; the box's alert delivery: "
+                        + status(http, base).getJsonObject("alerts"));
             }
         }
         Map<String, Integer> last = new HashMap<>();
