@@ -60,6 +60,13 @@ public final class FitLoop {
 
     /** The checkpoint's training weights when {@code model.pt} holds their average. */
     private static final String LIVE = "live.pt";
+    private static final String MODEL = "model.pt";
+    private static final String OPTIMIZER = "optimizer.pt";
+    private static final List<String> CHECKPOINT_FILES = List.of(LIVE, MODEL, OPTIMIZER);
+    /** The step of the last whole checkpoint. */
+    private static final String STEP = "checkpoint.txt";
+    /** The step of a checkpoint whose files are all written, while they are being renamed into place. */
+    private static final String NEXT = "checkpoint.next";
 
     /** The losses of one step: the total to minimise and the named terms to log. */
     public record Losses(Tensor total, Map<String, Tensor> terms) {}
@@ -307,9 +314,11 @@ public final class FitLoop {
     }
 
     /**
-     * Saves model + optimiser + step, each file durably replaced (temp file, fsync, rename; the step file last), so a
-     * power cut leaves every file whole (one between the renames leaves newer weights beside the older step). Every
-     * rank averages its running BatchNorm statistics with the others first; rank 0 writes.
+     * Saves model + optimiser + step so that a crash or power cut at any moment leaves a checkpoint to resume from
+     * exactly: every file is written and fsynced under a temp name, then {@code checkpoint.next} names the step (from
+     * here on the new checkpoint is decided), then the files are renamed into place, the step file last. A resume
+     * that finds {@code checkpoint.next} finishes the renames first. Every rank averages its running BatchNorm
+     * statistics with the others first; rank 0 writes.
      */
     private void checkpoint(int step) throws IOException {
         TensorVector stats = new TensorVector();
@@ -326,47 +335,78 @@ public final class FitLoop {
         if (!world.leads()) {
             return;
         }
-        List<String> files = new ArrayList<>();
         if (average != null) {
-            save(LIVE, files);
+            save(LIVE);
             average.swap();
             try {
-                save("model.pt", files);
+                save(MODEL);
             } finally {
                 average.swap();
             }
         } else {
-            save("model.pt", files);
+            save(MODEL);
         }
-        Path tmpOpt = runDir.resolve(".optimizer.pt.tmp");
         OutputArchive o = new OutputArchive();
         optimizer.save(o);
-        o.save_to(tmpOpt.toString());
-        files.add("optimizer.pt");
-        for (String f : files) {
-            AtomicFiles.commit(runDir.resolve("." + f + ".tmp"), runDir.resolve(f));
+        o.save_to(pending(OPTIMIZER).toString());
+        for (String f : CHECKPOINT_FILES) {
+            if (Files.exists(pending(f))) {
+                AtomicFiles.sync(pending(f));
+            }
         }
-        AtomicFiles.write(runDir.resolve("checkpoint.txt"), (step + "\n").getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(runDir.resolve(NEXT), (step + "\n").getBytes(StandardCharsets.UTF_8));
+        finishCheckpoint();
     }
 
-    /** Writes the model's present weights to {@code .NAME.tmp}, renamed with the checkpoint's other files. */
-    private void save(String name, List<String> files) {
+    /**
+     * Renames a decided checkpoint's files into place and records its step; a no-op without one. Temp files left
+     * by a crash before the decision are dropped: the checkpoint before them is whole.
+     */
+    private void finishCheckpoint() throws IOException {
+        Path next = runDir.resolve(NEXT);
+        boolean decided = Files.exists(next);
+        for (String f : CHECKPOINT_FILES) {
+            if (Files.exists(pending(f))) {
+                if (decided) {
+                    AtomicFiles.commit(pending(f), runDir.resolve(f));
+                } else {
+                    Files.delete(pending(f));
+                }
+            }
+        }
+        if (decided) {
+            AtomicFiles.write(runDir.resolve(STEP), Files.readAllBytes(next));
+            Files.delete(next);
+            AtomicFiles.syncDirectory(runDir);
+        }
+    }
+
+    /** Where a checkpoint file waits until the checkpoint is decided. */
+    private Path pending(String name) {
+        return runDir.resolve("." + name + ".tmp");
+    }
+
+    /** Writes the model's present weights to the pending file of {@code name}. */
+    private void save(String name) {
         OutputArchive m = new OutputArchive();
         model.save(m);
-        m.save_to(runDir.resolve("." + name + ".tmp").toString());
-        files.add(name);
+        m.save_to(pending(name).toString());
     }
 
     /** Loads the last checkpoint, if any, and starts the weight average; returns the step to go on from. */
     private int resume() throws IOException {
-        Path marker = runDir.resolve("checkpoint.txt");
+        if (world.leads()) {
+            finishCheckpoint();
+        }
+        world.barrier(); // the other ranks read the checkpoint rank 0 finished
+        Path marker = runDir.resolve(STEP);
         boolean resumed = Files.exists(marker);
         if (resumed && (s.averageDecay() > 0) != Files.exists(runDir.resolve(LIVE))) {
             throw new IOException(runDir + ": checkpointed " + (s.averageDecay() > 0 ? "without" : "with")
                     + " a weight average; resume it with the run's own settings (see its " + RunConfig.FILE + ")");
         }
         if (resumed) {
-            load("model.pt");
+            load(MODEL);
         }
         if (s.averageDecay() > 0) {
             // When resumed, it starts from model.pt: the average so far.
@@ -380,7 +420,7 @@ public final class FitLoop {
         }
         int step = Integer.parseInt(Files.readString(marker).trim());
         InputArchive o = new InputArchive();
-        o.load_from(runDir.resolve("optimizer.pt").toString());
+        o.load_from(runDir.resolve(OPTIMIZER).toString());
         optimizer.load(o);
         truncateLog(step);
         return step;

@@ -7,6 +7,7 @@ import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.model.DetectorSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -81,6 +82,42 @@ class FitLoopTest {
             max = Math.max(max, pa.get(i).sub(pc.get(i)).abs().max().item_float());
         }
         assertThat(max).isLessThan(1e-6);
+    }
+
+    @Test
+    void aCrashBetweenTheCheckpointRenamesResumesExactly() throws Exception {
+        FitLoop.Settings full = new FitLoop.Settings(12, 2, 1e-3, 1e-4, 3, 9, 100);
+        Detector a = seeded(5);
+        new FitLoop(a, full, tmp.resolve("a")).run(samples, 5, hardLoss(a));
+
+        // The step-5 checkpoint as a crash leaves it: its weights renamed over step 3's, its optimiser still under
+        // the temp name, the step file still at 3; decided, since every file of it was written.
+        Path crashed = tmp.resolve("crashed");
+        Path later = tmp.resolve("later");
+        Detector b = seeded(5);
+        new FitLoop(b, full, crashed).run(samples, 5, hardLoss(b), 3);
+        Detector c = seeded(5);
+        new FitLoop(c, full, later).run(samples, 5, hardLoss(c), 5);
+        Files.copy(later.resolve("model.pt"), crashed.resolve("model.pt"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(later.resolve("optimizer.pt"), crashed.resolve(".optimizer.pt.tmp"));
+        Files.writeString(crashed.resolve("checkpoint.next"), "5\n");
+        assertThat(Files.readString(crashed.resolve("checkpoint.txt")).trim()).isEqualTo("3");
+
+        Detector resumed = seeded(99);
+        new FitLoop(resumed, full, crashed).run(samples, 5, hardLoss(resumed));
+        assertThat(maxDiff(weights(resumed), weights(a))).isLessThan(1e-6);
+        assertThat(crashed.resolve("checkpoint.next")).doesNotExist();
+        assertThat(crashed.resolve(".optimizer.pt.tmp")).doesNotExist();
+
+        // A crash before the checkpoint was decided: its temp files are dropped, the one before it resumes.
+        Path undecided = tmp.resolve("undecided");
+        Detector d = seeded(5);
+        new FitLoop(d, full, undecided).run(samples, 5, hardLoss(d), 3);
+        Files.copy(later.resolve("model.pt"), undecided.resolve(".model.pt.tmp"));
+        Detector resumed2 = seeded(99);
+        new FitLoop(resumed2, full, undecided).run(samples, 5, hardLoss(resumed2));
+        assertThat(maxDiff(weights(resumed2), weights(a))).isLessThan(1e-6);
+        assertThat(undecided.resolve(".model.pt.tmp")).doesNotExist();
     }
 
     /** The floating-point parameters and buffers of a model, copied. */

@@ -67,10 +67,15 @@ public final class AtomicFiles {
      * fsync it, rename it over the target, fsync the directory. The temp file must be in the target's directory.
      */
     public static void commit(Path tmp, Path target) throws IOException {
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        sync(tmp);
+        moveIntoPlace(tmp, target);
+    }
+
+    /** Makes a file's content durable (fsync), e.g. one written by native code before it is renamed into place. */
+    public static void sync(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.force(true);
         }
-        moveIntoPlace(tmp, target);
     }
 
     /** Renames a synced temp file over the target and makes the rename durable. */
