@@ -1,6 +1,7 @@
 package com.edgeinspect.trainer.eval;
 
 import ai.onnxruntime.OrtException;
+import com.edgeinspect.core.dataset.Annotation;
 import com.edgeinspect.core.dataset.VideoAnnotations;
 import com.edgeinspect.core.detect.Detection;
 import com.edgeinspect.core.detect.OrtDetector;
@@ -9,6 +10,7 @@ import com.edgeinspect.trainer.data.AnnotatedVideo;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.Frame;
 
@@ -24,9 +26,19 @@ public final class VideoEvaluation {
     /** Adds every {@code every}-th frame of each clip to the evaluator; returns mean inference milliseconds. */
     public static double run(OrtDetector detector, List<Path> videos, int every, DetectionEvaluator into)
             throws IOException, OrtException {
+        return run(detector, videos, every, into, Map.of());
+    }
+
+    /**
+     * As {@link #run(OrtDetector, List, int, DetectionEvaluator)}, each clip's frames also added to its own
+     * evaluator in {@code perClip} (clips without one are scored only together).
+     */
+    public static double run(OrtDetector detector, List<Path> videos, int every, DetectionEvaluator into,
+            Map<Path, DetectionEvaluator> perClip) throws IOException, OrtException {
         Scorer scorer = new Scorer(detector, into);
         for (Path video : videos) {
             scorer.clip = AnnotatedVideo.open(video);
+            scorer.alone = perClip.get(video);
             scorer.clip.decode(avutil.AV_PIX_FMT_BGR24, every, "eval", scorer);
         }
         return scorer.frames == 0 ? 0 : scorer.nanos / 1e6 / scorer.frames;
@@ -37,6 +49,7 @@ public final class VideoEvaluation {
         private final OrtDetector detector;
         private final DetectionEvaluator into;
         private AnnotatedVideo clip;
+        private DetectionEvaluator alone;
         private byte[] bgr = new byte[0];
         private long nanos;
         private int frames;
@@ -58,7 +71,11 @@ public final class VideoEvaluation {
             List<Detection> found = detector.detect(bgr, w, h);
             nanos += System.nanoTime() - t0;
             frames++;
-            into.add(clip.labels(labels, 0.5), found);
+            List<Annotation> truth = clip.labels(labels, 0.5);
+            into.add(truth, found);
+            if (alone != null) {
+                alone.add(truth, found);
+            }
         }
     }
 }

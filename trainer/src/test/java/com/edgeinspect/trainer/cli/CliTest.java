@@ -12,6 +12,8 @@ import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.trainer.data.DatasetFormat;
 import com.edgeinspect.trainer.data.Problems;
 import com.edgeinspect.trainer.train.RunConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -44,6 +46,33 @@ class CliTest {
         long labelled = a.frames().get(10).defects().size();
         assertThat(d.dataset().images().get(1).annotations()).hasSize((int) labelled);
         assertThat(Files.exists(out.resolve(".frames"))).isFalse();
+    }
+
+    @Test
+    void evalScoresSeveralClipsTogetherAndEachAsItScoresAlone() throws Exception {
+        Path onnx = tmp.resolve("default.onnx");
+        Bundle b = Bundle.read(Path.of("../models/default.vimodel"), new Bundle.Trust(
+                List.of(Keys.readPublic(Path.of("../models/demo-signing.pub"))), false, 64 << 20));
+        Files.write(onnx, b.model());
+        Path mixed = Path.of("../test-videos/mixed-defects.mp4");
+        Path hard = Path.of("../test-videos/hard-conditions.mp4");
+        Path both = tmp.resolve("both.json");
+        Path alone = tmp.resolve("alone.json");
+        assertThat(TrainerCli.run("eval", "--model", onnx.toString(), "--videos", mixed + "," + hard, "--every", "30",
+                "--report", both.toString())).isZero();
+        assertThat(TrainerCli.run("eval", "--model", onnx.toString(), "--videos", hard.toString(), "--every", "30",
+                "--report", alone.toString())).isZero();
+        JsonNode together = new ObjectMapper().readTree(both.toFile());
+        JsonNode single = new ObjectMapper().readTree(alone.toFile());
+        assertThat(together.get("perClip").size()).isEqualTo(2);
+        double clipMap = together.at("/perClip/hard-conditions.mp4/map50").asDouble();
+        assertThat(clipMap).isPositive().isEqualTo(single.get("map50").asDouble())
+                .isNotEqualTo(together.at("/perClip/mixed-defects.mp4/map50").asDouble());
+        JsonNode perClass = together.at("/perClip/hard-conditions.mp4/ap50PerClass");
+        assertThat(perClass.size()).isPositive();
+        perClass.fields().forEachRemaining(c -> assertThat(c.getValue()).isEqualTo(single.at("/ap50PerClass/"
+                + c.getKey())));
+        assertThat(single.has("perClip")).as("one clip has no table of one").isFalse();
     }
 
     @Test
