@@ -5,7 +5,8 @@
 # teacher of benchmarks/train-eval.sh (run that first, same WORKDIR). Both scored on the committed test clips; the
 # teacher and both students timed round robin in one run; `trainer export` prints each one's GMAC per frame. About an
 # hour on 2 cores at 4000 steps.
-# HARD=0 skips the hard-labels network (when its shape was measured before), halving the time.
+# HARD=0 skips the hard-labels network (when its shape was measured before), halving the time. TRAIN_ARGS: more
+# options for both trainings (e.g. --average-decay 0.9995).
 # Usage: benchmarks/pruned-student.sh [WORKDIR] [SHAPE] [STEPS]   (defaults: work/bench, 16,32,64,96/24, 4000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,8 @@ r="$work/runs"
 tag=$(echo "$shape" | tr ',/' '--')-$steps
 # shellcheck source=benchmarks/train-clips.sh
 source benchmarks/train-clips.sh
-common=(--videos "$videos" "${samples[@]}" --teacher "$r/teacher" --steps "$steps" --shape "$shape")
+# shellcheck disable=SC2206 # the options are meant to split into words
+common=(--videos "$videos" "${samples[@]}" --teacher "$r/teacher" --steps "$steps" --shape "$shape" ${TRAIN_ARGS:-})
 runs=("pruned-$tag")
 $t distill "${common[@]}" --from-teacher --out "$r/pruned-$tag"
 if [ "${HARD:-1}" != 0 ]; then
