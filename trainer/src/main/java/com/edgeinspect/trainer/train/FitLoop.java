@@ -368,7 +368,7 @@ public final class FitLoop {
         for (String f : CHECKPOINT_FILES) {
             if (Files.exists(pending(f))) {
                 if (decided) {
-                    AtomicFiles.commit(pending(f), runDir.resolve(f));
+                    AtomicFiles.moveIntoPlace(pending(f), runDir.resolve(f)); // synced before the decision
                 } else {
                     Files.delete(pending(f));
                 }

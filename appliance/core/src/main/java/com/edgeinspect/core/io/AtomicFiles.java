@@ -63,23 +63,20 @@ public final class AtomicFiles {
     }
 
     /**
-     * Puts a finished temp file (written by someone else, e.g. native code) in place of {@code target}, durably:
-     * fsync it, rename it over the target, fsync the directory. The temp file must be in the target's directory.
+     * Makes a file's content durable (fsync): a temp file written by someone else (e.g. native code), before
+     * {@link #moveIntoPlace} puts it in place of its target.
      */
-    public static void commit(Path tmp, Path target) throws IOException {
-        sync(tmp);
-        moveIntoPlace(tmp, target);
-    }
-
-    /** Makes a file's content durable (fsync), e.g. one written by native code before it is renamed into place. */
     public static void sync(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.force(true);
         }
     }
 
-    /** Renames a synced temp file over the target and makes the rename durable. */
-    private static void moveIntoPlace(Path tmp, Path target) throws IOException {
+    /**
+     * Renames a synced temp file over the target and makes the rename durable. The temp file must be in the target's
+     * directory.
+     */
+    public static void moveIntoPlace(Path tmp, Path target) throws IOException {
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {

@@ -39,12 +39,13 @@ class AtomicFilesTest {
     }
 
     @Test
-    void commitPutsAFinishedTempFileInPlace() throws IOException {
+    void aSyncedTempFileMovesIntoPlace() throws IOException {
         Path f = dir.resolve("model.pt");
         Files.writeString(f, "old");
         Path tmp = dir.resolve(".model.pt.tmp");
         Files.writeString(tmp, "new");
-        AtomicFiles.commit(tmp, f);
+        AtomicFiles.sync(tmp);
+        AtomicFiles.moveIntoPlace(tmp, f);
         assertThat(Files.readString(f)).isEqualTo("new");
         assertThat(names()).containsExactly("model.pt");
     }
