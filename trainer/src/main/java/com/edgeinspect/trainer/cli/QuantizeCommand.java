@@ -82,7 +82,7 @@ final class QuantizeCommand implements Callable<Integer> {
                 data.seed, 200);
         Files.createDirectories(out);
         QuantModel q = QuantModel.fold(Checkpoints.load(studentRun), adapters(sc), tc.spec());
-        if (!Files.exists(out.resolve("checkpoint.txt"))) {
+        if (!FitLoop.hasCheckpoint(out)) { // a resumed run's scales come with its checkpoint
             calibrate(q, d.samples(), d.classes().size());
         }
         new RunConfig(Checkpoints.QUANTIZE, d.classes(), sc.spec(), settings, d.sources(), data.crop, tc.spec())

@@ -381,6 +381,14 @@ public final class FitLoop {
         }
     }
 
+    /**
+     * Whether a run in {@code runDir} resumes from a checkpoint: one in place, or one a crash left decided but not yet
+     * renamed (the resume finishes it).
+     */
+    public static boolean hasCheckpoint(Path runDir) {
+        return Files.exists(runDir.resolve(STEP)) || Files.exists(runDir.resolve(NEXT));
+    }
+
     /** Where a checkpoint file waits until the checkpoint is decided. */
     private Path pending(String name) {
         return runDir.resolve("." + name + ".tmp");

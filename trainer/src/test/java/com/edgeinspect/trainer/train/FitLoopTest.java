@@ -118,6 +118,14 @@ class FitLoopTest {
         new FitLoop(resumed2, full, undecided).run(samples, 5, hardLoss(resumed2));
         assertThat(maxDiff(weights(resumed2), weights(a))).isLessThan(1e-6);
         assertThat(undecided.resolve(".model.pt.tmp")).doesNotExist();
+
+        // A run's first checkpoint, decided and not yet renamed, is one to resume from (quantize then keeps its
+        // checkpointed scales instead of calibrating anew).
+        Path first = tmp.resolve("first");
+        Files.createDirectories(first);
+        assertThat(FitLoop.hasCheckpoint(first)).isFalse();
+        Files.writeString(first.resolve("checkpoint.next"), "200\n");
+        assertThat(FitLoop.hasCheckpoint(first)).isTrue();
     }
 
     /** The floating-point parameters and buffers of a model, copied. */
