@@ -33,8 +33,8 @@ else
   # gmac WHAT: the multiply-accumulates per 1080p frame the export reports for the whole graph or one stage.
   gmac() { echo "$exported" | grep -o "$1[^)]*GMAC" | grep -o '[0-9.]* GMAC' | cut -d' ' -f1; }
   whole_gmac=$(gmac "bytes,")
-  one_gmac=$(gmac "backbone and gate")
-  two_gmac=$(gmac "neck and heads")
+  one_gmac=$(gmac "first stage and gate")
+  two_gmac=$(gmac "the rest")
   $t bundle --run "$run" --model "$dir/student.onnx" --key "$key" --name defect-student --version early-exit-bench \
     --golden-clip test-videos/mixed-defects.mp4 --detection-threshold "${DETECTION:-0.3}" \
     --alert-threshold "${ALERT:-0.3}" --out "$bundle"
@@ -46,17 +46,17 @@ out=$(bench EarlyExitBenchmark "$clip" "$bundle" 100 ${GATE:-})  # the belt move
 whole_ms=$(val inference_ms mode=whole)
 early_ms=$(val inference_ms mode=early-exit)
 echo
-heads=$(val heads_share mode=early-exit)
-echo "| run | frames processed | exited at the gate | heads ran on (share of frame area, mean) | mean inference ms per frame | recall | precision | alerts | false |"
+computed=$(val stage_two_share mode=early-exit)
+echo "| run | frames processed | exited at the gate | second graph computed on (share of frame area, mean) | mean inference ms per frame | recall | precision | alerts | false |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for m in whole early-exit; do
   printf '| %s | %s | %s (%.1f%%) | %s | %s | %s | %s | %s | %s |\n' "$m" "$(val processed "mode=$m")" \
-    "$(val exits "mode=$m")" "$(echo "100 * $(val exit_share "mode=$m")" | bc -l)" "$(val heads_share "mode=$m")" \
+    "$(val exits "mode=$m")" "$(echo "100 * $(val exit_share "mode=$m")" | bc -l)" "$(val stage_two_share "mode=$m")" \
     "$(val inference_ms "mode=$m")" "$(val recall "mode=$m")" "$(val precision "mode=$m")" "$(val alerts "mode=$m")" \
     "$(val false "mode=$m")"
 done
 printf '\ncompute cut: %.1f%% of mean inference time; %.1f%% of arithmetic (%s GMAC + %s x %s GMAC vs %s); recall loss: %s points\n' \
   "$(echo "100 * (1 - $early_ms / $whole_ms)" | bc -l)" \
-  "$(echo "100 * (1 - ($one_gmac + $heads * $two_gmac) / $whole_gmac)" | bc -l)" "$one_gmac" "$heads" "$two_gmac" \
+  "$(echo "100 * (1 - ($one_gmac + $computed * $two_gmac) / $whole_gmac)" | bc -l)" "$one_gmac" "$computed" "$two_gmac" \
   "$whole_gmac" "$(val recall_loss_points mode=compare)"
 echo "$out" | grep '^MISSED' || true

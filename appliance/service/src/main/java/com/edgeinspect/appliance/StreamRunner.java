@@ -136,7 +136,7 @@ final class StreamRunner implements AutoCloseable {
         if (result.exited()) {
             meters.exits().increment();
         } else {
-            meters.heads().increment(result.region().share());
+            meters.stageTwo().increment(result.computed());
         }
         Shadow s = shadow;
         if (s != null && s.wants(f.sequence())) {

@@ -63,10 +63,10 @@ final class ExportCommand implements Callable<Integer> {
             for (int i = 0; i < 2; i++) {
                 OnnxExporter.write(stages.get(i), stageFile(out, i));
             }
-            long one = d.spec().backboneMacs(1088, 1920) + Gate.macs(d.spec(), 1088, 1920);
-            System.out.printf("wrote the early-exit form: %s (backbone and gate, %.2f GMAC), %s (neck and heads, "
-                    + "%.2f GMAC)%n", stageFile(out, 0), one / 1e9, stageFile(out, 1),
-                    (d.spec().macs(1088, 1920) - d.spec().backboneMacs(1088, 1920)) / 1e9);
+            long early = d.spec().earlyMacs(1088, 1920);
+            System.out.printf("wrote the early-exit form: %s (stem, first stage and gate, %.2f GMAC), %s (the rest, "
+                    + "%.2f GMAC on a whole frame)%n", stageFile(out, 0), (early + Gate.macs(d.spec(), 1088, 1920)) / 1e9,
+                    stageFile(out, 1), (d.spec().macs(1088, 1920) - early) / 1e9);
         }
         return 0;
     }

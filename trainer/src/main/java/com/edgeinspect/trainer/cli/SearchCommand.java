@@ -44,8 +44,9 @@ import picocli.CommandLine.Option;
  * {@code trainer search}: the PPO structure search. Each candidate is the teacher pruned to the chosen widths
  * ({@link Pruning}), distilled from the teacher for a few steps, exported and run by ONNX Runtime on the held-out
  * clips: mAP@0.5 and the mean inference time per 1920x1088 frame, measured on this machine. A candidate the agent
- * gives an early exit gets a gate trained on it (its backbone frozen, as {@code trainer gate} does) and is run as
- * the appliance runs it: the two graphs, frames exiting below the chosen threshold, the heads on the gate's region.
+ * gives an early exit gets a gate trained on it (the student frozen, as {@code trainer gate} does) and is run as
+ * the appliance runs it: the two graphs, frames exiting below the chosen threshold, the layers after the first stage
+ * around the gate's region.
  */
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "PPO search of the student's widths (keep ratio 80%%..30%% per channel group, pruned from the "

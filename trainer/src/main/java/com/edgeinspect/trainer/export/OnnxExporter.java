@@ -13,6 +13,7 @@ import com.edgeinspect.core.detect.DetectorOutputs;
 import com.edgeinspect.core.io.AtomicFiles;
 import com.edgeinspect.trainer.model.Conv;
 import com.edgeinspect.trainer.model.Detector;
+import com.edgeinspect.trainer.model.DetectorSpec;
 import com.edgeinspect.trainer.model.Gate;
 import com.edgeinspect.trainer.model.Ops;
 import com.edgeinspect.trainer.quant.QuantOps;
@@ -56,47 +57,69 @@ public final class OnnxExporter {
     }
 
     /**
-     * The early-exit form of a float model (see {@link DetectorOutputs}): the first graph runs the backbone and the
-     * gate and gives the gate's map, its maximum and the three stage outputs; the second crops those to the region
-     * it is given and runs neck and heads there.
+     * The early-exit form of a float model (see {@link DetectorOutputs}): the first graph runs the stem, the first
+     * stage and the gate, and gives the gate's map, its maximum and the first stage's output; the second crops that
+     * to the region it is given, widened by the reach of the layers after it ({@link DetectorSpec#reachAfterStage1})
+     * so that they compute inside the region exactly what they compute on the whole frame, runs stages 2 and 3, neck
+     * and heads there, and cuts the outputs back to the region.
      */
     public static List<ModelProto> stages(Detector model, Gate gate, Map<String, String> metadata) {
         model.eval();
         gate.eval();
+        String stage1 = DetectorOutputs.FEATURES.get(0);
         GraphProto.Builder one = GraphProto.newBuilder().setName("edgeinspect-detector-stage-one");
         one.addInput(value(DetectorOutputs.INPUT, "N", 3, "H", "W"));
         NodeOps ops = new NodeOps(one, null);
-        List<String> features = model.backbone(ops, DetectorOutputs.INPUT);
-        one.addNode(node("Sigmoid", gate.cells(ops, features), DetectorOutputs.GATE_CELLS));
+        String early = model.early(ops, DetectorOutputs.INPUT);
+        one.addNode(node("Sigmoid", gate.cells(ops, early), DetectorOutputs.GATE_CELLS));
         one.addNode(node("GlobalMaxPool", DetectorOutputs.GATE_CELLS, DetectorOutputs.GATE));
-        one.addOutput(value(DetectorOutputs.GATE_CELLS, "N", 1, "h2", "w2"));
+        one.addNode(node("Identity", early, stage1));
+        one.addOutput(value(DetectorOutputs.GATE_CELLS, "N", 1, "h8", "w8"));
         one.addOutput(value(DetectorOutputs.GATE, "N", 1, 1, 1));
-        int[] widths = model.spec().widths();
+        int width = model.spec().widths()[1];
+        one.addOutput(value(stage1, "N", width, "h4", "w4"));
+
         GraphProto.Builder two = GraphProto.newBuilder().setName("edgeinspect-detector-stage-two");
-        two.addInput(ValueInfoProto.newBuilder().setName(DetectorOutputs.REGION).setType(TypeProto.newBuilder()
-                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.INT64.getNumber())
-                        .setShape(TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder()
-                                .setDimValue(4))))));
+        two.addInput(longValue(DetectorOutputs.REGION, 4));
+        two.addInput(value(stage1, "N", width, "h4", "w4"));
+        // All in ALIGN-pixel cells, (row, column) pairs; the first stage and the outputs both have 4 cells per one.
+        long perCell = DetectorOutputs.ALIGN / DetectorOutputs.STRIDE;
+        long context = -Math.floorDiv(-model.spec().reachAfterStage1(), DetectorOutputs.ALIGN);
+        two.addInitializer(longs("cells", perCell, perCell));
+        two.addInitializer(longs("context", context, context));
+        two.addInitializer(longs("zero", 0, 0));
+        two.addInitializer(longs("axes.hw", 2, 3));
         two.addNode(slice(two, DetectorOutputs.REGION, "region.start", 0, 2, 0));
         two.addNode(slice(two, DetectorOutputs.REGION, "region.end", 2, 4, 0));
-        two.addInitializer(longs("axes.hw", 2, 3));
-        List<String> cropped = new java.util.ArrayList<>();
-        for (int i = 0; i < features.size(); i++) {
-            String name = DetectorOutputs.FEATURES.get(i);
-            one.addNode(node("Identity", features.get(i), name));
-            one.addOutput(value(name, "N", widths[i + 1], "h" + (i + 1), "w" + (i + 1)));
-            two.addInput(value(name, "N", widths[i + 1], "h" + (i + 1), "w" + (i + 1)));
-            // The region is in cells of the deepest stage; stage i+1 has 2^(2-i) cells per such cell each way.
-            String cells = name + ".cells";
-            two.addInitializer(longs(cells, 1L << (2 - i)));
-            two.addNode(binary("Mul", "region.start", cells, name + ".start"));
-            two.addNode(binary("Mul", "region.end", cells, name + ".end"));
-            two.addNode(NodeProto.newBuilder().setOpType("Slice").setName(name + ".crop").addInput(name)
-                    .addInput(name + ".start").addInput(name + ".end").addInput("axes.hw").addOutput(name + ".crop"));
-            cropped.add(name + ".crop");
-        }
-        outputs(two, model, model.heads(new NodeOps(two, null), cropped));
+        two.addNode(NodeProto.newBuilder().setOpType("Shape").setName("shape").addInput(stage1).addOutput("shape"));
+        two.addNode(slice(two, "shape", "shape.hw", 2, 4, 0));
+        two.addNode(binary("Div", "shape.hw", "cells", "frame.end"));
+        two.addNode(binary("Sub", "region.start", "context", "wide.start.unclipped"));
+        two.addNode(binary("Max", "wide.start.unclipped", "zero", "wide.start"));
+        two.addNode(binary("Add", "region.end", "context", "wide.end.unclipped"));
+        two.addNode(binary("Min", "wide.end.unclipped", "frame.end", "wide.end"));
+        two.addNode(binary("Sub", "region.start", "wide.start", "keep.start"));
+        two.addNode(binary("Sub", "region.end", "wide.start", "keep.end"));
+        String crop = crop(two, stage1, "wide.start", "wide.end");
+        NodeOps rest = new NodeOps(two, null);
+        Detector.Heads<String> wide = model.heads(rest, model.deeper(rest, crop));
+        outputs(two, model, new Detector.Heads<>(crop(two, wide.heatmapLogits(), "keep.start", "keep.end"),
+                crop(two, wide.size(), "keep.start", "keep.end"), crop(two, wide.offset(), "keep.start", "keep.end")));
+        two.addNode(NodeProto.newBuilder().setOpType("Concat").setName(DetectorOutputs.COMPUTED).addInput("wide.start")
+                .addInput("wide.end").addOutput(DetectorOutputs.COMPUTED).addAttribute(AttributeProto.newBuilder()
+                        .setName("axis").setType(AttributeProto.AttributeType.INT).setI(0)));
+        two.addOutput(longValue(DetectorOutputs.COMPUTED, 4));
         return List.of(model(one, metadata), model(two, metadata));
+    }
+
+    /** {@code x} cut to the cells {@code [start, end)} (ALIGN-pixel cells) of a stride-4 map. */
+    private static String crop(GraphProto.Builder g, String x, String start, String end) {
+        String out = x + ".crop";
+        g.addNode(binary("Mul", start, "cells", out + ".start"));
+        g.addNode(binary("Mul", end, "cells", out + ".end"));
+        g.addNode(NodeProto.newBuilder().setOpType("Slice").setName(out).addInput(x).addInput(out + ".start")
+                .addInput(out + ".end").addInput("axes.hw").addOutput(out).build());
+        return out;
     }
 
     /** {@code out = in[from:to]} along {@code axis}, with constant bounds. */
@@ -227,11 +250,6 @@ public final class OnnxExporter {
         }
 
         @Override
-        public String globalMax(String x) {
-            return unary("GlobalMaxPool", x);
-        }
-
-        @Override
         public void tap(String name, String x) {
             // Feature taps matter to training only.
         }
@@ -280,6 +298,14 @@ public final class OnnxExporter {
     private static AttributeProto string(String name, String v) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
                 .setS(ByteString.copyFromUtf8(v)).build();
+    }
+
+    /** A one-dimensional int64 tensor value of {@code length} elements. */
+    private static ValueInfoProto longValue(String name, int length) {
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.INT64.getNumber()).setShape(
+                        TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(length)))))
+                .build();
     }
 
     /** A float tensor value with fixed or symbolic (String) dimensions. */

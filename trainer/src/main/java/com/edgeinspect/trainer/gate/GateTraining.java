@@ -5,7 +5,6 @@ import com.edgeinspect.trainer.model.Gate;
 import com.edgeinspect.trainer.model.TorchOps;
 import com.edgeinspect.trainer.train.Batch;
 import com.edgeinspect.trainer.train.FitLoop;
-import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -75,10 +74,10 @@ public final class GateTraining implements FitLoop.Objective {
         return pool(batch.centreMask());
     }
 
-    /** The student's backbone outputs, computed without gradients: the student is not trained here. */
-    private static List<Tensor> frozenFeatures(Detector student, Tensor image) {
+    /** The student's first stage, computed without gradients: the student is not trained here. */
+    private static Tensor frozenFeatures(Detector student, Tensor image) {
         try (NoGradGuard g = new NoGradGuard()) {
-            return student.backbone(new TorchOps(), image);
+            return student.early(new TorchOps(), image);
         }
     }
 

@@ -84,14 +84,30 @@ public final class Detector extends Module {
         return heads(ops, backbone(ops, image));
     }
 
-    /**
-     * The backbone: the outputs of its three stages (strides 4, 8 and 16), which is also what the first graph of an
-     * early-exit model hands to the second.
-     */
+    /** The backbone: the outputs of its three stages (strides 4, 8 and 16). */
     public <T> List<T> backbone(Ops<T> ops, T image) {
+        return deeper(ops, early(ops, image));
+    }
+
+    /**
+     * The stem and the first stage: the stride-4 map an early-exit model's first graph computes on every frame and
+     * hands to its second.
+     */
+    public <T> T early(Ops<T> ops, T image) {
         T x = ops.relu(ops.conv(image, stem));
+        for (Conv c : stages.get(0)) {
+            x = ops.relu(ops.conv(x, c));
+        }
+        ops.tap("stage1", x);
+        return x;
+    }
+
+    /** The second and third stages on the first stage's output; all three stage outputs, shallowest first. */
+    public <T> List<T> deeper(Ops<T> ops, T stage1) {
         List<T> features = new ArrayList<>();
-        for (int s = 0; s < 3; s++) {
+        features.add(stage1);
+        T x = stage1;
+        for (int s = 1; s < 3; s++) {
             for (Conv c : stages.get(s)) {
                 x = ops.relu(ops.conv(x, c));
             }

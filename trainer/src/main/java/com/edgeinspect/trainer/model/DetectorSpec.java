@@ -90,16 +90,29 @@ public record DetectorSpec(int classes, int[] widths, int depth, int neckWidth) 
         return total[0];
     }
 
-    /** Multiply-accumulates of the backbone alone (stem and stages), the part an early exit always runs. */
-    public long backboneMacs(int height, int width) {
+    /** Multiply-accumulates of the stem and the first stage, the part an early exit always runs. */
+    public long earlyMacs(int height, int width) {
         long[] total = {0};
-        int[] left = {1 + 3 * (1 + depth)};
+        int[] left = {2 + depth};
         forEachConv(height, width, (in, out, k, h, w) -> {
             if (left[0]-- > 0) {
                 total[0] += (long) in * out * k * k * h * w;
             }
         });
         return total[0];
+    }
+
+    /**
+     * Input pixels beyond a region's edge that the layers after the first stage read to compute the region's outputs:
+     * how far a second graph must see around a region to give inside it what the whole graph gives there. Counted from
+     * an edge on the 16-pixel grid: stage 2's stride-2 conv and its {@code depth} 3x3 convs each lose one 8-pixel cell;
+     * stage 3's stride-2 conv then loses half as many 16-pixel cells, rounded up, and its 3x3 convs one each; nearest
+     * upsampling keeps that in pixels; the smoothing conv and the heads' 3x3 convs lose a 4-pixel cell each.
+     */
+    public int reachAfterStage1() {
+        int stage2 = 1 + depth;
+        int stage3 = (stage2 + 2) / 2 + depth;
+        return 16 * stage3 + 8;
     }
 
     /** Weights and biases. */

@@ -21,9 +21,6 @@ public interface Ops<T> {
 
     T sigmoid(T x);
 
-    /** The largest value of each channel over the whole map: {@code [N, C, H, W]} to {@code [N, C, 1, 1]}. */
-    T globalMax(T x);
-
     /** Marks an intermediate value that distillation may read (a feature tap). */
     void tap(String name, T x);
 }

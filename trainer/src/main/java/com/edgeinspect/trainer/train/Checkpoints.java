@@ -53,7 +53,13 @@ public final class Checkpoints {
     /** The early-exit gate trained for a student run ({@code trainer gate}). */
     public static Gate loadGate(Path studentRun) throws IOException {
         Gate g = new Gate(RunConfig.read(studentRun).spec());
-        g.load(archive(GateThreshold.dir(studentRun)));
+        InputArchive a = archive(GateThreshold.dir(studentRun));
+        try {
+            g.load(a);
+        } catch (RuntimeException e) {
+            throw new IOException(GateThreshold.dir(studentRun) + ": not a gate of this trainer's design (gates "
+                    + "trained before the first-stage gate read deeper stages); train it again with trainer gate", e);
+        }
         g.eval();
         return g;
     }

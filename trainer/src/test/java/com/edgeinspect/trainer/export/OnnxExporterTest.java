@@ -85,22 +85,32 @@ class OnnxExporterTest {
 
     /** A crop of a committed clip's frame, normalised as the appliance feeds it. */
     static Tensor realCrop(int h, int w) throws Exception {
+        return normalised(realBgr(h, w), h, w);
+    }
+
+    /** Packed BGR bytes as the graph's input tensor. */
+    static Tensor normalised(byte[] bgr, int h, int w) {
+        float[] chw = new float[3 * h * w];
+        for (int i = 0; i < h * w; i++) {
+            for (int c = 0; c < 3; c++) {
+                chw[c * h * w + i] = DetectorOutputs.normalise((bgr[i * 3 + 2 - c] & 255) / 255f); // BGR -> RGB
+            }
+        }
+        return torch.from_blob(new org.bytedeco.javacpp.FloatPointer(chw), new long[] {1, 3, h, w},
+                (org.bytedeco.pytorch.PointerConsumer) null).clone();
+    }
+
+    /** The same crop as packed BGR bytes, as a camera frame reaches the detector. */
+    static byte[] realBgr(int h, int w) throws Exception {
         try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(Path.of("../test-videos/mixed-defects.mp4").toFile())) {
             g.start();
             Frame f = g.grabImage();
-            java.nio.ByteBuffer bgr = (java.nio.ByteBuffer) f.image[0];
-            float[] chw = new float[3 * h * w];
+            java.nio.ByteBuffer frame = (java.nio.ByteBuffer) f.image[0];
+            byte[] out = new byte[h * w * 3];
             for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    int i = (400 + y) * f.imageStride + (800 + x) * 3;
-                    for (int c = 0; c < 3; c++) {
-                        int v = bgr.get(i + 2 - c) & 255; // BGR -> RGB
-                        chw[c * h * w + y * w + x] = DetectorOutputs.normalise(v / 255f);
-                    }
-                }
+                frame.get((400 + y) * f.imageStride + 800 * 3, out, y * w * 3, w * 3);
             }
-            return torch.from_blob(new org.bytedeco.javacpp.FloatPointer(chw), new long[] {1, 3, h, w},
-                    (org.bytedeco.pytorch.PointerConsumer) null).clone();
+            return out;
         }
     }
 

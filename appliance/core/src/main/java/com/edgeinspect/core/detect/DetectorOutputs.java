@@ -15,10 +15,12 @@ package com.edgeinspect.core.detect;
  *
  * <p>An early-exit model comes as two graphs. The first takes {@link #INPUT} and gives {@link #GATE_CELLS} {@code [N,
  * 1, H/8, W/8]}, the probability that a defect is centred near each {@link #GATE_STRIDE}-pixel cell, {@link #GATE}
- * {@code [N, 1, 1, 1]}, their maximum, and the backbone's {@link #FEATURES}. The second takes those features and a
- * {@link #REGION} {@code [4]} int64 (top, left, bottom, right, end exclusive, in {@link #ALIGN}-pixel cells) and gives
- * the outputs above for that region only ({@code [N, C, 4 (bottom - top), 4 (right - left)]}); inside it, away from
- * its edges, they are exactly what the whole graph computes there (see {@link Region}).
+ * {@code [N, 1, 1, 1]}, their maximum, and the stage outputs the second takes: the first stage's alone (the trainer's
+ * form: stages 2 and 3, neck and heads run in the region) or all three of {@link #FEATURES} (bundles up to 0.5.0: only
+ * neck and heads run there). The second takes those features and a {@link #REGION} {@code [4]} int64 (top, left,
+ * bottom, right, end exclusive, in {@link #ALIGN}-pixel cells) and gives the outputs above for that region only
+ * ({@code [N, C, 4 (bottom - top), 4 (right - left)]}); inside it, away from its edges, they are exactly what the whole
+ * graph computes there (see {@link Region}). It may also give {@link #COMPUTED}.
  */
 public final class DetectorOutputs {
 
@@ -32,8 +34,13 @@ public final class DetectorOutputs {
     /** Pixels per gate cell. */
     public static final int GATE_STRIDE = 8;
     public static final String REGION = "region";
-    /** The backbone's stage outputs at strides 4, 8 and 16, handed from an early-exit model's first graph to its second. */
+    /** The backbone's stage outputs at strides 4, 8 and 16 that an early-exit model's first graph may hand its second. */
     public static final java.util.List<String> FEATURES = java.util.List.of("stage1", "stage2", "stage3");
+    /**
+     * The cells the second graph computed on {@code [4]} int64 (as {@link #REGION}): the region widened by how far its
+     * layers see around it, within the frame. What the early exit really spends is counted on this.
+     */
+    public static final String COMPUTED = "computed";
 
     /** Pixels per output cell. */
     public static final int STRIDE = 4;

@@ -38,6 +38,8 @@ public final class OrtDetector implements AutoCloseable {
     private final OrtSession session;
     /** The second graph of an early-exit model, else null. */
     private final OrtSession stageTwo;
+    /** The first graph's outputs the second one takes, beside the region. */
+    private final List<String> features;
     private final float gateThreshold;
     private final Provider provider;
     private final int classes;
@@ -53,10 +55,13 @@ public final class OrtDetector implements AutoCloseable {
     public record Stages(byte[] one, byte[] two, float threshold) {}
 
     /**
-     * What one frame gave: its detections, and where the heads ran: the whole frame without early exit, the gate's
-     * region with it, null when the frame left at the gate.
+     * What one frame gave: its detections, and where they were looked for: the whole frame without early exit, the
+     * gate's region with it, null when the frame left at the gate.
+     *
+     * @param computed the share of the frame the second graph (or the whole graph) computed on: the region, or more
+     *     where the graph widens it to see what lies around it ({@link DetectorOutputs#COMPUTED}); 0 at an exit
      */
-    public record Found(List<Detection> detections, Region region) {
+    public record Found(List<Detection> detections, Region region, double computed) {
 
         public boolean exited() {
             return region == null;
@@ -105,9 +110,7 @@ public final class OrtDetector implements AutoCloseable {
         this.provider = used;
         try {
             this.stageTwo = stages == null ? null : open(stages.two(), used, threads, tensorrt);
-            if (stages != null) {
-                checkStages();
-            }
+            this.features = stages == null ? List.of() : checkStages();
         } catch (OrtException | RuntimeException e) {
             close();
             throw e;
@@ -136,19 +139,21 @@ public final class OrtDetector implements AutoCloseable {
         }
     }
 
-    /** The first graph must give the gate's map and every feature the second one takes, with the region. */
-    private void checkStages() throws OrtException {
+    /**
+     * The features the second graph takes: the first graph must give the gate's map and every one of them, and the
+     * second take the region and some of {@link DetectorOutputs#FEATURES} (all three, or the first stage's alone).
+     */
+    private List<String> checkStages() throws OrtException {
         Set<String> given = session.getOutputNames();
-        if (!given.contains(DetectorOutputs.GATE_CELLS) || !given.containsAll(DetectorOutputs.FEATURES)) {
-            throw new OrtException("early exit: the first graph must output " + DetectorOutputs.GATE_CELLS + " and "
-                    + DetectorOutputs.FEATURES + ", it outputs " + given);
+        Set<String> taken = new java.util.TreeSet<>(stageTwo.getInputNames());
+        if (!given.contains(DetectorOutputs.GATE_CELLS) || !taken.remove(DetectorOutputs.REGION) || taken.isEmpty()
+                || !DetectorOutputs.FEATURES.containsAll(taken) || !given.containsAll(taken)) {
+            throw new OrtException("early exit: the first graph must output " + DetectorOutputs.GATE_CELLS
+                    + " and the features the second takes, the second take " + DetectorOutputs.REGION
+                    + " and some of " + DetectorOutputs.FEATURES + "; the first outputs " + given
+                    + ", the second takes " + stageTwo.getInputNames());
         }
-        Set<String> taken = new java.util.HashSet<>(DetectorOutputs.FEATURES);
-        taken.add(DetectorOutputs.REGION);
-        if (!stageTwo.getInputNames().equals(taken)) {
-            throw new OrtException("early exit: the second graph must take exactly " + taken + ", it takes "
-                    + stageTwo.getInputNames());
-        }
+        return List.copyOf(taken);
     }
 
     public Provider provider() {
@@ -189,23 +194,33 @@ public final class OrtDetector implements AutoCloseable {
                 OrtSession.Result r = session.run(Map.of(DetectorOutputs.INPUT, in))) {
             if (stageTwo == null) {
                 Region frame = Region.whole(rows, columns);
-                return new Found(decode(r, decoder, x0, y0, width, height, frame), frame);
+                return new Found(decode(r, decoder, x0, y0, width, height, frame), frame, 1);
             }
             Region region = Region.of(floats(r, DetectorOutputs.GATE_CELLS), rows, columns, gate);
             if (region == null) {
-                return new Found(List.of(), null);
+                return new Found(List.of(), null, 0);
             }
             try (OrtSession.Result r2 = second(r, region)) {
-                return new Found(decode(r2, decoder, x0, y0, width, height, region), region);
+                return new Found(decode(r2, decoder, x0, y0, width, height, region), region, computed(r2, region));
             }
         }
+    }
+
+    /** The share of the frame the second graph computed on: what it says, else the region. */
+    private static double computed(OrtSession.Result second, Region region) throws OrtException {
+        var cells = second.get(DetectorOutputs.COMPUTED);
+        if (cells.isEmpty()) {
+            return region.share();
+        }
+        long[] c = (long[]) cells.get().getValue();
+        return (double) (c[2] - c[0]) * (c[3] - c[1]) / ((double) region.rows() * region.columns());
     }
 
     /** Runs the second graph on the first one's features in {@code region}; the caller closes the result. */
     private OrtSession.Result second(OrtSession.Result first, Region region) throws OrtException {
         try (OnnxTensor where = OnnxTensor.createTensor(env, region.input())) {
             Map<String, OnnxTensor> in = new java.util.HashMap<>();
-            for (String f : DetectorOutputs.FEATURES) {
+            for (String f : features) {
                 in.put(f, (OnnxTensor) first.get(f).orElseThrow()); // still in native memory: no copy into Java
             }
             in.put(DetectorOutputs.REGION, where);
@@ -273,7 +288,9 @@ public final class OrtDetector implements AutoCloseable {
 
     private static void all(OrtSession.Result r, Map<String, float[]> out) throws OrtException {
         for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : r) {
-            out.put(e.getKey(), floats(r, e.getKey()));
+            if (e.getValue() instanceof OnnxTensor t && t.getInfo().type == ai.onnxruntime.OnnxJavaType.FLOAT) {
+                out.put(e.getKey(), floats(r, e.getKey()));
+            }
         }
     }
 

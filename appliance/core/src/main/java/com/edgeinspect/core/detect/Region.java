@@ -3,12 +3,15 @@ package com.edgeinspect.core.detect;
 /**
  * Where an early-exit model's second graph runs: the box around every gate cell that reaches the threshold, widened by
  * {@link #MARGIN} pixels, rounded out to {@link DetectorOutputs#ALIGN}-pixel cells (the deepest stage's grid, so the
- * features of all three strides crop at the same place) and grown to a power-of-two side. The neck and heads are most of a student's arithmetic
- * and all of it runs on the whole frame otherwise; a part on a 1080p frame is a few percent of it.
+ * features of all three strides crop at the same place) and grown to a power-of-two side. The second graph is most of
+ * a student's arithmetic and all of it runs on the whole frame otherwise; a part on a 1080p frame is a few percent of
+ * it.
  *
- * <p>Inside the region the second graph sees the same features as on the whole frame; only near an edge that is not
- * the frame's own do its 3x3 convolutions (and the decoder's 3x3 peak test) see zero padding where the frame had
- * neighbours, so detections centred within {@link #BORDER} pixels of such an edge are dropped ({@link #inside}). A
+ * <p>Inside the region the second graph gives what the whole graph gives. The trainer's form computes on the region
+ * widened by what its layers must see ({@link DetectorOutputs#COMPUTED}), so only the decoder's 3x3 peak test sees
+ * the region's edge; in bundles up to 0.5.0, which take the region as it is, the neck's and heads' 3x3 convolutions
+ * see zero padding there too. Either way detections centred within {@link #BORDER} pixels of an edge that is not the
+ * frame's own are dropped ({@link #inside}). A
  * defect the gate marks is covered when one of its hot cells lies within {@link #REACH} cells of its centre; the
  * trainer sets the threshold on exactly that.
  *

@@ -21,7 +21,8 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
 /**
  * What an early-exit model saves and what it costs, on one annotated clip played once at camera pace: the appliance
  * runs it with the whole graph on every frame, then with the early exit, and reports for each the frames processed,
- * the share that left at the gate, the mean share of the frame the neck and heads ran on (the gate's region), the mean
+ * the share that left at the gate, the mean share of the frame the second graph computed on (the gate's region and
+ * what the graph must see around it), the mean
  * inference time per frame (preprocessing, both graphs, decoding), event-level recall and precision of the alerts,
  * and the defective parts each run missed. The clip's frame rate must be one the whole graph keeps up with, so that
  * both runs see every frame.
@@ -72,9 +73,9 @@ public final class EarlyExitBenchmark {
             long exits = ((Number) s.get("earlyExits")).longValue();
             String metrics = a.metrics();
             System.out.printf(Locale.ROOT, "RESULT mode=%s decoded=%s processed=%d exits=%d exit_share=%.3f "
-                    + "heads_share=%.4f inference_ms=%.1f recall=%.3f precision=%.3f alerts=%d parts=%d false=%d "
+                    + "stage_two_share=%.4f inference_ms=%.1f recall=%.3f precision=%.3f alerts=%d parts=%d false=%d "
                     + "duplicates=%d%n", earlyExit ? "early-exit" : "whole", s.get("decoded"), processed, exits,
-                    (double) exits / processed, metric(metrics, "edgeinspect_heads_frames_total") / processed,
+                    (double) exits / processed, metric(metrics, "edgeinspect_stage_two_frames_total") / processed,
                     1000 * metric(metrics, "edgeinspect_inference_seconds_sum")
                             / metric(metrics, "edgeinspect_inference_seconds_count"), eval.recall(), eval.precision(),
                     eval.alerts(), eval.defectiveParts(), eval.falseAlerts(), eval.duplicates());

@@ -18,7 +18,7 @@ public final class Metrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     /** The meters one stream worker updates. */
-    public record Stream(Counter frames, Counter exits, Counter heads, Timer decode, Timer inference, Timer endToEnd) {}
+    public record Stream(Counter frames, Counter exits, Counter stageTwo, Timer decode, Timer inference, Timer endToEnd) {}
 
     public Stream stream(String name, Supplier<Number> dropped) {
         Gauge.builder("edgeinspect_frames_dropped", dropped).strongReference(true)
@@ -29,9 +29,9 @@ public final class Metrics {
                         .tag("stream", name).register(registry),
                 Counter.builder("edgeinspect_early_exits").description("frames the model's gate called clean, so "
                         + "they skipped the second graph").tag("stream", name).register(registry),
-                Counter.builder("edgeinspect_heads_frames").description("frames' worth of area the neck and heads "
-                        + "ran on (an early-exit model runs them on the gate's region only)").tag("stream", name)
-                        .register(registry),
+                Counter.builder("edgeinspect_stage_two_frames").description("frames' worth of area the graph "
+                        + "after the gate computed on (an early-exit model runs it around the gate's region only)")
+                        .tag("stream", name).register(registry),
                 timer("edgeinspect_decode", "time to decode one frame", name),
                 timer("edgeinspect_inference", "preprocess, inference and decoding of one frame", name),
                 timer("edgeinspect_frame_latency", "from decoded frame to its alerts handed to the publisher", name));
