@@ -34,7 +34,7 @@ public final class DetectorOutputs {
     /** Pixels per gate cell. */
     public static final int GATE_STRIDE = 8;
     public static final String REGION = "region";
-    /** The backbone's stage outputs at strides 4, 8 and 16 that an early-exit model's first graph may hand its second. */
+    /** The backbone's stage outputs (strides 4, 8 and 16) an early-exit model's first graph may hand its second. */
     public static final java.util.List<String> FEATURES = java.util.List.of("stage1", "stage2", "stage3");
     /**
      * The cells the second graph computed on {@code [4]} int64 (as {@link #REGION}): the region widened by how far its

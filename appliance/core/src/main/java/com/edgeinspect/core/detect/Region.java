@@ -11,9 +11,8 @@ package com.edgeinspect.core.detect;
  * widened by what its layers must see ({@link DetectorOutputs#COMPUTED}), so only the decoder's 3x3 peak test sees
  * the region's edge; in bundles up to 0.5.0, which take the region as it is, the neck's and heads' 3x3 convolutions
  * see zero padding there too. Either way detections centred within {@link #BORDER} pixels of an edge that is not the
- * frame's own are dropped ({@link #inside}). A
- * defect the gate marks is covered when one of its hot cells lies within {@link #REACH} cells of its centre; the
- * trainer sets the threshold on exactly that.
+ * frame's own are dropped ({@link #inside}). A defect the gate marks is covered when one of its hot cells lies within
+ * {@link #REACH} cells of its centre; the trainer sets the threshold on exactly that.
  *
  * @param top first row, in {@link DetectorOutputs#ALIGN}-pixel cells
  * @param left first column

@@ -22,10 +22,9 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
  * What an early-exit model saves and what it costs, on one annotated clip played once at camera pace: the appliance
  * runs it with the whole graph on every frame, then with the early exit, and reports for each the frames processed,
  * the share that left at the gate, the mean share of the frame the second graph computed on (the gate's region and
- * what the graph must see around it), the mean
- * inference time per frame (preprocessing, both graphs, decoding), event-level recall and precision of the alerts,
- * and the defective parts each run missed. The clip's frame rate must be one the whole graph keeps up with, so that
- * both runs see every frame.
+ * what the graph must see around it), the mean inference time per frame (preprocessing, both graphs, decoding),
+ * event-level recall and precision of the alerts, and the defective parts each run missed. The clip's frame rate must
+ * be one the whole graph keeps up with, so that both runs see every frame.
  *
  * <p>Usage: {@code EarlyExitBenchmark CLIP BUNDLE MAX_SPEED_PX [GATE]} (the belt's speed in pixels per frame, for
  * the tracker; the stream's gate threshold instead of the bundle's)

@@ -18,7 +18,8 @@ public final class Metrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     /** The meters one stream worker updates. */
-    public record Stream(Counter frames, Counter exits, Counter stageTwo, Timer decode, Timer inference, Timer endToEnd) {}
+    public record Stream(Counter frames, Counter exits, Counter stageTwo, Timer decode, Timer inference,
+            Timer endToEnd) {}
 
     public Stream stream(String name, Supplier<Number> dropped) {
         Gauge.builder("edgeinspect_frames_dropped", dropped).strongReference(true)
