@@ -84,7 +84,7 @@ public final class OnnxExporter {
         two.addInput(value(stage1, "N", width, "h4", "w4"));
         // All in ALIGN-pixel cells, (row, column) pairs; the first stage and the outputs both have 4 cells per one.
         long perCell = DetectorOutputs.ALIGN / DetectorOutputs.STRIDE;
-        long context = -Math.floorDiv(-model.spec().reachAfterStage1(), DetectorOutputs.ALIGN);
+        long context = contextCells(model.spec());
         two.addInitializer(longs("cells", perCell, perCell));
         two.addInitializer(longs("context", context, context));
         two.addInitializer(longs("zero", 0, 0));
@@ -110,6 +110,11 @@ public final class OnnxExporter {
                         .setName("axis").setType(AttributeProto.AttributeType.INT).setI(0)));
         two.addOutput(longValue(DetectorOutputs.COMPUTED, 4));
         return List.of(model(one, metadata), model(two, metadata));
+    }
+
+    /** ALIGN-pixel cells the second graph widens a region by on each side: its layers' reach, rounded up. */
+    static long contextCells(DetectorSpec spec) {
+        return -Math.floorDiv(-spec.reachAfterStage1(), DetectorOutputs.ALIGN);
     }
 
     /** {@code x} cut to the cells {@code [start, end)} (ALIGN-pixel cells) of a stride-4 map. */

@@ -63,7 +63,7 @@ class EarlyExitExportTest {
             TorchOps ops = new TorchOps();
             expectedCells = Conv.floats(torch.sigmoid(gate.cells(ops, model.early(ops, input))));
         }
-        int context = -Math.floorDiv(-spec.reachAfterStage1(), DetectorOutputs.ALIGN);
+        int context = (int) OnnxExporter.contextCells(spec);
         int rows = H / 16;
         int columns = W / 16;
 
@@ -92,9 +92,7 @@ class EarlyExitExportTest {
             for (Region region : List.of(frame, part, corner)) {
                 try (OrtSession.Result second = two.run(inputs(env, first, region))) {
                     long[] computed = (long[]) second.get(DetectorOutputs.COMPUTED).orElseThrow().getValue();
-                    assertThat(computed).as("cells computed for %s", region).containsExactly(
-                            Math.max(0, region.top() - context), Math.max(0, region.left() - context),
-                            Math.min(rows, region.bottom() + context), Math.min(columns, region.right() + context));
+                    assertThat(computed).as("cells computed for %s", region).containsExactly(widened(region, context));
                     for (String name : List.of(DetectorOutputs.HEATMAP, DetectorOutputs.SIZE, DetectorOutputs.OFFSET)) {
                         float[] want = values(all, name);
                         float[] got = values(second, name);
@@ -167,12 +165,9 @@ class EarlyExitExportTest {
             Region r = found.region();
             assertThat(r).as("the cells around the patch pass").isNotNull();
             assertThat(r.share()).as("the region around the patch").isLessThan(0.5);
-            int context = -Math.floorDiv(-spec.reachAfterStage1(), DetectorOutputs.ALIGN);
-            int rows = h / 16;
-            int columns = w / 16;
-            double widened = (double) (Math.min(rows, r.bottom() + context) - Math.max(0, r.top() - context))
-                    * (Math.min(columns, r.right() + context) - Math.max(0, r.left() - context)) / (rows * columns);
-            assertThat(found.computed()).as("share computed on, %s", r).isEqualTo(widened).isGreaterThan(r.share());
+            long[] c = widened(r, OnnxExporter.contextCells(spec));
+            double share = (double) (c[2] - c[0]) * (c[3] - c[1]) / (r.rows() * r.columns());
+            assertThat(found.computed()).as("share computed on, %s", r).isEqualTo(share).isGreaterThan(r.share());
             List<Detection> inside = all.detect(bgr, w, h).stream().filter(d -> r.inside(d.box().centerX(),
                     d.box().centerY())).toList();
             assertThat(found.detections()).hasSameSizeAs(inside).isNotEmpty();
@@ -184,6 +179,12 @@ class EarlyExitExportTest {
             assertThat(early.detect(bgr, w, 0, 0, w, h, decoder, hottest * 1.01f).exited())
                     .as("above every cell, the frame exits").isTrue();
         }
+    }
+
+    /** {@code r} widened by {@code context} cells each side, within the frame: top, left, bottom, right. */
+    private static long[] widened(Region r, long context) {
+        return new long[] {Math.max(0, r.top() - context), Math.max(0, r.left() - context),
+            Math.min(r.rows(), r.bottom() + context), Math.min(r.columns(), r.right() + context)};
     }
 
     private static Map<String, OnnxTensor> inputs(OrtEnvironment env, OrtSession.Result first, Region region)
