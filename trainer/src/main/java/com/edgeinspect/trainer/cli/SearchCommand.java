@@ -46,7 +46,7 @@ import picocli.CommandLine.Option;
  * clips: mAP@0.5 and the mean inference time per 1920x1088 frame, measured on this machine. A candidate the agent
  * gives an early exit gets a gate trained on it (the student frozen, as {@code trainer gate} does) and is run as
  * the appliance runs it: the two graphs, frames exiting below the chosen threshold, the layers after the first stage
- * around the gate's region.
+ * around the gate's region. The held-out frames are decoded once, for all candidates.
  */
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "PPO search of the student's widths (keep ratio 80%%..30%% per channel group, pruned from the "
@@ -120,6 +120,7 @@ final class SearchCommand implements Callable<Integer> {
         DeviceCommand box = device == null ? null : new DeviceCommand(device.broker, device.clientId("search"),
                 device.auth(), device.prefix, device.id);
         KeyPair key = device == null ? null : Keys.readPair(device.key);
+        heldOut = VideoEvaluation.keep(holdout, holdoutEvery);
         Workers.Measure measure = choice -> {
             long t0 = System.nanoTime();
             DetectorSpec spec = choice.spec();
@@ -128,21 +129,20 @@ final class SearchCommand implements Callable<Integer> {
                 torch.manual_seed(data.seed * 31 + java.util.Arrays.hashCode(spec.widths()) * 7L + spec.neckWidth());
                 p = prepare(teacher, base, spec, d);
                 if (box != null) {
-                    byte[] bundle = Bundles.forTiming(p.onnx(), "candidate-" + java.util.Arrays.stream(spec.widths())
+                    byte[] bundle = Bundles.forTiming(p.onnx, "candidate-" + java.util.Arrays.stream(spec.widths())
                             .mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining("-")) + "-"
                             + spec.neckWidth(), tc.classes(), holdout.get(0), key);
                     // A Jetson builds a TensorRT engine for each candidate first: minutes, outside the timing.
-                    p = p.onDevice(box.benchmark(bundle, DEVICE_RUNS, CompressionEnv.WIDTH, CompressionEnv.HEIGHT,
-                            java.time.Duration.ofMinutes(20)));
+                    p.deviceMs = box.benchmark(bundle, DEVICE_RUNS, CompressionEnv.WIDTH, CompressionEnv.HEIGHT,
+                            java.time.Duration.ofMinutes(20));
                 }
                 prepared.put(shape(spec), p);
             }
-            CompressionEnv.Measured m = choice.gate() == 0 || overBudget(p.whole()) ? p.whole()
-                    : gated(p, choice.gate(), d);
+            CompressionEnv.Measured m = choice.gate() == 0 || overBudget(p) ? p.whole() : gated(p, choice.gate(), d);
             if (box != null) {
                 // The box times the whole graph; the early exit saves there the share of time it saved here.
-                m = new CompressionEnv.Measured(m.map50(), p.deviceMs() * m.latencyMs() / p.whole().latencyMs(),
-                        p.deviceMs());
+                m = new CompressionEnv.Measured(m.map50(), p.deviceMs * m.latencyMs() / m.wholeLatencyMs(),
+                        p.deviceMs);
             }
             evaluated[0]++;
             seconds[0] += (System.nanoTime() - t0) / 1e9;
@@ -195,12 +195,48 @@ final class SearchCommand implements Callable<Integer> {
     }
 
     /**
-     * A candidate shape pruned and briefly distilled, its ONNX graph, its held-out accuracy and latency here (whole
-     * graph), and on the box if timed there.
+     * A candidate shape pruned and briefly distilled and its ONNX graph; the whole graph's accuracy and latency on
+     * the held-out frames when first needed (a candidate the agent gives a gate is scored with it, and its whole
+     * graph only timed on a few frames: scoring both ways cost the search a quarter of its time), and its latency on
+     * the box if timed there.
      */
-    private record Prepared(Detector net, byte[] onnx, CompressionEnv.Measured whole, double deviceMs) {
-        Prepared onDevice(double ms) {
-            return new Prepared(net, onnx, whole, ms);
+    private final class Prepared {
+        /** Of the held-out frames, every this-many-th times the whole graph of a candidate scored with its gate. */
+        private static final int TIMING_EVERY = 4;
+
+        final Detector net;
+        final byte[] onnx;
+        double deviceMs = Double.NaN;
+        private CompressionEnv.Measured whole;
+        private double wholeMs = Double.NaN;
+
+        Prepared(Detector net, byte[] onnx) {
+            this.net = net;
+            this.onnx = onnx;
+        }
+
+        CompressionEnv.Measured whole() throws Exception {
+            if (whole == null) {
+                try (OrtDetector det = detector(onnx, net.spec().classes())) {
+                    DetectionEvaluator ev = new DetectionEvaluator(net.spec().classes());
+                    double ms = VideoEvaluation.run(det, heldOut, ev);
+                    whole = new CompressionEnv.Measured(ev.map(0.5), ms, ms);
+                }
+            }
+            return whole;
+        }
+
+        /** The whole graph's mean latency: as scored, or timed on a few held-out frames. */
+        double wholeMs() throws Exception {
+            if (whole != null) {
+                return whole.latencyMs();
+            }
+            if (Double.isNaN(wholeMs)) {
+                try (OrtDetector det = detector(onnx, net.spec().classes())) {
+                    wholeMs = VideoEvaluation.time(det, heldOut, TIMING_EVERY);
+                }
+            }
+            return wholeMs;
         }
     }
 
@@ -210,6 +246,9 @@ final class SearchCommand implements Callable<Integer> {
      */
     private static final long TEACHER_MEMORY_BYTES = 2L << 30;
     private TeacherPass teacherPass;
+
+    /** The held-out clips' scored frames, decoded once. */
+    private VideoEvaluation.Kept heldOut;
 
     /** Each shape prepared once, whatever gate thresholds the agent tries on it; by {@link #shape}. */
     private final Map<String, Prepared> prepared = new java.util.HashMap<>();
@@ -225,8 +264,8 @@ final class SearchCommand implements Callable<Integer> {
             throws Exception {
         Detector candidate = Pruning.prune(teacher, spec);
         if (budget != null && device == null) {
-            Prepared pruned = scored(candidate, base.classes());
-            if (overBudget(pruned.whole())) {
+            Prepared pruned = new Prepared(candidate, OnnxExporter.toOnnx(candidate, Map.of()).toByteArray());
+            if (overBudget(pruned)) {
                 return pruned;
             }
         }
@@ -238,46 +277,40 @@ final class SearchCommand implements Callable<Integer> {
             train(model, distillSteps, d, new Distillation(teacherPass, model, Distillation.Weights.DEFAULT,
                     distillSteps, TorchOps::new, null));
         }
-        return scored(candidate, base.classes());
+        return new Prepared(candidate, OnnxExporter.toOnnx(candidate, Map.of()).toByteArray());
     }
 
-    /** The network exported and scored on the held-out clips, whole graph. */
-    private Prepared scored(Detector net, int classes) throws Exception {
-        byte[] onnx = OnnxExporter.toOnnx(net, Map.of()).toByteArray();
-        try (OrtDetector det = new OrtDetector(onnx, classes, List.of(OrtDetector.Provider.CPU), threads,
-                new CenterNetDecoder(0.01f, 100))) {
-            return new Prepared(net, onnx, score(det, classes), Double.NaN);
-        }
+    private OrtDetector detector(byte[] onnx, int classes) throws Exception {
+        return new OrtDetector(onnx, classes, List.of(OrtDetector.Provider.CPU), threads,
+                new CenterNetDecoder(0.01f, 100));
     }
 
-    /** Over the budget as timed here; with a box timing the candidates, only its time is held to the budget. */
-    private boolean overBudget(CompressionEnv.Measured whole) {
-        return device == null && CompressionEnv.overBudget(whole, budget);
+    /**
+     * Whether the whole graph is over the budget as timed here (scoring it); with a box timing the candidates, only
+     * its time is held to the budget.
+     */
+    private boolean overBudget(Prepared p) throws Exception {
+        return budget != null && device == null && CompressionEnv.overBudget(p.whole(), budget);
     }
 
     /** The candidate with its early exit at {@code threshold}: a gate trained on it (once), both graphs run. */
     private CompressionEnv.Measured gated(Prepared p, double threshold, DataOptions.Loaded d) throws Exception {
-        DetectorSpec spec = p.net().spec();
+        DetectorSpec spec = p.net.spec();
         List<byte[]> stages = gated.get(shape(spec));
         if (stages == null) {
             torch.manual_seed(data.seed * 37 + java.util.Arrays.hashCode(spec.widths()) * 11L + spec.neckWidth());
             Gate gate = new Gate(spec);
-            train(gate, gateSteps, d, new GateTraining(p.net(), gate));
-            stages = OnnxExporter.stages(p.net(), gate, Map.of()).stream().map(m -> m.toByteArray()).toList();
+            train(gate, gateSteps, d, new GateTraining(p.net, gate));
+            stages = OnnxExporter.stages(p.net, gate, Map.of()).stream().map(m -> m.toByteArray()).toList();
             gated.put(shape(spec), stages);
         }
-        try (OrtDetector det = new OrtDetector(p.onnx(), new OrtDetector.Stages(stages.get(0), stages.get(1),
+        try (OrtDetector det = new OrtDetector(p.onnx, new OrtDetector.Stages(stages.get(0), stages.get(1),
                 (float) threshold), spec.classes(), List.of(OrtDetector.Provider.CPU), threads, Map.of(),
                 new CenterNetDecoder(0.01f, 100))) {
-            CompressionEnv.Measured m = score(det, spec.classes());
-            return new CompressionEnv.Measured(m.map50(), m.latencyMs(), p.whole().latencyMs());
+            DetectionEvaluator ev = new DetectionEvaluator(spec.classes());
+            double ms = VideoEvaluation.run(det, heldOut, ev);
+            return new CompressionEnv.Measured(ev.map(0.5), ms, p.wholeMs());
         }
-    }
-
-    private CompressionEnv.Measured score(OrtDetector det, int classes) throws Exception {
-        DetectionEvaluator ev = new DetectionEvaluator(classes);
-        double ms = VideoEvaluation.run(det, holdout, holdoutEvery, ev);
-        return new CompressionEnv.Measured(ev.map(0.5), ms, ms);
     }
 
     /** A short training run in a throwaway directory. */

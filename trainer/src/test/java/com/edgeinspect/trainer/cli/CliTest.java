@@ -198,8 +198,8 @@ class CliTest {
         assertThat(rows.stream().map(r -> String.join(",", java.util.Arrays.copyOf(r, 5)) + "," + r[9]).toList())
                 .as("no candidate (shape and gate) measured twice").doesNotHaveDuplicates();
         assertThat(rows).as("the agent's last decision, the gate threshold: some episodes chose an early exit, "
-                + "measured through both graphs").anyMatch(r -> Double.parseDouble(r[9]) > 0
-                        && Double.parseDouble(r[6]) > 0);
+                + "measured through both graphs, the whole graph timed too").anyMatch(r -> Double.parseDouble(r[9]) > 0
+                        && Double.parseDouble(r[6]) > 0 && Double.parseDouble(r[10]) > 0);
     }
 
     @Test
