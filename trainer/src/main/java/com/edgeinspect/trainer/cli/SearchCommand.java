@@ -256,9 +256,9 @@ final class SearchCommand implements Callable<Integer> {
     private final Map<String, List<byte[]>> gated = new java.util.HashMap<>();
 
     /**
-     * Prune, distil briefly, export, score on the held-out clips. Under a budget the pruned network is timed here
-     * first: one over it earns its overshoot whatever it would score, so it is not distilled (its accuracy is the
-     * pruned network's). Not when a box times the candidates: its time is the one the budget holds.
+     * Prune, distil briefly (not the unpruned base, which is the teacher), export. Under a budget the pruned network
+     * is scored here first: one over it earns its overshoot whatever it would score, so it is not distilled (its
+     * accuracy is the pruned network's). Not when a box times the candidates: its time is the one the budget holds.
      */
     private Prepared prepare(Detector teacher, DetectorSpec base, DetectorSpec spec, DataOptions.Loaded d)
             throws Exception {
@@ -269,7 +269,7 @@ final class SearchCommand implements Callable<Integer> {
                 return pruned;
             }
         }
-        if (distillSteps > 0) {
+        if (distillSteps > 0 && !shape(spec).equals(shape(base))) {
             if (teacherPass == null) {
                 teacherPass = TeacherPass.remembering(teacher, TEACHER_MEMORY_BYTES);
             }
