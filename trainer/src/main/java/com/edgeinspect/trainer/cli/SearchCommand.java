@@ -310,7 +310,10 @@ final class SearchCommand implements Callable<Integer> {
         }
     }
 
-    /** mAP@0.5 and mean latency on the held-out frames, that latency also as the whole graph's (a gated run replaces it). */
+    /**
+     * mAP@0.5 and mean latency on the held-out frames, the latency also as the whole graph's (a gated run replaces
+     * it).
+     */
     private CompressionEnv.Measured score(OrtDetector det, int classes) throws Exception {
         DetectionEvaluator ev = new DetectionEvaluator(classes);
         double ms = VideoEvaluation.run(det, heldOut, ev);

@@ -22,7 +22,8 @@ class VideoEvaluationTest {
     @Test
     void framesKeptOnceScoreAsTheClipDecodedAgain() throws Exception {
         Path clip = tmp.resolve("line.mp4");
-        assertThat(TrainerCli.run("synth", "-o", clip.toString(), "--duration", "1", "--defect-rate", "1", "--seed", "4", "--preset", "easy")).isZero();
+        assertThat(TrainerCli.run("synth", "-o", clip.toString(), "--duration", "1", "--defect-rate", "1", "--seed",
+                "4", "--preset", "easy")).isZero();
         Bundle b = Bundle.read(Path.of("../models/default.vimodel"), new Bundle.Trust(
                 List.of(Keys.readPublic(Path.of("../models/demo-signing.pub"))), false, 64 << 20));
         try (OrtDetector d = new OrtDetector(b.model(), 5, List.of(OrtDetector.Provider.CPU), 1,
