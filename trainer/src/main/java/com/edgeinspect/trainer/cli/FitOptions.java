@@ -24,6 +24,11 @@ final class FitOptions {
             + "(default ${DEFAULT-VALUE})")
     double averageDecay;
 
+    @Option(names = "--bf16", description = "run the forward passes in bfloat16 (autocast; weights, optimiser and "
+            + "losses stay float): 1.56x the teacher's steps per second on a Xeon with AMX; slower on a CPU without "
+            + "AMX or AVX-512 BF16, where it is emulated")
+    boolean bf16;
+
     @Option(names = "--stop-after", description = "stop (with a checkpoint) after this step; rerun to resume")
     Integer stopAfter;
 
@@ -56,7 +61,8 @@ final class FitOptions {
 
     /** AdamW with weight decay 1e-4, warm-up over a tenth of the run (at most 200 steps), checkpoints every 200. */
     FitLoop.Settings settings(long seed) {
-        return new FitLoop.Settings(steps, batch, lr, 1e-4, Math.min(200, steps / 10 + 1), seed, 200, averageDecay);
+        return new FitLoop.Settings(steps, batch, lr, 1e-4, Math.min(200, steps / 10 + 1), seed, 200, averageDecay,
+                bf16);
     }
 
     int until() {

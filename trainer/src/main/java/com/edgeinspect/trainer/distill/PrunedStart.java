@@ -111,8 +111,8 @@ public final class PrunedStart {
     public Tensor loss(Map<String, Tensor> studentTaps, Map<String, Tensor> teacherTaps) {
         Tensor sum = null;
         for (int i = 0; i < TAPS.size(); i++) {
-            Tensor t = teacherTaps.get(TAPS.get(i)).index_select(1, kept[i]);
-            Tensor d = studentTaps.get(TAPS.get(i)).sub(t).pow(new Scalar(2)).sum()
+            Tensor t = DistillLoss.f32(teacherTaps.get(TAPS.get(i)).index_select(1, kept[i]));
+            Tensor d = DistillLoss.f32(studentTaps.get(TAPS.get(i))).sub(t).pow(new Scalar(2)).sum()
                     .div(t.pow(new Scalar(2)).sum().clamp_min(new Scalar(1e-12)));
             sum = sum == null ? d : sum.add(d);
         }

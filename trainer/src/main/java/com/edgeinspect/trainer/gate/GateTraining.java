@@ -40,7 +40,8 @@ public final class GateTraining implements FitLoop.Objective {
 
     @Override
     public FitLoop.Losses compute(Batch batch, int step) {
-        Tensor x = gate.cells(new TorchOps(), frozenFeatures(student, batch.image()));
+        Tensor x = gate.cells(new TorchOps(), frozenFeatures(student, batch.image()))
+                .to(torch.ScalarType.Float); // the loss in float: the forward may be bfloat16
         Tensor heat = pool(batch.heatmap().amax(new long[] {1}, true));
         Tensor y = heat.ge(new Scalar(CORE)).to(torch.ScalarType.Float);
         // Taught: defect middles, and cells wholly clear of defects and of crowd regions.

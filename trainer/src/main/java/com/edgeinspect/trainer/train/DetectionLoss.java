@@ -44,8 +44,11 @@ public final class DetectionLoss {
         };
     }
 
+    /** The terms of a batch; the heads may be bfloat16 ({@link Bf16}): the loss is computed in float. */
     public static Terms of(Tensor heatmapLogits, Tensor size, Tensor offset, Batch b) {
-        Tensor p = torch.sigmoid(heatmapLogits).clamp(new org.bytedeco.pytorch.ScalarOptional(new Scalar(EPS)),
+        size = size.to(torch.ScalarType.Float);
+        offset = offset.to(torch.ScalarType.Float);
+        Tensor p = torch.sigmoid(heatmapLogits.to(torch.ScalarType.Float)).clamp(new org.bytedeco.pytorch.ScalarOptional(new Scalar(EPS)),
                 new org.bytedeco.pytorch.ScalarOptional(new Scalar(1 - EPS)));
         Tensor y = b.heatmap();
         Tensor pos = y.eq(new Scalar(1.0)).to(torch.ScalarType.Float);

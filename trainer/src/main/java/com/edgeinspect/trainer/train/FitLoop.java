@@ -47,11 +47,18 @@ public final class FitLoop {
      * @param seed seeds batch sampling and augmentation
      * @param checkpointEvery steps between checkpoints (and at the end)
      * @param averageDecay decay of the weight average the run delivers ({@link WeightAverage}), 0 for none
+     * @param bf16 run the forward passes in bfloat16 ({@link Bf16}); weights, optimiser and losses stay float
      */
     public record Settings(int steps, int batch, double lr, double weightDecay, int warmup, long seed,
-            int checkpointEvery, double averageDecay) {
+            int checkpointEvery, double averageDecay, boolean bf16) {
 
-        /** Without a weight average. */
+        /** Float forward passes. */
+        public Settings(int steps, int batch, double lr, double weightDecay, int warmup, long seed,
+                int checkpointEvery, double averageDecay) {
+            this(steps, batch, lr, weightDecay, warmup, seed, checkpointEvery, averageDecay, false);
+        }
+
+        /** Float forward passes, without a weight average. */
         public Settings(int steps, int batch, double lr, double weightDecay, int warmup, long seed,
                 int checkpointEvery) {
             this(steps, batch, lr, weightDecay, warmup, seed, checkpointEvery, 0);
@@ -169,6 +176,7 @@ public final class FitLoop {
         int start = resume();
         List<Map<String, Double>> log = new ArrayList<>();
         Path csv = runDir.resolve("log.csv");
+        List<String> columns = start > 0 && Files.exists(csv) ? header(csv) : null;
         int end = Math.min(until, s.steps());
         if (start == 0 && end == 0) {
             checkpoint(0); // a run of no steps (e.g. calibration only) still leaves its model
@@ -209,7 +217,11 @@ public final class FitLoop {
                 }
                 log.add(row);
                 if (world.leads()) {
-                    appendCsv(csv, row, step == 0 || !Files.exists(csv));
+                    if (columns == null) {
+                        columns = List.copyOf(row.keySet());
+                        Files.writeString(csv, String.join(",", columns) + "\n", StandardCharsets.UTF_8);
+                    }
+                    appendCsv(csv, columns, row);
                     progress.step(1, status(row));
                 }
                 if ((step + 1) % s.checkpointEvery() == 0 || step + 1 == end) {
@@ -240,7 +252,10 @@ public final class FitLoop {
         Map<String, Tensor> sums = new LinkedHashMap<>();
         for (int k = world.rank() * microBatches; k < (world.rank() + 1) * microBatches; k++) {
             Batch b = Batch.of(picked.subList(k * per, (k + 1) * per), classes, new Random(stepSeed * 31 + k), true);
-            Losses l = objective.compute(b, step);
+            Losses l;
+            try (Bf16 scope = s.bf16() ? Bf16.open() : null) {
+                l = objective.compute(b, step);
+            }
             l.total().div(new Scalar((double) shards)).backward();
             sums.merge("loss", l.total().detach(), Tensor::add);
             l.terms().forEach((name, v) -> sums.merge(name, v.detach(), Tensor::add));
@@ -302,14 +317,21 @@ public final class FitLoop {
         return sb.toString().trim();
     }
 
-    private static void appendCsv(Path csv, Map<String, Double> row, boolean header) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        if (header) {
-            sb.append(String.join(",", row.keySet())).append('\n');
+    /** The columns of a log a resumed run appends to. */
+    private static List<String> header(Path csv) throws IOException {
+        try (var lines = Files.lines(csv, StandardCharsets.UTF_8)) {
+            return lines.findFirst().map(h -> List.of(h.split(","))).orElse(null);
         }
-        sb.append(String.join(",", row.values().stream().map(v -> String.format(Locale.ROOT, "%.6g", v)).toList()))
-                .append('\n');
-        Files.writeString(csv, sb.toString(), StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+    }
+
+    /**
+     * Appends a row in the log's column order, which a resumed run keeps whatever order its terms come in; a value
+     * the log has no column for (e.g. {@code sync_ms} after resuming with more ranks) is left out, a missing one empty.
+     */
+    private static void appendCsv(Path csv, List<String> columns, Map<String, Double> row) throws IOException {
+        String line = String.join(",", columns.stream().map(c -> row.containsKey(c)
+                ? String.format(Locale.ROOT, "%.6g", row.get(c)) : "").toList()) + "\n";
+        Files.writeString(csv, line, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND);
     }
 

@@ -32,11 +32,7 @@ class DistillationTest {
     @Test
     void allFourTermsFallAndOnlyTheStudentChanges() throws Exception {
         List<Sample> samples = samples();
-        torch.manual_seed(2);
-        Detector teacher = new Detector(TEACHER);
-        // A teacher with some knowledge: a few steps on hard labels.
-        new FitLoop(teacher, new FitLoop.Settings(30, 4, 3e-3, 0, 3, 1, 100), tmp.resolve("t"))
-                .run(samples, 5, com.edgeinspect.trainer.train.DetectionLoss.objective(teacher));
+        Detector teacher = taughtTeacher(samples);
         float[] teacherBefore = flat(teacher.parameters());
         DistillModel model = new DistillModel(STUDENT, TEACHER);
         float[] studentBefore = flat(model.student().parameters());
@@ -62,6 +58,19 @@ class DistillationTest {
             moved = Math.max(moved, Math.abs(studentAfter[i] - studentBefore[i]));
         }
         assertThat(moved).as("student parameters moved").isGreaterThan(1e-3);
+    }
+
+    @Test
+    void bf16ForwardPassesDistilToo() throws Exception {
+        List<Sample> samples = samples();
+        Detector teacher = taughtTeacher(samples);
+        DistillModel model = new DistillModel(STUDENT, TEACHER);
+        List<Map<String, Double>> log = new FitLoop(model, new FitLoop.Settings(90, 4, 3e-3, 0, 3, 2, 100, 0, true),
+                tmp.resolve("bf16")).run(samples, 5, new Distillation(teacher, model, Distillation.Weights.DEFAULT, 90));
+        for (String term : List.of("hard", "kl", "feat")) {
+            assertThat(mean(log, 80, 90, term)).as(term + " falls").isLessThan(mean(log, 0, 10, term));
+        }
+        assertThat(mean(log, 0, 10, "att")).as("att").isPositive();
     }
 
     @Test
@@ -98,6 +107,15 @@ class DistillationTest {
         assertThat(teacher.forwards()).isZero();
         assertThat(log.get(0)).containsOnlyKeys("step", "lr", "loss", "hard");
         assertThat(mean(log, 30, 40, "hard")).as("hard falls").isLessThan(mean(log, 0, 10, "hard"));
+    }
+
+    /** A teacher with some knowledge: a few steps on hard labels. */
+    private Detector taughtTeacher(List<Sample> samples) throws java.io.IOException {
+        torch.manual_seed(2);
+        Detector teacher = new Detector(TEACHER);
+        new FitLoop(teacher, new FitLoop.Settings(30, 4, 3e-3, 0, 3, 1, 100), tmp.resolve("t"))
+                .run(samples, 5, com.edgeinspect.trainer.train.DetectionLoss.objective(teacher));
+        return teacher;
     }
 
     private static List<Sample> samples() throws java.io.IOException {

@@ -64,6 +64,56 @@ class FitLoopTest {
     }
 
     @Test
+    void bf16ForwardPassesLearnAsFloatOnes() throws Exception {
+        double[] last = new double[2];
+        for (boolean bf16 : new boolean[] {false, true}) {
+            Detector m = seeded(3);
+            List<Map<String, Double>> log = new FitLoop(m, new FitLoop.Settings(40, 4, 3e-3, 1e-4, 5, 7, 100, 0, bf16),
+                    tmp.resolve("run-" + bf16)).run(samples, 5, hardLoss(m));
+            double first = log.subList(0, 5).stream().mapToDouble(r -> r.get("loss")).average().orElseThrow();
+            last[bf16 ? 1 : 0] = log.subList(35, 40).stream().mapToDouble(r -> r.get("loss")).average().orElseThrow();
+            assertThat(last[bf16 ? 1 : 0]).as("bf16 " + bf16).isLessThan(first * 0.7);
+            assertThat(m.parameters().get(0).element_size()).as("float weights").isEqualTo(4);
+        }
+        assertThat(last[1]).isCloseTo(last[0], org.assertj.core.data.Percentage.withPercentage(20));
+    }
+
+    @Test
+    void aResumedRunWritesItsLogInTheLogsColumnOrder() throws Exception {
+        FitLoop.Settings full = new FitLoop.Settings(8, 2, 1e-3, 1e-4, 3, 9, 4);
+        Detector a = seeded(5);
+        Path run = tmp.resolve("run");
+        new FitLoop(a, full, run).run(samples, 5, hardLoss(a), 4);
+        // The columns as another process may have ordered them (the terms come as an unordered map).
+        Path csv = run.resolve("log.csv");
+        List<String> lines = Files.readAllLines(csv);
+        List<String> names = List.of(lines.get(0).split(","));
+        List<String> order = new ArrayList<>(names);
+        java.util.Collections.reverse(order);
+        List<String> reordered = new ArrayList<>(List.of(String.join(",", order)));
+        for (String line : lines.subList(1, lines.size())) {
+            List<String> v = new ArrayList<>(List.of(line.split(",")));
+            java.util.Collections.reverse(v);
+            reordered.add(String.join(",", v));
+        }
+        Files.write(csv, reordered);
+        Detector b = seeded(99);
+        new FitLoop(b, full, run).run(samples, 5, hardLoss(b));
+
+        lines = Files.readAllLines(csv);
+        assertThat(lines).hasSize(9);
+        List<String> header = List.of(lines.get(0).split(","));
+        for (String line : lines.subList(1, lines.size())) {
+            String[] v = line.split(",");
+            java.util.function.ToDoubleFunction<String> col = c -> Double.parseDouble(v[header.indexOf(c)]);
+            assertThat(col.applyAsDouble("loss")).as(line).isCloseTo(col.applyAsDouble("hm") + col.applyAsDouble("size")
+                    + col.applyAsDouble("off"), org.assertj.core.data.Offset.offset(1e-3));
+        }
+        assertThat(lines.stream().skip(1).map(l -> l.split(",")[header.indexOf("step")]))
+                .containsExactly("0.00000", "1.00000", "2.00000", "3.00000", "4.00000", "5.00000", "6.00000", "7.00000");
+    }
+
+    @Test
     void resumedRunEqualsUnbrokenRun() throws Exception {
         FitLoop.Settings full = new FitLoop.Settings(12, 2, 1e-3, 1e-4, 3, 9, 6);
         Detector a = seeded(5);
