@@ -25,7 +25,7 @@ final class FitOptions {
     double averageDecay;
 
     @Option(names = "--bf16", description = "run the forward passes in bfloat16 (autocast; weights, optimiser and "
-            + "losses stay float): 1.56x the teacher's steps per second on a Xeon with AMX; slower on a CPU without "
+            + "losses stay float): about twice the teacher's steps per second on a Xeon with AMX; slower on a CPU without "
             + "AMX or AVX-512 BF16, where it is emulated")
     boolean bf16;
 

@@ -4,7 +4,7 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * libtorch's CPU autocast to bfloat16 for this thread while open: convolutions and matrix products run in bfloat16
- * (AMX or AVX-512 BF16 kernels where the CPU has them: 1.56x the teacher's steps per second on a Xeon with AMX,
+ * (AMX or AVX-512 BF16 kernels where the CPU has them: about twice the teacher's steps per second on a Xeon with AMX,
  * BENCHMARKS.md), everything else as its inputs are. Weights, gradients and optimiser state stay float, and the loss
  * functions take the network's outputs to float first, so only the forward arithmetic is rounded. On a CPU without
  * those instructions bfloat16 is emulated and slower.
