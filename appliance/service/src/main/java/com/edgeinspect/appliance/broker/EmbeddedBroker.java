@@ -4,10 +4,12 @@ import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.core.io.FileTrees;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 
 /**
  * An MQTT 5 broker inside the appliance (HiveMQ CE, embedded) for the demo and tests: in-memory persistence, one TCP
@@ -15,6 +17,8 @@ import java.util.concurrent.TimeUnit;
  * plant's broker instead.
  */
 public final class EmbeddedBroker implements AutoCloseable {
+
+    private static final String CLEAN_UP = "com.hivemq.persistence.ScheduledCleanUpService";
 
     private final Path home;
     private final EmbeddedHiveMQ hivemq;
@@ -44,6 +48,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                   </anonymous-usage-statistics>
                 </hivemq>
                 """.formatted(config.port(), config.bindAddress()), StandardCharsets.UTF_8);
+        keepLogging(conf);
         EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(conf)
                 .withDataFolder(Files.createDirectories(home.resolve("data")))
@@ -59,8 +64,31 @@ public final class EmbeddedBroker implements AutoCloseable {
         return new EmbeddedBroker(home, hivemq);
     }
 
+    /**
+     * HiveMQ configures logging from its configuration folder's {@code logback.xml} and, without one, warns that it
+     * cannot read it; given the logging configuration in effect, it sets up the same again and says nothing.
+     */
+    private static void keepLogging(Path conf) throws IOException {
+        String name = System.getProperty("logback.configurationFile");
+        if (name == null) {
+            return;
+        }
+        try (InputStream in = EmbeddedBroker.class.getClassLoader().getResourceAsStream(name)) {
+            if (in != null) {
+                Files.copy(in, conf.resolve("logback.xml"));
+            } else if (Files.isRegularFile(Path.of(name))) {
+                Files.copy(Path.of(name), conf.resolve("logback.xml"));
+            }
+        }
+    }
+
     @Override
     public void close() throws Exception {
+        // HiveMQ's persistence clean-up job can race the shutdown of its own executor and log the rejected task as an
+        // ERROR; the broker and its in-memory state are going away, so there is nothing to report.
+        if (LoggerFactory.getLogger(CLEAN_UP) instanceof ch.qos.logback.classic.Logger l) {
+            l.setLevel(ch.qos.logback.classic.Level.OFF);
+        }
         try {
             hivemq.stop().get(30, TimeUnit.SECONDS);
             hivemq.close();
