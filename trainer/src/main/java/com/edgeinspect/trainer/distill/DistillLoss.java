@@ -1,6 +1,7 @@
 package com.edgeinspect.trainer.distill;
 
 import java.util.List;
+import com.edgeinspect.trainer.train.Bf16;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -21,8 +22,7 @@ import org.bytedeco.pytorch.global.torch;
  *       image; the mean squared difference of student and teacher maps, summed over taps.
  * </ul>
  *
- * Each term takes its tensors to float first: the forward passes may run in bfloat16
- * ({@link com.edgeinspect.trainer.train.Bf16}).
+ * Each term takes its tensors to float first: the forward passes may run in bfloat16 ({@link Bf16}).
  */
 public final class DistillLoss {
 
@@ -30,14 +30,14 @@ public final class DistillLoss {
 
     /** Object-region weights {@code 1 + 9 max_c sigmoid(teacher logits)}, shape [B, 1, h, w]. */
     public static Tensor regionWeights(Tensor teacherLogits) {
-        Tensor p = torch.sigmoid(f32(teacherLogits.detach()));
+        Tensor p = torch.sigmoid(Bf16.f32(teacherLogits.detach()));
         Tensor max = torch.amax(p, new long[] {1}, true);
         return max.mul(new Scalar(9.0)).add(new Scalar(1.0));
     }
 
     public static Tensor kl(Tensor studentLogits, Tensor teacherLogits, double temperature, Tensor weights) {
-        Tensor s = withBackground(f32(studentLogits)).div(new Scalar(temperature));
-        Tensor t = withBackground(f32(teacherLogits.detach())).div(new Scalar(temperature));
+        Tensor s = withBackground(Bf16.f32(studentLogits)).div(new Scalar(temperature));
+        Tensor t = withBackground(Bf16.f32(teacherLogits.detach())).div(new Scalar(temperature));
         Tensor logPs = torch.log_softmax(s, 1);
         Tensor logPt = torch.log_softmax(t, 1);
         Tensor perLocation = torch.exp(logPt).mul(logPt.sub(logPs)).sum(new long[] {1}, true, new org.bytedeco.pytorch.ScalarTypeOptional());
@@ -54,7 +54,8 @@ public final class DistillLoss {
         Tensor sum = torch.zeros(1);
         for (Tensor[] p : pairs) {
             Tensor w = resize(weights, p[1]);
-            Tensor sq = f32(p[0]).sub(f32(p[1].detach())).pow(new Scalar(2)).mean(new long[] {1}, true, new org.bytedeco.pytorch.ScalarTypeOptional());
+            Tensor sq = Bf16.f32(p[0]).sub(Bf16.f32(p[1].detach())).pow(new Scalar(2))
+                    .mean(new long[] {1}, true, new org.bytedeco.pytorch.ScalarTypeOptional());
             sum = sum.add(sq.mul(w).sum().div(w.sum()));
         }
         return sum.div(new Scalar(pairs.size())).squeeze();
@@ -72,14 +73,11 @@ public final class DistillLoss {
 
     /** The normalised spatial attention map of a feature tensor, [B, H*W]. */
     static Tensor map(Tensor f) {
-        Tensor a = f32(f).pow(new Scalar(2)).mean(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).flatten(1, -1);
+        Tensor a = Bf16.f32(f).pow(new Scalar(2))
+                .mean(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).flatten(1, -1);
         Tensor norm = a.norm(new org.bytedeco.pytorch.ScalarOptional(new Scalar(2.0)), new long[] {1}, true)
                 .clamp_min(new Scalar(1e-8));
         return a.div(norm);
-    }
-
-    static Tensor f32(Tensor t) {
-        return t.to(torch.ScalarType.Float);
     }
 
     /** Weights resized (nearest, by pooling or repeating) to a tap's spatial size. */

@@ -4,6 +4,7 @@ import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.model.DetectorSpec;
 import com.edgeinspect.trainer.model.Pruning;
 import com.edgeinspect.trainer.search.CompressionEnv;
+import com.edgeinspect.trainer.train.Bf16;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Scalar;
@@ -111,8 +112,8 @@ public final class PrunedStart {
     public Tensor loss(Map<String, Tensor> studentTaps, Map<String, Tensor> teacherTaps) {
         Tensor sum = null;
         for (int i = 0; i < TAPS.size(); i++) {
-            Tensor t = DistillLoss.f32(teacherTaps.get(TAPS.get(i)).index_select(1, kept[i]));
-            Tensor d = DistillLoss.f32(studentTaps.get(TAPS.get(i))).sub(t).pow(new Scalar(2)).sum()
+            Tensor t = Bf16.f32(teacherTaps.get(TAPS.get(i)).index_select(1, kept[i]));
+            Tensor d = Bf16.f32(studentTaps.get(TAPS.get(i))).sub(t).pow(new Scalar(2)).sum()
                     .div(t.pow(new Scalar(2)).sum().clamp_min(new Scalar(1e-12)));
             sum = sum == null ? d : sum.add(d);
         }

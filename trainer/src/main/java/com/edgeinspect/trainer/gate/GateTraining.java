@@ -4,6 +4,7 @@ import com.edgeinspect.trainer.model.Detector;
 import com.edgeinspect.trainer.model.Gate;
 import com.edgeinspect.trainer.model.TorchOps;
 import com.edgeinspect.trainer.train.Batch;
+import com.edgeinspect.trainer.train.Bf16;
 import com.edgeinspect.trainer.train.FitLoop;
 import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -40,8 +41,7 @@ public final class GateTraining implements FitLoop.Objective {
 
     @Override
     public FitLoop.Losses compute(Batch batch, int step) {
-        Tensor x = gate.cells(new TorchOps(), frozenFeatures(student, batch.image()))
-                .to(torch.ScalarType.Float); // the loss in float: the forward may be bfloat16
+        Tensor x = Bf16.f32(gate.cells(new TorchOps(), frozenFeatures(student, batch.image())));
         Tensor heat = pool(batch.heatmap().amax(new long[] {1}, true));
         Tensor y = heat.ge(new Scalar(CORE)).to(torch.ScalarType.Float);
         // Taught: defect middles, and cells wholly clear of defects and of crowd regions.

@@ -1,5 +1,6 @@
 package com.edgeinspect.trainer.train;
 
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -17,6 +18,11 @@ public final class Bf16 implements AutoCloseable {
         torch.set_autocast_dtype(torch.DeviceType.CPU, torch.ScalarType.BFloat16);
         torch.set_autocast_enabled(torch.DeviceType.CPU, true);
         return new Bf16();
+    }
+
+    /** A network output taken to float for the loss (unchanged if it is float already). */
+    public static Tensor f32(Tensor t) {
+        return t.to(torch.ScalarType.Float);
     }
 
     /**

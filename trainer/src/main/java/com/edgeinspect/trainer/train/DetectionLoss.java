@@ -46,9 +46,8 @@ public final class DetectionLoss {
 
     /** The terms of a batch; the heads may be bfloat16 ({@link Bf16}): the loss is computed in float. */
     public static Terms of(Tensor heatmapLogits, Tensor size, Tensor offset, Batch b) {
-        size = size.to(torch.ScalarType.Float);
-        offset = offset.to(torch.ScalarType.Float);
-        Tensor p = torch.sigmoid(heatmapLogits.to(torch.ScalarType.Float)).clamp(new org.bytedeco.pytorch.ScalarOptional(new Scalar(EPS)),
+        Tensor p = torch.sigmoid(Bf16.f32(heatmapLogits)).clamp(
+                new org.bytedeco.pytorch.ScalarOptional(new Scalar(EPS)),
                 new org.bytedeco.pytorch.ScalarOptional(new Scalar(1 - EPS)));
         Tensor y = b.heatmap();
         Tensor pos = y.eq(new Scalar(1.0)).to(torch.ScalarType.Float);
@@ -58,8 +57,8 @@ public final class DetectionLoss {
         Tensor negLoss = torch.log(one.sub(p)).mul(p.pow(new Scalar(2))).mul(one.sub(y).pow(new Scalar(4))).mul(neg);
         Tensor n = b.centreMask().sum().clamp_min(new Scalar(1.0));
         Tensor hm = posLoss.add(negLoss).mul(b.weight()).sum().neg().div(n);
-        Tensor sz = size.sub(b.size()).abs().mul(b.centreMask()).sum().div(n);
-        Tensor off = offset.sub(b.offset()).abs().mul(b.centreMask()).sum().div(n);
+        Tensor sz = Bf16.f32(size).sub(b.size()).abs().mul(b.centreMask()).sum().div(n);
+        Tensor off = Bf16.f32(offset).sub(b.offset()).abs().mul(b.centreMask()).sum().div(n);
         return new Terms(hm, sz, off);
     }
 }
