@@ -10,6 +10,7 @@
 # runs/search-budget-BUDGET_MS) and the comparison is the equal-budget one: the best-rewarded shape whose whole graph
 # fits the budget (the gate is not carried over) against the slowest uniform width scaling that fits it.
 # DISTILL_STEPS: each candidate's distillation before it is scored (the search's accuracy estimate; default 100).
+# TRAIN_ARGS: more options for the search and the distillations (e.g. --bf16).
 # Usage: [BUDGET_MS=ms] [DISTILL_STEPS=n] benchmarks/search.sh [WORKDIR] [UPDATES] [STEPS]
 #   (defaults: work/bench, 6, 12000)
 set -euo pipefail
@@ -28,8 +29,10 @@ done
 holdout="$work/holdout/v9001.mp4,$work/holdout/v9002.mp4"
 # shellcheck source=benchmarks/train-clips.sh
 source benchmarks/train-clips.sh
+# shellcheck disable=SC2086 # the options are meant to split into words
 $t search --teacher "$r/teacher" --videos "$videos" --crop 192 --every 4 --holdout "$holdout" --holdout-every 10 \
-  --updates "$updates" --distill-steps "${DISTILL_STEPS:-100}" ${budget:+--latency-budget-ms "$budget"} --out "$search"
+  --updates "$updates" --distill-steps "${DISTILL_STEPS:-100}" ${budget:+--latency-budget-ms "$budget"} \
+  ${TRAIN_ARGS:-} --out "$search"
 # fits CSV: its rows whose whole graph is inside the budget (all rows without one).
 fits() { awk -F, -v b="$budget" 'NR > 1 && (b == "" || $11 <= b + 0)' "$1"; }
 best=$(fits "$search/candidates.csv" | sort -t, -k9 -g | tail -1)
@@ -50,7 +53,8 @@ else
     "$search/uniform.csv" | sort -t, -k1,1n -k2,2g | head -1 | cut -d, -f3- | shape)
   below=$(awk -F, -v l="$latency" 'NR > 1 && $11 < l' "$search/uniform.csv" | sort -t, -k11,11g | tail -1 | shape)
 fi
-common=(--videos "$videos" "${samples[@]}" --teacher "$r/teacher" --steps "$steps" --from-teacher)
+# shellcheck disable=SC2206 # the options are meant to split into words
+common=(--videos "$videos" "${samples[@]}" --teacher "$r/teacher" --steps "$steps" --from-teacher ${TRAIN_ARGS:-})
 students=("student-searched$tag" "student-uniform$tag")
 $t distill "${common[@]}" --shape "$chosen" --out "$r/student-searched$tag"
 $t distill "${common[@]}" --shape "$uniform" --out "$r/student-uniform$tag"

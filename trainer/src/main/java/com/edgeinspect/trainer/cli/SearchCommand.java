@@ -86,6 +86,10 @@ final class SearchCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE})")
     int gateSteps;
 
+    @Option(names = "--bf16", description = "distil candidates and train their gates with bfloat16 forward passes "
+            + "(as train-teacher --bf16: for a CPU with AMX or AVX-512 BF16)")
+    boolean bf16;
+
     @Option(names = "--latency-budget-ms", description = "hard budget on the whole graph's latency: the reward is "
             + "the accuracy inside it, minus the overshoot (at most 1) outside; a candidate over it is not distilled")
     Double budget;
@@ -329,7 +333,7 @@ final class SearchCommand implements Callable<Integer> {
         Path run = Files.createTempDirectory(out, ".candidate");
         try {
             FitLoop.Settings s = new FitLoop.Settings(steps, 8, 1e-3, 1e-4, Math.min(20, steps / 10 + 1), data.seed,
-                    steps);
+                    steps, 0, bf16);
             new FitLoop(model, s, run).run(d.samples(), d.classes().size(), objective);
         } finally {
             try (Stream<Path> files = Files.walk(run)) {

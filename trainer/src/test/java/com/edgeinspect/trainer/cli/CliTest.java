@@ -211,8 +211,8 @@ class CliTest {
             Path out = tmp.resolve("search-" + budget);
             assertThat(TrainerCli.run(args("search", data, "--teacher", teacher.toString(), "--holdout",
                     clip.toString(), "--holdout-every", "15", "--updates", "1", "--episodes-per-update", "2",
-                    "--distill-steps", "2", "--gate-steps", "2", "--latency-budget-ms", budget, "--out",
-                    out.toString()))).isZero();
+                    "--distill-steps", "2", "--gate-steps", "2", "--latency-budget-ms", budget, "--bf16", "--out",
+                    out.toString()))).as("candidates distilled and gated with bfloat16 forwards").isZero();
             List<String[]> rows = Files.readAllLines(out.resolve("candidates.csv")).stream().skip(1)
                     .map(l -> l.split(",")).toList();
             assertThat(rows).hasSizeGreaterThanOrEqualTo(7);
