@@ -59,6 +59,37 @@ final class GateCommand implements Callable<Integer> {
                     + "was quantised instead");
         }
         Detector student = Checkpoints.load(run);
+        Gate gate = train(student, sc);
+        if (fit.until() < fit.steps) {
+            return 0;
+        }
+        List<Path> clips = calibrationVideos != null ? calibrationVideos : data.videos;
+        if (clips.isEmpty()) {
+            throw new IllegalArgumentException("the gate's threshold is set on whole frames of annotated clips: give "
+                    + "--calibration-videos");
+        }
+        List<Sample> frames = SampleSets.wholeFrames(clips, calibrationEvery, DataOptions.MIN_VISIBLE);
+        GateThreshold t;
+        try (Progress p = new Progress("threshold", frames.size(), "frames")) {
+            t = GateThreshold.calibrate(student, gate, frames, sc.classes().size(), recall, p::step);
+        }
+        t.write(run);
+        System.out.println("| defects covered | threshold | clean frames that exit |");
+        System.out.println("|---|---|---|");
+        for (GateThreshold.Point p : t.curve()) {
+            System.out.printf(Locale.ROOT, "| %.3f | %.3f | %.3f |%n", p.recall(), p.threshold(), p.cleanExits());
+        }
+        System.out.printf(Locale.ROOT, "gate threshold %.3f: %.1f%% of %d defects covered, %.1f%% of %d "
+                + "clean frames exit (another point: trainer bundle --gate-threshold); %s%n", t.threshold(),
+                100 * t.recall(), t.defective(), 100 * t.cleanExits(), t.clean(), GateThreshold.file(run));
+        return 0;
+    }
+
+    /**
+     * Trains the gate on the training crops, which are garbage once it returns: the calibration's whole frames need
+     * the room (160 clips' crops at 256 px take 12 GB).
+     */
+    private Gate train(Detector student, RunConfig sc) throws Exception {
         DataOptions.Loaded d = data.load();
         if (!d.classes().equals(sc.classes())) {
             throw new IllegalArgumentException("classes of the data " + d.classes() + " differ from the run's "
@@ -72,28 +103,6 @@ final class GateCommand implements Callable<Integer> {
         Gate gate = new Gate(sc.spec());
         new FitLoop(gate, settings, dir).run(d.samples(), d.classes().size(), new GateTraining(student, gate),
                 fit.until());
-        if (fit.until() < fit.steps) {
-            return 0;
-        }
-        List<Path> clips = calibrationVideos != null ? calibrationVideos : data.videos;
-        if (clips.isEmpty()) {
-            throw new IllegalArgumentException("the gate's threshold is set on whole frames of annotated clips: give "
-                    + "--calibration-videos");
-        }
-        List<Sample> frames = SampleSets.wholeFrames(clips, calibrationEvery, DataOptions.MIN_VISIBLE);
-        GateThreshold t;
-        try (Progress p = new Progress("threshold", frames.size(), "frames")) {
-            t = GateThreshold.calibrate(student, gate, frames, d.classes().size(), recall, p::step);
-        }
-        t.write(run);
-        System.out.println("| defects covered | threshold | clean frames that exit |");
-        System.out.println("|---|---|---|");
-        for (GateThreshold.Point p : t.curve()) {
-            System.out.printf(Locale.ROOT, "| %.3f | %.3f | %.3f |%n", p.recall(), p.threshold(), p.cleanExits());
-        }
-        System.out.printf(Locale.ROOT, "gate threshold %.3f: %.1f%% of %d defects covered, %.1f%% of %d "
-                + "clean frames exit (another point: trainer bundle --gate-threshold); %s%n", t.threshold(),
-                100 * t.recall(), t.defective(), 100 * t.cleanExits(), t.clean(), GateThreshold.file(run));
-        return 0;
+        return gate;
     }
 }
