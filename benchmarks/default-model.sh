@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
-# Reproduces models/default.vimodel: a student cut from the teacher of benchmarks/train-eval.sh (stage widths
-# 16-32-64-96, depth 2, neck 28; the teacher's own channels with the largest BatchNorm scales, distilled DISTILL_STEPS:
-# benchmarks/pruned-student.sh), given its early-exit gate, scored on the test clips and bundled with a detection
-# threshold of 0.35 and an alert threshold of 0.4, signed with SIGNING_KEY, whose public half (beside it, as trainer
-# keys writes it) becomes models/demo-signing.pub, the key the demo trusts. Then the same student in int8 for ONNX
-# Runtime's CPU kernels (post-training quantisation, the CPU form; BENCHMARKS.md "The bundled student in int8" says
-# why this one) as models/default-int8-cpu.vimodel, the bundle the demo runs. About 2 hours on 2 cores from nothing;
-# each stage is skipped when WORK_DIR already holds it. DISTILL_STEPS (default 8000): the student's distillation steps;
-# TRAIN_ARGS: more options for the trainings (e.g. --bf16).
+# Reproduces models/default.vimodel: a student cut from the teacher of benchmarks/train-eval.sh (the 160 clips of
+# CLIP_SETS=4, 48000 steps, weights averaged at 0.9995) to stage widths 16-32-64-96, depth 2, neck 28 (the teacher's
+# own channels with the largest BatchNorm scales), distilled DISTILL_STEPS (benchmarks/pruned-student.sh), given its
+# early-exit gate, scored on the test clips and bundled with a detection threshold of 0.35 and an alert threshold of
+# 0.4, signed with SIGNING_KEY, whose public half (beside it, as trainer keys writes it) becomes
+# models/demo-signing.pub, the key the demo trusts. Then the same student in int8 for ONNX Runtime's CPU kernels
+# (post-training quantisation, the CPU form; BENCHMARKS.md "The bundled student in int8" says why this one) as
+# models/default-int8-cpu.vimodel, the bundle the demo runs. Each stage is skipped when WORK_DIR already holds it.
+# From nothing on 2 cores: about 4 hours with TRAIN_ARGS=--bf16 on a CPU with AMX (the teacher 2.2 h at 6 steps/s),
+# twice that in float. DISTILL_STEPS (default 16000): the student's distillation steps; TEACHER_STEPS (default 48000);
+# CLIP_SETS (default 4); TRAIN_ARGS: more options for every training (e.g. --bf16 where the CPU has AMX).
 # Usage: benchmarks/default-model.sh SIGNING_KEY [WORK_DIR] [VERSION]   (make a key with: trainer/trainer keys --out keys)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 key="$1"
 work="${2:-work/bench}"
-version="${3:-0.5.0}"
+version="${3:-0.6.0}"
 t=./trainer/trainer
-steps="${DISTILL_STEPS:-8000}"
+steps="${DISTILL_STEPS:-16000}"
+export CLIP_SETS="${CLIP_SETS:-4}"
 run="$work/runs/pruned-16-32-64-96-28-$steps"
-[ -f "$work/runs/teacher/done" ] || STUDENTS=0 benchmarks/train-eval.sh "$work"
+[ -f "$work/runs/teacher/done" ] || STUDENTS=0 STEPS="${TEACHER_STEPS:-48000}" \
+  TRAIN_ARGS="--average-decay 0.9995 ${TRAIN_ARGS:-}" benchmarks/train-eval.sh "$work"
 [ -f "$run.onnx" ] || HARD=0 benchmarks/pruned-student.sh "$work" 16,32,64,96/28 "$steps"
 # shellcheck source=benchmarks/train-clips.sh
 source benchmarks/train-clips.sh
