@@ -14,6 +14,7 @@ import com.edgeinspect.appliance.model.ModelLoader;
 import com.edgeinspect.appliance.model.ModelStore;
 import com.edgeinspect.appliance.publish.AlertPublisher;
 import com.edgeinspect.appliance.publish.MqttLink;
+import com.edgeinspect.appliance.publish.Jpeg;
 import com.edgeinspect.appliance.publish.Spool;
 import com.edgeinspect.appliance.systemd.Notifier;
 import com.edgeinspect.core.alert.AlertEvent;
@@ -144,6 +145,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
                 metrics.alertDelivery().record(now - times[1], TimeUnit.NANOSECONDS);
             }
         });
+        Jpeg.load();
         for (ApplianceConfig.Stream s : config.streams()) {
             streams.add(new StreamRunner(config, s, model, metrics, this::alert, clock).start());
         }

@@ -2,6 +2,7 @@ package com.edgeinspect.core.metrics;
 
 import com.edgeinspect.core.dataset.Box;
 import com.edgeinspect.core.dataset.VideoAnnotations;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -17,8 +18,8 @@ public final class EventEvaluator {
     private final VideoAnnotations truth;
     private final Set<Long> alerted = new HashSet<>();
     private int alerts;
-    private int duplicates;
-    private int falseAlerts;
+    private final List<Long> duplicated = new ArrayList<>();
+    private final List<Long> falseAt = new ArrayList<>();
 
     public EventEvaluator(VideoAnnotations truth) {
         this.truth = truth;
@@ -29,9 +30,9 @@ public final class EventEvaluator {
         alerts++;
         VideoAnnotations.Part part = partAt((int) Math.floorMod(frame, (long) truth.frames().size()), box);
         if (part == null || !part.defective()) {
-            falseAlerts++;
+            falseAt.add(frame);
         } else if (!alerted.add(part.track())) {
-            duplicates++;
+            duplicated.add(part.track());
         }
     }
 
@@ -67,11 +68,11 @@ public final class EventEvaluator {
     }
 
     public int duplicates() {
-        return duplicates;
+        return duplicated.size();
     }
 
     public int falseAlerts() {
-        return falseAlerts;
+        return falseAt.size();
     }
 
     /** Defective parts that got an alert; 1 when the clip has none. */
@@ -88,7 +89,8 @@ public final class EventEvaluator {
     @Override
     public String toString() {
         return String.format(java.util.Locale.ROOT, "%d alerts: %d/%d defective parts found (recall %.3f), "
-                + "%d duplicates, %d false (precision %.3f)", alerts, alerted.size(), defectiveParts(), recall(),
-                duplicates, falseAlerts, precision());
+                + "%d duplicates, %d false (precision %.3f); parts missed %s, alerted again %s, false at frames %s",
+                alerts, alerted.size(), defectiveParts(), recall(), duplicated.size(), falseAt.size(), precision(),
+                missed().stream().map(VideoAnnotations.Part::track).toList(), duplicated, falseAt);
     }
 }

@@ -27,7 +27,7 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
     public ApplianceConfig {
         model = model != null ? model : new Model(null, null, null, null, null, null, null, null, null, null, null);
         install = install != null ? install : new Install(null, null, null, null, null, null, null, null);
-        tracking = tracking != null ? tracking : new Tracking(null, null, null);
+        tracking = tracking != null ? tracking : new Tracking(null, null, null, null);
         alerts = alerts != null ? alerts : new Alerts(null, null, null, null, null);
         storage = storage != null ? storage : new Storage(null, null, null);
     }
@@ -147,16 +147,19 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
      * @param maxSpeedPx the fastest a part moves, pixels per frame
      * @param tolerancePx how far a detection may stray from its track's prediction
      * @param lostAfterFrames frames without a sighting after which a track ends
+     * @param beltMotion every part in view moves alike (one belt), so tracks predict with the velocity learnt from all
+     *     of them; false where parts move each their own way
      */
-    public record Tracking(Double maxSpeedPx, Double tolerancePx, Integer lostAfterFrames) {
+    public record Tracking(Double maxSpeedPx, Double tolerancePx, Integer lostAfterFrames, Boolean beltMotion) {
         public Tracking {
             maxSpeedPx = maxSpeedPx != null ? maxSpeedPx : 40.0;
             tolerancePx = tolerancePx != null ? tolerancePx : 16.0;
             lostAfterFrames = lostAfterFrames != null ? lostAfterFrames : 12;
+            beltMotion = beltMotion != null ? beltMotion : true;
         }
 
         public Tracker.Settings settings() {
-            return new Tracker.Settings(maxSpeedPx, tolerancePx, lostAfterFrames);
+            return new Tracker.Settings(maxSpeedPx, tolerancePx, lostAfterFrames, beltMotion);
         }
     }
 
@@ -176,7 +179,9 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
             confirmFrames = confirmFrames != null ? confirmFrames : 4;
             confirmRate = confirmRate != null ? confirmRate : 0.5;
             groupRadiusPx = groupRadiusPx != null ? groupRadiusPx : 250.0;
-            cooldownFrames = cooldownFrames != null ? cooldownFrames : 30;
+            // Two seconds at 30 fps: a faint defect the detector skips for a second keeps its alert (the belt's motion
+            // keeps the alert's predicted position on its part meanwhile).
+            cooldownFrames = cooldownFrames != null ? cooldownFrames : 60;
         }
 
         public AlertPolicy.Settings settings() {

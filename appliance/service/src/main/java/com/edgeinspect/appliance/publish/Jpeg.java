@@ -27,6 +27,15 @@ public final class Jpeg {
 
     private Jpeg() {}
 
+    /**
+     * Loads OpenCV's codec and drawing natives by encoding a tiny picture. Their first use takes most of a second,
+     * which must not fall on the first alert: the frame path would stall while a defect is in view.
+     */
+    public static void load() {
+        int side = 16;
+        snapshot(new byte[side * side * 3], side, side, new Mark(new Box(4, 4, 8, 8), "load"), 50);
+    }
+
     /** A crop of the frame centred on {@code mark}, at least {@value #SNAPSHOT_SIDE} px a side, with the box drawn. */
     public static byte[] snapshot(byte[] bgr, int width, int height, Mark mark, int quality) {
         Box b = mark.box();

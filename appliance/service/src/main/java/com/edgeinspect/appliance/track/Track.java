@@ -5,17 +5,21 @@ import com.edgeinspect.core.detect.Detection;
 
 /**
  * One defect followed across frames. Its motion is a constant velocity in pixels per frame (a belt moves parts
- * steadily), smoothed over sightings so one noisy box does not throw the prediction off. Its class is the one with
- * the largest summed score over all sightings, and its score the mean of all sightings whatever class each named, so
- * a detector that wavers between two classes (scratch and crack, on a blurred line) neither splits the defect nor
- * dilutes the evidence that it is there. Two detections of it in one frame (both classes peaking on the same line) are
- * one sighting.
+ * steadily): from its second sighting on, the belt's, learnt from all tracks, once that has settled; otherwise its
+ * own, smoothed over sightings so one noisy box does not throw the prediction off. A track seen once predicts no
+ * motion and is matched loosely, so its second sighting measures the belt without depending on that estimate. Its
+ * class is the one with the largest summed score over all sightings, and its score the mean of all sightings whatever
+ * class each named, so a detector that wavers between two classes (scratch and crack, on a blurred line) neither
+ * splits the defect nor dilutes the evidence that it is there. Two detections of it in one frame (both classes
+ * peaking on the same line) are one sighting.
  */
 public final class Track {
 
     private static final double SMOOTHING = 0.5;
 
     private final long id;
+    /** The belt's motion shared by all tracks of the stream, or null where each moves its own way. */
+    private final BeltMotion belt;
     private final long firstSeen;
     private final double[] classScore;
     private double scoreSum;
@@ -29,8 +33,9 @@ public final class Track {
     private int frames;
     private float bestScore;
 
-    Track(long id, Detection d, long sequence, int classes) {
+    Track(long id, Detection d, long sequence, int classes, BeltMotion belt) {
         this.id = id;
+        this.belt = belt;
         this.firstSeen = sequence;
         this.classScore = new double[classes];
         this.box = d.box();
@@ -47,6 +52,9 @@ public final class Track {
         long dt = sequence - lastSeen;
         double mx = (d.box().centerX() - box.centerX()) / dt;
         double my = (d.box().centerY() - box.centerY()) / dt;
+        if (belt != null) {
+            belt.measured(mx, my);
+        }
         if (hits == 1) {
             vx = mx;
             vy = my;
@@ -79,7 +87,17 @@ public final class Track {
     /** Where the box should be at {@code sequence}, moved by the estimated velocity. */
     public Box predict(long sequence) {
         long dt = sequence - lastSeen;
-        return new Box(box.x1() + vx * dt, box.y1() + vy * dt, box.x2() + vx * dt, box.y2() + vy * dt);
+        double dx = vx() * dt;
+        double dy = vy() * dt;
+        return new Box(box.x1() + dx, box.y1() + dy, box.x2() + dx, box.y2() + dy);
+    }
+
+    private double vx() { // a track seen once has no velocity of its own to replace
+        return hits > 1 && belt != null && belt.settled() ? belt.vx() : vx;
+    }
+
+    private double vy() {
+        return hits > 1 && belt != null && belt.settled() ? belt.vy() : vy;
     }
 
     public long id() {
@@ -131,7 +149,8 @@ public final class Track {
         return lastSeen;
     }
 
+    /** Pixels per frame, as predicted. */
     public double speed() {
-        return Math.hypot(vx, vy);
+        return Math.hypot(vx(), vy());
     }
 }

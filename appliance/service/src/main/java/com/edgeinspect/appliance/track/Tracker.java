@@ -10,10 +10,11 @@ import java.util.List;
  * Gives each defect one stable id across frames. Tracks are matched to detections by the distance between the
  * track's predicted centre and the detection's centre, greedily from the closest pair, class-agnostic (the class is
  * voted over the track's life). A track seen once has no velocity yet, so it accepts anything within the belt's
- * maximum travel; a moving track accepts only what lies near its prediction. Tracks with a velocity are matched
- * first so a young track cannot steal their detections. A detection left over that overlaps one taken in the same
- * frame is the same defect called another class: it joins that track's sighting instead of starting a track of its
- * own. A track unseen for {@code lostAfterFrames} ends.
+ * maximum travel; a moving track accepts only what lies near its prediction (moved by the belt's velocity, learnt
+ * from all tracks' sightings, once known). Tracks with a velocity are matched first so a young track cannot steal
+ * their detections. A detection left over that overlaps one taken in the same frame is the same defect called another
+ * class: it joins that track's sighting instead of starting a track of its own. A track unseen for
+ * {@code lostAfterFrames} ends.
  *
  * <p>Time is the stream's frame sequence, so motion is in pixels per frame and dropped frames simply widen the step.
  * Not thread-safe: one tracker per stream worker.
@@ -27,8 +28,9 @@ public final class Tracker {
      * @param maxSpeedPx the fastest a part moves, in pixels per frame
      * @param tolerancePx how far a detection's centre may stray from the prediction
      * @param lostAfterFrames frames without a sighting after which a track ends
+     * @param beltMotion predict every track with the velocity learnt from all of them (one belt in view)
      */
-    public record Settings(double maxSpeedPx, double tolerancePx, int lostAfterFrames) {
+    public record Settings(double maxSpeedPx, double tolerancePx, int lostAfterFrames, boolean beltMotion) {
         public Settings {
             if (maxSpeedPx < 0 || tolerancePx < 0 || lostAfterFrames < 1) {
                 throw new IllegalArgumentException("tracker settings must be non-negative, lost_after_frames >= 1");
@@ -42,11 +44,13 @@ public final class Tracker {
     private final Settings settings;
     private final int classes;
     private final List<Track> tracks = new ArrayList<>();
+    private final BeltMotion belt;
     private long nextId = 1;
 
     public Tracker(Settings settings, int classes) {
         this.settings = settings;
         this.classes = classes;
+        this.belt = settings.beltMotion() ? new BeltMotion() : null;
     }
 
     public Step update(long sequence, List<Detection> detections) {
@@ -77,11 +81,14 @@ public final class Tracker {
                 same.alsoSaw(detections.get(i));
                 takenBy[i] = same;
             } else {
-                Track t = new Track(nextId++, detections.get(i), sequence, classes);
+                Track t = new Track(nextId++, detections.get(i), sequence, classes, belt);
                 takenBy[i] = t;
                 tracks.add(t);
                 seen.add(t);
             }
+        }
+        if (belt != null) {
+            belt.endFrame();
         }
         return new Step(seen, ended);
     }
