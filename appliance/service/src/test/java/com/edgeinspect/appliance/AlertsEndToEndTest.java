@@ -144,8 +144,9 @@ class AlertsEndToEndTest {
         System.out.printf("%s via port %d, %s: %s%n", clip, port, decoder, eval);
         assertThat(online).startsWith("online").endsWith("offline");
         assertThat(snapshots).hasSize(eval.alerts());
-        // Sanity floors that catch a broken pipeline, NOT the acceptance bar (recall and precision >= 0.9), which the
-        // bundled model does not reach yet: BENCHMARKS.md has the measured figures.
+        // Sanity floors that catch a broken pipeline, NOT the acceptance bar (recall and precision >= 0.9): which
+        // frames a paced clip's detector sees depends on the machine's speed, and one part more or less moves either
+        // by 0.07. The bar's measured runs are in BENCHMARKS.md.
         if (eval.defectiveParts() > 0) {
             assertThat(eval.recall()).as(clip + ": " + eval).isGreaterThanOrEqualTo(0.5);
             assertThat(eval.precision()).as(clip + ": " + eval).isGreaterThanOrEqualTo(0.5);
