@@ -92,7 +92,7 @@ public final class Track {
         return new Box(box.x1() + dx, box.y1() + dy, box.x2() + dx, box.y2() + dy);
     }
 
-    private double vx() { // a track seen once has no velocity of its own to replace
+    private double vx() { // seen once: no motion, matched loosely, so its next sighting measures the belt unbiased
         return hits > 1 && belt != null && belt.settled() ? belt.vx() : vx;
     }
 
