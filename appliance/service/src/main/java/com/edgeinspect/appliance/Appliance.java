@@ -33,7 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -205,34 +205,39 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
 
     /**
      * The sink of every stream: queue for the broker (durably: the frame path waits only for this), remember in the
-     * event store (on its own thread, off the frame path), print.
+     * event store (on its own thread, off the frame path), print. A frame's alerts are all spooled before any of its
+     * snapshots is encoded, so a third new alert in one frame does not wait for two JPEGs; whatever the event store
+     * shows was already on its way to the broker, and the publisher sends the alerts while this thread encodes.
      */
-    private void alert(AlertEvent e, Supplier<byte[]> snapshotOf, long decodedNanos) {
-        // The spool first: whatever the event store shows was already on its way to the broker. The publisher sends
-        // the alert while this thread encodes its snapshot.
-        try {
-            send(config.topics().alerts(), JSON.writeValueAsBytes(e), decodedNanos, false);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
-            LOG.error("alert {} cannot be written as JSON: {}", e.id(), x.toString());
-        }
-        byte[] snapshot = snapshotOf == null ? null : snapshotOf.get();
-        if (snapshot != null) {
-            send(config.topics().snapshot(e.id()), snapshot, -1, true);
-        }
-        recorder.execute(() -> {
+    private void alert(List<AlertEvent> messages, Function<AlertEvent, byte[]> snapshotOf, long decodedNanos) {
+        for (AlertEvent e : messages) {
             try {
-                events.record(e, snapshot);
-            } catch (IOException | RuntimeException x) {
-                LOG.warn("alert {} not kept in the event store: {}", e.id(), x.toString());
+                send(config.topics().alerts(), JSON.writeValueAsBytes(e), decodedNanos, false);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
+                LOG.error("alert {} cannot be written as JSON: {}", e.id(), x.toString());
             }
-        });
-        if (e.type().equals(AlertEvent.NEW)) {
-            newAlerts.incrementAndGet();
-            metrics.alert(e.stream(), e.className());
         }
-        LOG.info("ALERT {} {} {} score {} at {}{} frame {} ({} defect(s)) id {}", e.type().toUpperCase(java.util.Locale.ROOT), e.stream(),
-                e.className(), String.format("%.2f", e.score()), e.box(), e.zone() == null ? "" : " in " + e.zone(),
-                e.frame(), e.defects(), e.id());
+        for (AlertEvent e : messages) {
+            byte[] snapshot = e.type().equals(AlertEvent.NEW) ? snapshotOf.apply(e) : null;
+            if (snapshot != null) {
+                send(config.topics().snapshot(e.id()), snapshot, -1, true);
+            }
+            recorder.execute(() -> {
+                try {
+                    events.record(e, snapshot);
+                } catch (IOException | RuntimeException x) {
+                    LOG.warn("alert {} not kept in the event store: {}", e.id(), x.toString());
+                }
+            });
+            if (e.type().equals(AlertEvent.NEW)) {
+                newAlerts.incrementAndGet();
+                metrics.alert(e.stream(), e.className());
+            }
+            LOG.info("ALERT {} {} {} score {} at {}{} frame {} ({} defect(s)) id {}",
+                    e.type().toUpperCase(java.util.Locale.ROOT), e.stream(), e.className(),
+                    String.format("%.2f", e.score()), e.box(), e.zone() == null ? "" : " in " + e.zone(), e.frame(),
+                    e.defects(), e.id());
+        }
     }
 
     /**

@@ -30,7 +30,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -148,11 +147,10 @@ final class StreamRunner implements AutoCloseable {
         double alertThreshold = config.alertThreshold(m.bundle().manifest().thresholds());
         List<AlertEvent> events = policy.update(f.sequence(), Instant.now(clock), step,
                 new AlertPolicy.Model(m.version(), m.classes(), alertThreshold));
-        for (AlertEvent e : events) {
-            Supplier<byte[]> snapshot = e.type().equals(AlertEvent.NEW) ? () -> Jpeg.snapshot(f.bgr(), f.width(),
-                    f.height(), new Jpeg.Mark(e.box(), e.className() + String.format(Locale.ROOT, " %.2f", e.score())),
-                    85) : null;
-            sink.accept(e, snapshot, f.decodedNanos());
+        if (!events.isEmpty()) {
+            sink.accept(events, e -> Jpeg.snapshot(f.bgr(), f.width(), f.height(),
+                    new Jpeg.Mark(e.box(), e.className() + String.format(Locale.ROOT, " %.2f", e.score())), 85),
+                    f.decodedNanos());
         }
         long t2 = System.nanoTime();
         meters.decode().record(f.decodeNanos(), TimeUnit.NANOSECONDS);
