@@ -147,6 +147,30 @@ class AlertPolicyTest {
         assertThat(repeated).isGreaterThanOrEqualTo(3);
     }
 
+    @Test
+    void aSpotThatStaysPutWhileTheBeltMovesGivesOneAlert() {
+        // Glare on a fixture the detector calls a defect in every frame, while defects ride past on the belt: the
+        // spot's tracks, predicted with the belt, keep getting lost and restarted; each joins the one alert (as an
+        // update) through the alert's latest member, which stays where it was last seen.
+        AlertPolicy p = policy(new AlertPolicy.Settings(2, 4, 0.5, 250, 60));
+        Tracker t = new Tracker(new Tracker.Settings(40, 16, 12, true), 256);
+        Random r = new Random(12);
+        int alerts = 0;
+        for (long f = 0; f < 300; f += 4) {
+            List<Detection> found = new ArrayList<>();
+            for (int k = 0; k < 4; k++) {
+                Box b = new Defect(-100 - 500 * k, 800, 30, 14, 1, 0.7f).at(f, r);
+                if (b.x1() > 0 && b.x2() < 1920) {
+                    found.add(new Detection(1, b, 0.7f));
+                }
+            }
+            found.add(new Detection(0, Box.ofXywh(1000 + r.nextGaussian(), 300 + r.nextGaussian(), 24, 24), 0.8f));
+            alerts += (int) p.update(f, Instant.EPOCH, t.update(f, found), MODEL).stream()
+                    .filter(e -> e.type().equals(AlertEvent.NEW) && e.box().centerY() < 500).count();
+        }
+        assertThat(alerts).isOne();
+    }
+
     /**
      * Alerts for a defect on a fast belt (24 px a frame, processed 1 in 3) whose first four boxes wander by 60 px (a
      * long scratch the detector boxes in pieces), then unseen for 24 frames, then seen steadily; two defects in
