@@ -63,9 +63,9 @@ final class BeltMotion {
         return vy;
     }
 
+    /** The median of the first {@code n} values, sorting them in place (they are this frame's, done with after). */
     private static double median(double[] v, int n) {
-        double[] s = Arrays.copyOf(v, n);
-        Arrays.sort(s);
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+        Arrays.sort(v, 0, n);
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 }
