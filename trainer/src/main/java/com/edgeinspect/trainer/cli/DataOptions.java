@@ -16,7 +16,17 @@ import picocli.CommandLine.Option;
 final class DataOptions {
 
     /** Loaded samples with their class names and a description of the sources. */
-    record Loaded(List<String> classes, List<Sample> samples, List<String> sources) {}
+    record Loaded(List<String> classes, List<Sample> samples, List<String> sources) {
+
+        /** Refuses data whose classes differ from a run's ({@code whose}: "the teacher's", "the run's", ...). */
+        Loaded requireClasses(List<String> expected, String whose) {
+            if (!classes.equals(expected)) {
+                throw new IllegalArgumentException("classes of the data " + classes + " differ from " + whose + " "
+                        + expected);
+            }
+            return this;
+        }
+    }
 
     @Option(names = "--videos", split = ",", description = "annotated clips (<name>.json beside each)")
     List<Path> videos = new ArrayList<>();

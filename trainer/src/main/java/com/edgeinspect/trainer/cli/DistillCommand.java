@@ -73,11 +73,7 @@ final class DistillCommand implements Callable<Integer> {
         }
         RunConfig tc = RunConfig.read(teacherRun);
         Detector teacher = Checkpoints.load(teacherRun);
-        DataOptions.Loaded d = data.load();
-        if (!d.classes().equals(tc.classes())) {
-            throw new IllegalArgumentException("classes of the data " + d.classes() + " differ from the teacher's "
-                    + tc.classes());
-        }
+        DataOptions.Loaded d = data.load().requireClasses(tc.classes(), "the teacher's");
         DetectorSpec standard = DetectorSpec.student(d.classes().size());
         int teacherDepth = tc.spec().depth();
         int d0 = depth == null ? (fromTeacher ? teacherDepth : standard.depth()) : parseDepth(depth, teacherDepth);

@@ -90,11 +90,7 @@ final class GateCommand implements Callable<Integer> {
      * the room (160 clips' crops at 256 px take 12 GB).
      */
     private Gate train(Detector student, RunConfig sc) throws Exception {
-        DataOptions.Loaded d = data.load();
-        if (!d.classes().equals(sc.classes())) {
-            throw new IllegalArgumentException("classes of the data " + d.classes() + " differ from the run's "
-                    + sc.classes());
-        }
+        DataOptions.Loaded d = data.load().requireClasses(sc.classes(), "the run's");
         Path dir = GateThreshold.dir(run);
         Files.createDirectories(dir);
         FitLoop.Settings settings = fit.settings(data.seed);

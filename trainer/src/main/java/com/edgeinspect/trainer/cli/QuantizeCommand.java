@@ -73,11 +73,7 @@ final class QuantizeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("classes of the student " + sc.classes() + " differ from the teacher's "
                     + tc.classes());
         }
-        DataOptions.Loaded d = data.load();
-        if (!d.classes().equals(sc.classes())) {
-            throw new IllegalArgumentException("classes of the data " + d.classes() + " differ from the student's "
-                    + sc.classes());
-        }
+        DataOptions.Loaded d = data.load().requireClasses(sc.classes(), "the student's");
         FitLoop.Settings settings = new FitLoop.Settings(steps, batch, lr, 1e-4, Math.min(100, steps / 10 + 1),
                 data.seed, 200);
         Files.createDirectories(out);
