@@ -54,7 +54,7 @@ final class ExportCommand implements Callable<Integer> {
         if (int8) {
             meta.put("target", target);
         }
-        ModelProto m = OnnxExporter.toOnnx(d, meta, int8 ? q.inputScales() : null);
+        ModelProto m = OnnxExporter.toOnnx(d, meta, int8 ? q.scales() : null);
         OnnxExporter.write(target.equals("cpu") ? CpuQdq.rewrite(m) : m, out);
         System.out.printf("wrote %s (%s, %d bytes, %.2f GMAC per 1920x1088 frame)%n", out,
                 int8 ? "int8 QDQ for " + target : "fp32", Files.size(out), d.spec().macs(1088, 1920) / 1e9);

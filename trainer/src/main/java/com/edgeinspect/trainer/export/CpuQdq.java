@@ -16,69 +16,114 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Rewrites the TensorRT form of an int8 graph (see {@link OnnxExporter}) for ONNX Runtime's CPU int8 kernels. ONNX
- * Runtime fuses DequantizeLinear, Conv and QuantizeLinear into one QLinearConv only when the convolution's output is
- * quantised and its bias is int32; TensorRT wants neither (quantised inputs, float biases). So, for every int8
- * convolution followed by a ReLU whose consumers all quantise with one scale {@code s}:
+ * Rewrites the TensorRT form of an int8 graph (see {@link OnnxExporter}) for ONNX Runtime's CPU int8 kernels, so that
+ * the whole graph from the stem's output to the heads' outputs runs in int8 (QLinearConv, QLinearAdd, an int8
+ * Resize). ONNX Runtime fuses DequantizeLinear, Conv and QuantizeLinear into one QLinearConv only when the
+ * convolution's output is quantised and its bias is int32; TensorRT wants float biases and ReLUs between. So:
  * <ul>
- *   <li>the bias becomes int32 on the grid {@code s_input * s_weight[o]} behind a DequantizeLinear;</li>
- *   <li>the ReLU and the consumers' QuantizeLinear/DequantizeLinear pairs give way to a QuantizeLinear to uint8 with
- *       scale {@code s} and zero point 0 straight after the convolution (clamping at 0 is the ReLU) and one
- *       DequantizeLinear that all former consumers read.</li>
+ *   <li>every int8 convolution whose consumers all quantise with one scale {@code s} (directly, or through a ReLU)
+ *       gets its bias as int32 on the grid {@code s_input * s_weight[o]} behind a DequantizeLinear;</li>
+ *   <li>a convolution followed by a ReLU whose consumers all quantise with {@code s} gives way to a QuantizeLinear to
+ *       uint8 with scale {@code s} and zero point 0 straight after the convolution (clamping at 0 is the ReLU) and one
+ *       DequantizeLinear that all former consumers read;</li>
+ *   <li>a Resize whose consumers all quantise with {@code s} reads its input quantised with {@code s} too, which
+ *       nearest-neighbour resizing leaves unchanged, so it runs on int8 between two int8 adds;</li>
+ *   <li>the float stem's weight passes a DequantizeLinear of int32 (exact to float rounding for every weight down to
+ *       a 64th of its channel's largest): a weight that is not a plain initializer keeps ONNX Runtime from running
+ *       the stem in its blocked NCHWc layout, whose reorder of the 16-channel half-resolution map back for the int8
+ *       part cost more than the convolution itself.</li>
  * </ul>
- * The result computes what the TensorRT form computes except that values above {@code 127 s}, which int8 saturates,
- * are kept up to {@code 255 s}, and that biases are rounded to their int32 grid.
+ * The result computes what the TensorRT form computes except that ReLU outputs above {@code 127 s}, which int8
+ * saturates, are kept up to {@code 255 s}, and that biases are rounded to their int32 grid.
  */
 public final class CpuQdq {
 
-    private CpuQdq() {}
+    private final Map<String, TensorProto> init = new HashMap<>();
+    private final Map<String, NodeProto> producer = new HashMap<>();
+    private final Map<String, List<NodeProto>> consumers = new HashMap<>();
+    private final Set<NodeProto> dropped = new HashSet<>();
+    private final Map<String, String> alias = new HashMap<>();
+    private final GraphProto.Builder out;
 
-    public static ModelProto rewrite(ModelProto tensorrtForm) {
-        GraphProto g = tensorrtForm.getGraph();
-        Map<String, TensorProto> init = new HashMap<>();
+    private CpuQdq(GraphProto g) {
         g.getInitializerList().forEach(t -> init.put(t.getName(), t));
-        Map<String, NodeProto> producer = new HashMap<>();
-        Map<String, List<NodeProto>> consumers = new HashMap<>();
         for (NodeProto n : g.getNodeList()) {
             n.getOutputList().forEach(o -> producer.put(o, n));
             n.getInputList().forEach(i -> consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n));
         }
-        Set<NodeProto> dropped = new HashSet<>();
-        Map<String, String> alias = new HashMap<>();
-        GraphProto.Builder out = g.toBuilder().clearNode();
-        for (NodeProto n : g.getNodeList()) {
-            if (dropped.contains(n)) {
+        out = g.toBuilder().clearNode();
+    }
+
+    public static ModelProto rewrite(ModelProto tensorrtForm) {
+        CpuQdq r = new CpuQdq(tensorrtForm.getGraph());
+        for (NodeProto n : tensorrtForm.getGraph().getNodeList()) {
+            if (r.dropped.contains(n)) {
                 continue;
             }
             NodeProto.Builder b = n.toBuilder();
             for (int i = 0; i < b.getInputCount(); i++) {
-                b.setInput(i, alias.getOrDefault(b.getInput(i), b.getInput(i)));
+                b.setInput(i, r.alias.getOrDefault(b.getInput(i), b.getInput(i)));
             }
-            List<NodeProto> pairs = n.getOpType().equals("Conv") ? requantisers(n, producer, consumers, init) : null;
-            if (pairs == null) {
-                out.addNode(b);
-                continue;
-            }
-            String scale = pairs.get(0).getInput(1);
-            String y = n.getOutput(0);
-            String bias = int32Bias(n, producer, init, out);
-            out.addNode(b.setInput(2, bias));
-            out.addInitializer(TensorProto.newBuilder().setName(y + ".u8zero")
-                    .setDataType(TensorProto.DataType.UINT8.getNumber()).setRawData(ByteString.copyFrom(new byte[1])));
-            out.addNode(NodeProto.newBuilder().setOpType("QuantizeLinear").setName(y + ".u8").addInput(y)
-                    .addInput(scale).addInput(y + ".u8zero").addOutput(y + ".u8"));
-            out.addNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName(y + ".relu").addInput(y + ".u8")
-                    .addInput(scale).addInput(y + ".u8zero").addOutput(y + ".relu"));
-            dropped.add(consumers.get(y).get(0));
-            for (NodeProto q : pairs) {
-                dropped.add(q);
-                for (NodeProto dq : consumers.get(q.getOutput(0))) {
-                    dropped.add(dq);
-                    alias.put(dq.getOutput(0), y + ".relu");
-                }
+            switch (n.getOpType()) {
+                case "Conv" -> r.conv(n, b);
+                case "Resize" -> r.resize(n, b);
+                default -> r.out.addNode(b);
             }
         }
-        return tensorrtForm.toBuilder().setGraph(withoutUnread(out)).build();
+        return tensorrtForm.toBuilder().setGraph(withoutUnread(r.out)).build();
+    }
+
+    private void resize(NodeProto n, NodeProto.Builder b) {
+        List<NodeProto> qs = quantisers(n.getOutput(0));
+        if (qs != null) {
+            b.setInput(0, requantised(b.getInput(0), qs.get(0)));
+        }
+        out.addNode(b);
+    }
+
+    private void conv(NodeProto n, NodeProto.Builder b) {
+        boolean int8 = isOp(producer.get(n.getInput(0)), "DequantizeLinear")
+                && isOp(producer.get(n.getInput(1)), "DequantizeLinear") && init.containsKey(n.getInput(2));
+        if (!int8 && init.containsKey(n.getInput(1))) {
+            b.setInput(1, int32Weight(n.getInput(1)));
+        }
+        NodeProto relu = soleConsumer(n.getOutput(0), "Relu");
+        // A Resize between reads its input quantised once this rewrite is done (see resize).
+        NodeProto resize = soleConsumer(n.getOutput(0), "Resize");
+        List<NodeProto> qs = quantisers((relu != null ? relu : resize != null ? resize : n).getOutput(0));
+        if (qs != null && int8) {
+            b.setInput(2, int32Bias(n));
+        }
+        out.addNode(b);
+        if (qs == null || relu == null) {
+            return;
+        }
+        String scale = qs.get(0).getInput(1);
+        String y = n.getOutput(0);
+        out.addInitializer(TensorProto.newBuilder().setName(y + ".u8zero")
+                .setDataType(TensorProto.DataType.UINT8.getNumber()).setRawData(ByteString.copyFrom(new byte[1])));
+        out.addNode(NodeProto.newBuilder().setOpType("QuantizeLinear").setName(y + ".u8").addInput(y)
+                .addInput(scale).addInput(y + ".u8zero").addOutput(y + ".u8"));
+        out.addNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName(y + ".relu").addInput(y + ".u8")
+                .addInput(scale).addInput(y + ".u8zero").addOutput(y + ".relu"));
+        dropped.add(relu);
+        for (NodeProto q : qs) {
+            dropped.add(q);
+            for (NodeProto dq : consumers.get(q.getOutput(0))) {
+                dropped.add(dq);
+                alias.put(dq.getOutput(0), y + ".relu");
+            }
+        }
+    }
+
+    /** {@code x} through a QuantizeLinear/DequantizeLinear pair with the scale and zero point of {@code like}. */
+    private String requantised(String x, NodeProto like) {
+        String name = x + ".requantised";
+        out.addNode(NodeProto.newBuilder().setOpType("QuantizeLinear").setName(name + ".q").addInput(x)
+                .addInput(like.getInput(1)).addInput(like.getInput(2)).addOutput(name + ".q"));
+        out.addNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName(name).addInput(name + ".q")
+                .addInput(like.getInput(1)).addInput(like.getInput(2)).addOutput(name));
+        return name;
     }
 
     /** Drops what no node reads any more: the float biases replaced and the scales of the pairs removed. */
@@ -90,22 +135,19 @@ public final class CpuQdq {
         return g.clearInitializer().addAllInitializer(kept).build();
     }
 
+    /** The single consumer of {@code value} if it is an {@code op}, else null. */
+    private NodeProto soleConsumer(String value, String op) {
+        List<NodeProto> next = consumers.getOrDefault(value, List.of());
+        return next.size() == 1 && next.get(0).getOpType().equals(op) ? next.get(0) : null;
+    }
+
     /**
-     * The QuantizeLinear nodes after a Conv's ReLU when the pattern holds (int8 input and weight, one ReLU consumer,
-     * every ReLU consumer a QuantizeLinear of one scale whose every consumer is a DequantizeLinear); else null.
+     * The consumers of {@code value} when they are all QuantizeLinear nodes of one scale whose every consumer is a
+     * DequantizeLinear; else null.
      */
-    private static List<NodeProto> requantisers(NodeProto conv, Map<String, NodeProto> producer,
-            Map<String, List<NodeProto>> consumers, Map<String, TensorProto> init) {
-        if (!isOp(producer.get(conv.getInput(0)), "DequantizeLinear") || !isOp(producer.get(conv.getInput(1)), "DequantizeLinear")
-                || conv.getInputCount() < 3 || !init.containsKey(conv.getInput(2))) {
-            return null;
-        }
-        List<NodeProto> next = consumers.getOrDefault(conv.getOutput(0), List.of());
-        if (next.size() != 1 || !next.get(0).getOpType().equals("Relu")) {
-            return null;
-        }
-        List<NodeProto> qs = consumers.getOrDefault(next.get(0).getOutput(0), List.of());
-        if (qs.isEmpty() || commonScale(qs, init) == null) {
+    private List<NodeProto> quantisers(String value) {
+        List<NodeProto> qs = consumers.getOrDefault(value, List.of());
+        if (qs.isEmpty() || commonScale(qs) == null) {
             return null;
         }
         for (NodeProto q : qs) {
@@ -117,7 +159,7 @@ public final class CpuQdq {
     }
 
     /** The common scale of a set of QuantizeLinear nodes with int8 zero point 0, or null if they differ. */
-    private static Float commonScale(List<NodeProto> qs, Map<String, TensorProto> init) {
+    private Float commonScale(List<NodeProto> qs) {
         Float scale = null;
         for (NodeProto q : qs) {
             if (!q.getOpType().equals("QuantizeLinear") || q.getInputCount() < 3 || !init.containsKey(q.getInput(1))
@@ -135,8 +177,7 @@ public final class CpuQdq {
     }
 
     /** Adds the int32 form of a Conv's float bias and its DequantizeLinear; returns the dequantised value's name. */
-    private static String int32Bias(NodeProto conv, Map<String, NodeProto> producer, Map<String, TensorProto> init,
-            GraphProto.Builder out) {
+    private String int32Bias(NodeProto conv) {
         float inputScale = floats(init.get(producer.get(conv.getInput(0)).getInput(1)))[0];
         float[] weightScales = floats(init.get(producer.get(conv.getInput(1)).getInput(1)));
         float[] bias = floats(init.get(conv.getInput(2)));
@@ -151,10 +192,46 @@ public final class CpuQdq {
         out.addInitializer(tensor(name, TensorProto.DataType.INT32, q.array(), bias.length));
         out.addInitializer(tensor(name + ".scale", TensorProto.DataType.FLOAT, s.array(), bias.length));
         out.addInitializer(tensor(name + ".zero", TensorProto.DataType.INT32, new byte[4 * bias.length], bias.length));
-        out.addNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName(name + ".dq").addInput(name)
-                .addInput(name + ".scale").addInput(name + ".zero").addOutput(name + ".dq")
-                .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(0)));
+        out.addNode(dequantise(name, 0));
         return name + ".dq";
+    }
+
+    /**
+     * A float weight {@code [out, ...]} as int32 behind a DequantizeLinear, one power-of-two scale per output channel
+     * ({@code 2^(e - 29)} for a largest magnitude in {@code [2^e, 2^(e+1))}), so the products are exact floats.
+     */
+    private String int32Weight(String weight) {
+        TensorProto t = init.get(weight);
+        float[] w = floats(t);
+        int channels = (int) t.getDims(0);
+        int per = w.length / channels;
+        ByteBuffer q = ByteBuffer.allocate(4 * w.length).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer s = ByteBuffer.allocate(4 * channels).order(ByteOrder.LITTLE_ENDIAN);
+        for (int o = 0; o < channels; o++) {
+            float max = 0;
+            for (int i = 0; i < per; i++) {
+                max = Math.max(max, Math.abs(w[o * per + i]));
+            }
+            float scale = max == 0 ? 1 : Math.scalb(1f, Math.getExponent(max) - 29);
+            for (int i = 0; i < per; i++) {
+                q.putInt(Math.round(w[o * per + i] / scale));
+            }
+            s.putFloat(scale);
+        }
+        String name = weight + ".int32";
+        out.addInitializer(TensorProto.newBuilder(tensor(name, TensorProto.DataType.INT32, q.array(), channels))
+                .clearDims().addAllDims(t.getDimsList()).build());
+        out.addInitializer(tensor(name + ".scale", TensorProto.DataType.FLOAT, s.array(), channels));
+        out.addInitializer(tensor(name + ".zero", TensorProto.DataType.INT32, new byte[4 * channels], channels));
+        out.addNode(dequantise(name, 0));
+        return name + ".dq";
+    }
+
+    private static NodeProto dequantise(String name, int axis) {
+        return NodeProto.newBuilder().setOpType("DequantizeLinear").setName(name + ".dq").addInput(name)
+                .addInput(name + ".scale").addInput(name + ".zero").addOutput(name + ".dq")
+                .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
+                        .setI(axis)).build();
     }
 
     private static boolean isOp(NodeProto n, String op) {

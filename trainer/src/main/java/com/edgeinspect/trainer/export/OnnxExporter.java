@@ -17,6 +17,7 @@ import com.edgeinspect.trainer.model.DetectorSpec;
 import com.edgeinspect.trainer.model.Gate;
 import com.edgeinspect.trainer.model.Ops;
 import com.edgeinspect.trainer.quant.QuantOps;
+import com.edgeinspect.trainer.quant.QuantScales;
 import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -42,16 +43,17 @@ public final class OnnxExporter {
     }
 
     /**
-     * @param inputScales null for a float graph; else the int8 form (QDQ as TensorRT places it): the input of every
-     *     convolution in the map passes QuantizeLinear/DequantizeLinear with its scale and zero point 0, and its
-     *     weight is stored as int8 with one scale per output channel behind a DequantizeLinear; biases, the other
-     *     convolutions and all other operations stay float. The model must be BatchNorm-free (folded first).
+     * @param scales null for a float graph; else the int8 form (QDQ as TensorRT places it): every quantisation point
+     *     of {@link QuantScales} passes QuantizeLinear/DequantizeLinear with its scale and zero point 0, and the
+     *     weight of every convolution with a quantised input is stored as int8 with one scale per output channel
+     *     behind a DequantizeLinear; biases, the other convolutions and all other operations stay float. The model
+     *     must be BatchNorm-free (folded first).
      */
-    public static ModelProto toOnnx(Detector model, Map<String, String> metadata, Map<Conv, Float> inputScales) {
+    public static ModelProto toOnnx(Detector model, Map<String, String> metadata, QuantScales scales) {
         model.eval();
         GraphProto.Builder g = GraphProto.newBuilder().setName("edgeinspect-detector");
         g.addInput(value(DetectorOutputs.INPUT, "N", 3, "H", "W"));
-        NodeOps ops = new NodeOps(g, inputScales);
+        NodeOps ops = new NodeOps(g, scales);
         outputs(g, model, model.describe(ops, DetectorOutputs.INPUT));
         return model(g, metadata);
     }
@@ -165,12 +167,13 @@ public final class OnnxExporter {
     /** Emits one node per operation; values are named by a counter. */
     private static final class NodeOps implements Ops<String> {
         private final GraphProto.Builder g;
-        private final Map<Conv, Float> inputScales;
+        private final QuantScales scales;
         private int next;
+        private int adds;
 
-        NodeOps(GraphProto.Builder g, Map<Conv, Float> inputScales) {
+        NodeOps(GraphProto.Builder g, QuantScales scales) {
             this.g = g;
-            this.inputScales = inputScales;
+            this.scales = scales;
         }
 
         private String fresh(String op) {
@@ -183,10 +186,10 @@ public final class OnnxExporter {
             FoldedConv f = FoldedConv.of(layer);
             String w = out + ".weight";
             String b = out + ".bias";
-            if (inputScales == null || !inputScales.containsKey(layer)) {
+            if (scales == null || !scales.inputs().containsKey(layer)) {
                 g.addInitializer(floats(w, f.weight(), f.out(), f.in(), f.kernel(), f.kernel()));
             } else {
-                x = quantised(x, out + ".input", inputScales.get(layer));
+                x = quantised(x, out + ".input", scales.inputs().get(layer));
                 QuantOps.Int8Weights q = QuantOps.int8(layer);
                 g.addInitializer(int8(w + ".int8", q.values(), f.out(), f.in(), f.kernel(), f.kernel()));
                 g.addInitializer(floats(w + ".scale", q.scales(), f.out()));
@@ -203,7 +206,8 @@ public final class OnnxExporter {
                     .addAttribute(ints("kernel_shape", f.kernel(), f.kernel()))
                     .addAttribute(ints("strides", f.stride(), f.stride()))
                     .addAttribute(ints("pads", p, p, p, p)));
-            return out;
+            return scales != null && scales.outputs().containsKey(layer)
+                    ? quantised(out, out + ".output", scales.outputs().get(layer)) : out;
         }
 
         /** x through QuantizeLinear and DequantizeLinear: per tensor, int8, zero point 0. */
@@ -231,6 +235,11 @@ public final class OnnxExporter {
         @Override
         public String add(String a, String b) {
             String out = fresh("Add");
+            if (scales != null) {
+                int k = adds++;
+                a = quantised(a, out + ".a", scales.add(k, 0));
+                b = quantised(b, out + ".b", scales.add(k, 1));
+            }
             g.addNode(NodeProto.newBuilder().setOpType("Add").setName(out).addInput(a).addInput(b).addOutput(out));
             return out;
         }

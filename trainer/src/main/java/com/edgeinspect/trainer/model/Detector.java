@@ -29,6 +29,9 @@ public final class Detector extends Module {
     private final Conv[][] heads = new Conv[3][2];
     private final Map<String, Conv> layers = new LinkedHashMap<>();
 
+    /** Adds in one pass: the neck merges each upsampled deeper map into the lateral of the stage above it. */
+    public static final int ADDS = 2;
+
     /** The three head outputs, before the heatmap's sigmoid. */
     public record Heads<T>(T heatmapLogits, T size, T offset) {}
 
@@ -77,6 +80,11 @@ public final class Detector extends Module {
     /** Every convolution by name, in the order they were built (the checkpoint's module names). */
     public Map<String, Conv> layers() {
         return java.util.Collections.unmodifiableMap(layers);
+    }
+
+    /** The convolutions that give the detector's outputs: the last of each head. */
+    public List<Conv> outputLayers() {
+        return List.of(heads[0][1], heads[1][1], heads[2][1]);
     }
 
     /** The network, stated once; see {@link Ops}. */

@@ -19,9 +19,12 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * A student prepared for INT8 as TensorRT runs it: BatchNorm folded into the convolutions first (so the scales
- * quantise the weights that are deployed), then every convolution's weight fake-quantised per output channel and its
- * input per tensor, both symmetric with zero point 0. The input scales come from calibration batches (mean over
- * batches of the largest magnitude) and are then frozen; they are buffers, so checkpoints carry them.
+ * quantise the weights that are deployed), then every convolution's weight fake-quantised per output channel and
+ * activations per tensor, both symmetric with zero point 0. Activations are quantised where an int8 graph holds them
+ * (see {@link QuantScales}): every int8 convolution's input, both inputs of every add of the neck (TensorRT's rule for
+ * element-wise adds; it also lets ONNX Runtime's CPU form stay int8 from the backbone to the heads) and the outputs of
+ * the heads. Their scales come from calibration batches (mean over batches of the largest magnitude) and are then
+ * frozen; they are buffers, so checkpoints carry them.
  *
  * <p>The first convolution stays float, as is common practice: three colour channels at full resolution leave
  * little arithmetic to save, and ONNX Runtime's int8 kernels run it twice as slowly as its float ones.
@@ -38,8 +41,11 @@ public final class QuantModel extends Module {
     private final List<Conv> layers;
     private final Map<Conv, Integer> index = new IdentityHashMap<>();
     private final Set<Conv> floatLayers = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<Conv> outputLayers = Collections.newSetFromMap(new IdentityHashMap<>());
     /** The layer whose observations count the calibration batches: the first int8 one, which every pass runs. */
     private final int counted;
+    /** One per quantisation point: the layers' inputs, the layers' outputs, then the two inputs of each add. */
+    private final long points;
     private final Tensor maxSum;
     private final Tensor batches;
     private boolean calibrating;
@@ -55,9 +61,11 @@ public final class QuantModel extends Module {
                 floatLayers.add(layer);
             }
         });
+        outputLayers.addAll(model.student().outputLayers());
         this.counted = layers.stream().filter(this::quantised).findFirst().map(index::get).orElseThrow();
         // Keep our own handles: register_buffer returns a reference into the module's table, which moves as it grows.
-        this.maxSum = torch.zeros(layers.size());
+        this.points = 2L * layers.size() + 2L * Detector.ADDS;
+        this.maxSum = torch.zeros(points);
         this.batches = torch.zeros(1);
         register_buffer("act_max_sum", maxSum);
         register_buffer("act_batches", batches);
@@ -102,7 +110,18 @@ public final class QuantModel extends Module {
         return !floatLayers.contains(layer);
     }
 
-    int index(Conv layer) {
+    /** False for a checkpoint of a design with fewer quantisation points, whose scales do not fit this one. */
+    public boolean hasEveryPoint() {
+        return maxSum.size(0) == points;
+    }
+
+    /** Whether a layer's output is quantised too: the heads' outputs, which no later convolution quantises. */
+    public boolean quantisedOutput(Conv layer) {
+        return outputLayers.contains(layer);
+    }
+
+    /** The point of a layer's input. */
+    int inputPoint(Conv layer) {
         Integer i = index.get(layer);
         if (i == null) {
             throw new IllegalArgumentException("layer is not part of this quantised student");
@@ -110,25 +129,53 @@ public final class QuantModel extends Module {
         return i;
     }
 
-    void observe(int layer, Tensor input) {
+    int outputPoint(Conv layer) {
+        return layers.size() + inputPoint(layer);
+    }
+
+    /** The point of input {@code side} (0 or 1) of the {@code add}-th add of a pass. */
+    int addPoint(int add, int side) {
+        if (add >= Detector.ADDS) {
+            throw new IllegalStateException("more adds in one pass than the detector has (" + Detector.ADDS + ")");
+        }
+        return 2 * layers.size() + 2 * add + side;
+    }
+
+    void observe(int point, Tensor x) {
         try (NoGradGuard g = new NoGradGuard()) {
-            maxSum.narrow(0, layer, 1).add_(input.detach().abs().amax());
-            if (layer == counted) {
+            maxSum.narrow(0, point, 1).add_(x.detach().abs().amax());
+            if (point == counted) {
                 batches.add_(new Scalar(1.0));
             }
         }
     }
 
-    /** Scale of a layer's input: calibrated largest magnitude over 127, so it maps to the int8 edge. */
-    public float inputScale(Conv layer) {
-        return scaleOf(maxSum.narrow(0, index(layer), 1).item_float() / Math.max(1f, batches.item_float()));
+    /** Scale of a point: calibrated largest magnitude over 127, so it maps to the int8 edge. */
+    float scale(int point) {
+        return scaleOf(maxSum.narrow(0, point, 1).item_float() / Math.max(1f, batches.item_float()));
     }
 
-    /** The input scale of every int8 layer, for export. */
-    public Map<Conv, Float> inputScales() {
-        Map<Conv, Float> m = new IdentityHashMap<>();
-        layers.stream().filter(this::quantised).forEach(c -> m.put(c, inputScale(c)));
-        return m;
+    public float inputScale(Conv layer) {
+        return scale(inputPoint(layer));
+    }
+
+    /** Every scale, for export. */
+    public QuantScales scales() {
+        Map<Conv, Float> inputs = new IdentityHashMap<>();
+        Map<Conv, Float> outputs = new IdentityHashMap<>();
+        for (Conv c : layers) {
+            if (quantised(c)) {
+                inputs.put(c, scale(inputPoint(c)));
+            }
+            if (quantisedOutput(c)) {
+                outputs.put(c, scale(outputPoint(c)));
+            }
+        }
+        float[] adds = new float[2 * Detector.ADDS];
+        for (int i = 0; i < adds.length; i++) {
+            adds[i] = scale(addPoint(i / 2, i % 2));
+        }
+        return new QuantScales(inputs, outputs, adds);
     }
 
     static float scaleOf(float maxAbs) {

@@ -9,12 +9,14 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * The detector computed as its INT8 deployment computes it: each convolution reads a fake-quantised input and
- * fake-quantised weights (straight-through gradients, as libtorch's fake-quantise ops define them). Every other
- * operation stays float, as in the exported QDQ graph.
+ * fake-quantised weights, each add fake-quantised inputs, and the heads give fake-quantised outputs (straight-through
+ * gradients, as libtorch's fake-quantise ops define them); see {@link QuantScales}. One instance per forward pass: it
+ * numbers the pass's adds.
  */
 public final class QuantOps extends TorchOps {
 
     private final QuantModel q;
+    private int adds;
 
     public QuantOps(QuantModel q) {
         this.q = q;
@@ -25,17 +27,26 @@ public final class QuantOps extends TorchOps {
         if (!q.quantised(layer)) {
             return layer.forward(x);
         }
-        int i = q.index(layer);
-        Tensor in;
-        if (q.isCalibrating()) {
-            q.observe(i, x);
-            in = x;
-        } else {
-            in = torch.fake_quantize_per_tensor_affine(x, q.inputScale(layer), 0, QuantModel.QMIN, QuantModel.QMAX);
-        }
         int p = layer.kernel() / 2;
-        return torch.conv2d(in, quantisedWeight(layer.weight()), new TensorOptional(layer.bias()),
-                new long[] {layer.stride(), layer.stride()}, new long[] {p, p}, new long[] {1, 1}, 1);
+        Tensor y = torch.conv2d(point(q.inputPoint(layer), x), quantisedWeight(layer.weight()),
+                new TensorOptional(layer.bias()), new long[] {layer.stride(), layer.stride()}, new long[] {p, p},
+                new long[] {1, 1}, 1);
+        return q.quantisedOutput(layer) ? point(q.outputPoint(layer), y) : y;
+    }
+
+    @Override
+    public Tensor add(Tensor a, Tensor b) {
+        int k = adds++;
+        return point(q.addPoint(k, 0), a).add(point(q.addPoint(k, 1), b));
+    }
+
+    /** A quantisation point: observed while calibrating, else fake-quantised with its frozen scale. */
+    private Tensor point(int point, Tensor x) {
+        if (q.isCalibrating()) {
+            q.observe(point, x);
+            return x;
+        }
+        return torch.fake_quantize_per_tensor_affine(x, q.scale(point), 0, QuantModel.QMIN, QuantModel.QMAX);
     }
 
     /** Per output channel, symmetric, narrow range: scale = max |w| / 127. */

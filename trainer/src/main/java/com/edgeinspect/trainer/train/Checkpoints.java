@@ -46,6 +46,10 @@ public final class Checkpoints {
         }
         QuantModel q = new QuantModel(c.spec(), c.teacher());
         q.load(archive(runDir));
+        if (!q.hasEveryPoint()) {
+            throw new IOException(runDir + ": a quantised student without scales for the neck's adds and the heads' "
+                    + "outputs (quantised by an older trainer); quantize the student again");
+        }
         q.eval();
         return q;
     }

@@ -20,6 +20,7 @@ import com.edgeinspect.trainer.model.DetectorSpec;
 import com.edgeinspect.trainer.model.TorchOps;
 import com.edgeinspect.trainer.quant.QuantModel;
 import com.edgeinspect.trainer.quant.QuantOps;
+import com.edgeinspect.trainer.quant.QuantScales;
 import com.edgeinspect.trainer.train.DetectionLoss;
 import com.edgeinspect.trainer.train.FitLoop;
 import com.edgeinspect.trainer.train.Sample;
@@ -60,7 +61,7 @@ class QdqExportTest {
     @Test
     void onnxRuntimeRunsTheQdqGraphAsTheFakeQuantisedForwardComputesIt() throws Exception {
         QuantModel q = calibrated();
-        ModelProto int8 = OnnxExporter.toOnnx(q.student(), Map.of(), q.inputScales());
+        ModelProto int8 = OnnxExporter.toOnnx(q.student(), Map.of(), q.scales());
 
         Map<String, String> producer = new HashMap<>();
         int8.getGraph().getNodeList().forEach(n -> producer.put(n.getOutput(0), n.getOpType()));
@@ -102,7 +103,7 @@ class QdqExportTest {
     @Test
     void theCpuFormRunsAsQLinearConvAndComputesWhatTheTensorRtFormComputes() throws Exception {
         QuantModel q = calibrated();
-        ModelProto trt = OnnxExporter.toOnnx(q.student(), Map.of(), q.inputScales());
+        ModelProto trt = OnnxExporter.toOnnx(q.student(), Map.of(), q.scales());
         ModelProto cpu = CpuQdq.rewrite(trt);
         java.util.Set<String> read = new java.util.HashSet<>();
         cpu.getGraph().getNodeList().forEach(n -> read.addAll(n.getInputList()));
@@ -113,10 +114,15 @@ class QdqExportTest {
             o.setOptimizedModelFilePath(optimised.toString());
             OrtEnvironment.getEnvironment().createSession(cpu.toByteArray(), o).close();
         }
-        long fused = ModelProto.parseFrom(java.nio.file.Files.readAllBytes(optimised)).getGraph().getNodeList().stream()
-                .filter(n -> n.getOpType().equals("QLinearConv")).count();
-        // every int8 convolution followed by a ReLU: three per backbone stage (down + one conv), smooth, three heads
-        assertThat(fused).as("convolutions ONNX Runtime runs as QLinearConv").isEqualTo(10);
+        Map<String, Long> ops = ModelProto.parseFrom(java.nio.file.Files.readAllBytes(optimised)).getGraph()
+                .getNodeList().stream().collect(java.util.stream.Collectors.groupingBy(NodeProto::getOpType,
+                        java.util.stream.Collectors.counting()));
+        // all but the stem: two per backbone stage (down + one conv), three laterals, smooth, two per head
+        assertThat(ops.get("QLinearConv")).as("convolutions ONNX Runtime runs as QLinearConv (%s)", ops).isEqualTo(16);
+        assertThat(ops.get("QLinearAdd")).as("the neck's adds in int8 (%s)", ops).isEqualTo(2);
+        assertThat(ops.getOrDefault("Conv", 0L) + ops.getOrDefault("FusedConv", 0L)).as("float convolutions: the stem")
+                .isEqualTo(1);
+        assertThat(ops).as("the stem stays in plain NCHW: no reorder of its output").doesNotContainKey("ReorderOutput");
         // what the appliance reads to keep the CPU form off TensorRT
         assertThat(ModelContract.unsignedQuantisation(cpu.toByteArray(), "cpu")).isTrue();
         assertThat(ModelContract.unsignedQuantisation(trt.toByteArray(), "tensorrt")).isFalse();
@@ -145,7 +151,7 @@ class QdqExportTest {
             q.student().describe(new QuantOps(q), realCrop(96, 96));
         }
         q.calibrating(false);
-        float[] scales = scales(q);
+        List<Float> scales = scales(q);
         float[] before = floats(q.student().layers().get("stem").weight());
         Distillation d = new Distillation(TeacherPass.of(teacher), q.distillModel(), Distillation.Weights.DEFAULT,
                 60, () -> new QuantOps(q), null);
@@ -156,7 +162,7 @@ class QdqExportTest {
         assertThat(last).as("loss falls under fake quantisation").isLessThan(first);
         assertThat(maxDiff(torch.tensor(before), q.student().layers().get("stem").weight().detach().flatten()))
                 .as("weights move").isGreaterThan(1e-4);
-        assertThat(scales(q)).as("activation scales stay frozen").containsExactly(scales);
+        assertThat(scales(q)).as("activation scales stay frozen").containsExactlyElementsOf(scales);
     }
 
     private QuantModel calibrated() throws Exception {
@@ -172,13 +178,17 @@ class QdqExportTest {
         return q;
     }
 
-    private static float[] scales(QuantModel q) {
-        float[] s = new float[q.student().layers().size()];
-        int i = 0;
+    private static List<Float> scales(QuantModel q) {
+        QuantScales s = q.scales();
+        List<Float> all = new java.util.ArrayList<>();
         for (var c : q.student().layers().values()) {
-            s[i++] = q.inputScale(c);
+            all.add(s.inputs().get(c));
+            all.add(s.outputs().get(c));
         }
-        return s;
+        for (float f : s.adds()) {
+            all.add(f);
+        }
+        return all;
     }
 
     /** A student with a few steps of training and non-trivial BatchNorm statistics. */
