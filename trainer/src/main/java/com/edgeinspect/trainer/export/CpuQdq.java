@@ -5,10 +5,14 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -17,8 +21,7 @@ import java.util.Set;
 
 /**
  * Rewrites the TensorRT form of an int8 graph (see {@link OnnxExporter}) for ONNX Runtime's CPU int8 kernels, so that
- * the whole graph from the stem's output to the heads' outputs runs in int8 (QLinearConv, QLinearAdd, an int8
- * Resize). ONNX Runtime fuses DequantizeLinear, Conv and QuantizeLinear into one QLinearConv only when the
+ * the whole graph from the stem's output to the heads' outputs runs in int8 (QLinearConv, QLinearAdd, copies). ONNX Runtime fuses DequantizeLinear, Conv and QuantizeLinear into one QLinearConv only when the
  * convolution's output is quantised and its bias is int32; TensorRT wants float biases and ReLUs between. So:
  * <ul>
  *   <li>every int8 convolution whose consumers all quantise with one scale {@code s} (directly, or through a ReLU)
@@ -26,8 +29,9 @@ import java.util.Set;
  *   <li>a convolution followed by a ReLU whose consumers all quantise with {@code s} gives way to a QuantizeLinear to
  *       uint8 with scale {@code s} and zero point 0 straight after the convolution (clamping at 0 is the ReLU) and one
  *       DequantizeLinear that all former consumers read;</li>
- *   <li>a Resize whose consumers all quantise with {@code s} reads its input quantised with {@code s} too, which
- *       nearest-neighbour resizing leaves unchanged, so it runs on int8 between two int8 adds;</li>
+ *   <li>the neck's upsampling, whose consumers all quantise with {@code s}, copies its input quantised with
+ *       {@code s} (nearest-neighbour resizing leaves quantised values unchanged), so the neck stays int8 between two
+ *       int8 adds;</li>
  *   <li>the float stem's weight passes a DequantizeLinear of int32 (exact to float rounding for every weight down to
  *       a 64th of its channel's largest): a weight that is not a plain initializer keeps ONNX Runtime from running
  *       the stem in its blocked NCHWc layout, whose reorder of the 16-channel half-resolution map back for the int8
@@ -73,12 +77,54 @@ public final class CpuQdq {
         return tensorrtForm.toBuilder().setGraph(withoutUnread(r.out)).build();
     }
 
+    /**
+     * A nearest-neighbour upsampling by 2 whose consumers all quantise with one scale becomes copies of the quantised
+     * values in NHWC, the layout ONNX Runtime keeps int8 maps in between its kernels (the transposes here cancel with
+     * its own): each value unsqueezed to a 2x2 cell, expanded, reshaped to the doubled map. ONNX Runtime 1.16's int8
+     * Resize indexes element by element in that layout (6 ms where these copies take under 1). The values are uint8
+     * around 128, as ONNX Runtime turns every other signed int8 pair here into on x86, so the adds on both sides fuse.
+     */
     private void resize(NodeProto n, NodeProto.Builder b) {
         List<NodeProto> qs = quantisers(n.getOutput(0));
-        if (qs != null) {
-            b.setInput(0, requantised(b.getInput(0), qs.get(0)));
+        if (qs == null || !Arrays.equals(floats(init.get(n.getInput(2))), new float[] {1, 1, 2, 2})) {
+            out.addNode(b);
+            return;
         }
-        out.addNode(b);
+        String y = n.getOutput(0);
+        String scale = qs.get(0).getInput(1);
+        out.addInitializer(TensorProto.newBuilder().setName(y + ".u8zero").setDataType(
+                TensorProto.DataType.UINT8.getNumber()).setRawData(ByteString.copyFrom(new byte[] {(byte) 128})));
+        out.addInitializer(longs(y + ".cell.axes", 2, 4));
+        out.addInitializer(longs(y + ".cell", 1, 1, 2, 1, 2, 1));
+        out.addInitializer(longs(y + ".doubled", 1, 2, 2, 1));
+        out.addNode(node("QuantizeLinear", y + ".q", b.getInput(0), scale, y + ".u8zero"));
+        out.addNode(node("Transpose", y + ".nhwc", y + ".q").toBuilder().addAttribute(perm(0, 2, 3, 1)));
+        out.addNode(node("Shape", y + ".shape", y + ".nhwc"));
+        out.addNode(node("Mul", y + ".shape.doubled", y + ".shape", y + ".doubled"));
+        out.addNode(node("Unsqueeze", y + ".cells", y + ".nhwc", y + ".cell.axes"));
+        out.addNode(node("Expand", y + ".copies", y + ".cells", y + ".cell"));
+        out.addNode(node("Reshape", y + ".up", y + ".copies", y + ".shape.doubled"));
+        out.addNode(node("Transpose", y + ".nchw", y + ".up").toBuilder().addAttribute(perm(0, 3, 1, 2)));
+        out.addNode(node("DequantizeLinear", y + ".dq", y + ".nchw", scale, y + ".u8zero"));
+        // ONNX Runtime infers no rank for a reshape to a computed shape; without one it keeps what follows in NCHW.
+        TensorShapeProto.Builder rank4 = TensorShapeProto.newBuilder();
+        for (int i = 0; i < 4; i++) {
+            rank4.addDim(TensorShapeProto.Dimension.newBuilder());
+        }
+        out.addValueInfo(ValueInfoProto.newBuilder().setName(y + ".up").setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.UINT8.getNumber()).setShape(rank4))));
+        replace(qs, y + ".dq");
+    }
+
+    /** Drops quantisers and their DequantizeLinear nodes; what read those reads {@code value} instead. */
+    private void replace(List<NodeProto> qs, String value) {
+        for (NodeProto q : qs) {
+            dropped.add(q);
+            for (NodeProto dq : consumers.get(q.getOutput(0))) {
+                dropped.add(dq);
+                alias.put(dq.getOutput(0), value);
+            }
+        }
     }
 
     private void conv(NodeProto n, NodeProto.Builder b) {
@@ -102,28 +148,10 @@ public final class CpuQdq {
         String y = n.getOutput(0);
         out.addInitializer(TensorProto.newBuilder().setName(y + ".u8zero")
                 .setDataType(TensorProto.DataType.UINT8.getNumber()).setRawData(ByteString.copyFrom(new byte[1])));
-        out.addNode(NodeProto.newBuilder().setOpType("QuantizeLinear").setName(y + ".u8").addInput(y)
-                .addInput(scale).addInput(y + ".u8zero").addOutput(y + ".u8"));
-        out.addNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName(y + ".relu").addInput(y + ".u8")
-                .addInput(scale).addInput(y + ".u8zero").addOutput(y + ".relu"));
+        out.addNode(node("QuantizeLinear", y + ".u8", y, scale, y + ".u8zero"));
+        out.addNode(node("DequantizeLinear", y + ".relu", y + ".u8", scale, y + ".u8zero"));
         dropped.add(relu);
-        for (NodeProto q : qs) {
-            dropped.add(q);
-            for (NodeProto dq : consumers.get(q.getOutput(0))) {
-                dropped.add(dq);
-                alias.put(dq.getOutput(0), y + ".relu");
-            }
-        }
-    }
-
-    /** {@code x} through a QuantizeLinear/DequantizeLinear pair with the scale and zero point of {@code like}. */
-    private String requantised(String x, NodeProto like) {
-        String name = x + ".requantised";
-        out.addNode(NodeProto.newBuilder().setOpType("QuantizeLinear").setName(name + ".q").addInput(x)
-                .addInput(like.getInput(1)).addInput(like.getInput(2)).addOutput(name + ".q"));
-        out.addNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName(name).addInput(name + ".q")
-                .addInput(like.getInput(1)).addInput(like.getInput(2)).addOutput(name));
-        return name;
+        replace(qs, y + ".relu");
     }
 
     /** Drops what no node reads any more: the float biases replaced and the scales of the pairs removed. */
@@ -232,6 +260,26 @@ public final class CpuQdq {
                 .addInput(name + ".scale").addInput(name + ".zero").addOutput(name + ".dq")
                 .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
                         .setI(axis)).build();
+    }
+
+    /** A node named after its one output. */
+    private static NodeProto node(String op, String output, String... inputs) {
+        return NodeProto.newBuilder().setOpType(op).setName(output).addAllInput(Arrays.asList(inputs))
+                .addOutput(output).build();
+    }
+
+    private static AttributeProto perm(long... p) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS);
+        for (long x : p) {
+            a.addInts(x);
+        }
+        return a.build();
+    }
+
+    private static TensorProto longs(String name, long... v) {
+        ByteBuffer b = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asLongBuffer().put(v);
+        return tensor(name, TensorProto.DataType.INT64, b.array(), v.length);
     }
 
     private static boolean isOp(NodeProto n, String op) {

@@ -114,15 +114,21 @@ class QdqExportTest {
             o.setOptimizedModelFilePath(optimised.toString());
             OrtEnvironment.getEnvironment().createSession(cpu.toByteArray(), o).close();
         }
-        Map<String, Long> ops = ModelProto.parseFrom(java.nio.file.Files.readAllBytes(optimised)).getGraph()
-                .getNodeList().stream().collect(java.util.stream.Collectors.groupingBy(NodeProto::getOpType,
-                        java.util.stream.Collectors.counting()));
+        List<NodeProto> nodes = ModelProto.parseFrom(java.nio.file.Files.readAllBytes(optimised)).getGraph()
+                .getNodeList();
+        Map<String, Long> ops = nodes.stream().collect(java.util.stream.Collectors.groupingBy(NodeProto::getOpType,
+                java.util.stream.Collectors.counting()));
         // all but the stem: two per backbone stage (down + one conv), three laterals, smooth, two per head
         assertThat(ops.get("QLinearConv")).as("convolutions ONNX Runtime runs as QLinearConv (%s)", ops).isEqualTo(16);
         assertThat(ops.get("QLinearAdd")).as("the neck's adds in int8 (%s)", ops).isEqualTo(2);
         assertThat(ops.getOrDefault("Conv", 0L) + ops.getOrDefault("FusedConv", 0L)).as("float convolutions: the stem")
                 .isEqualTo(1);
         assertThat(ops).as("the stem stays in plain NCHW: no reorder of its output").doesNotContainKey("ReorderOutput");
+        assertThat(ops).as("the neck upsamples by copies, not Resize").doesNotContainKey("Resize");
+        assertThat(nodes.stream().filter(n -> n.getOpType().equals("QLinearConv")))
+                .as("int8 convolutions channels-last, with no transposes of their own")
+                .allMatch(n -> n.getAttributeList().stream().anyMatch(a -> a.getName().equals("channels_last")
+                        && a.getI() == 1));
         // what the appliance reads to keep the CPU form off TensorRT
         assertThat(ModelContract.unsignedQuantisation(cpu.toByteArray(), "cpu")).isTrue();
         assertThat(ModelContract.unsignedQuantisation(trt.toByteArray(), "tensorrt")).isFalse();
