@@ -5,9 +5,9 @@
 # early-exit gate, scored on the test clips and bundled with a detection threshold of 0.4 and an alert threshold of
 # 0.45 (chosen on five fresh clips: BENCHMARKS.md, "The bundled model 0.6.0"), signed with SIGNING_KEY, whose public
 # half (beside it, as trainer keys writes it) becomes models/demo-signing.pub, the key the demo trusts. Then the same
-# student in int8 for ONNX Runtime's CPU kernels (post-training quantisation, the CPU form; BENCHMARKS.md "The bundled
-# student in int8" says why this one) as models/default-int8-cpu.vimodel, the bundle the demo runs. Each stage is
-# skipped when WORK_DIR already holds it.
+# student in int8 for ONNX Runtime's CPU kernels (quantisation-aware distillation, 1500 steps, the CPU form;
+# BENCHMARKS.md "The bundled student in int8" says why this one) as models/default-int8-cpu.vimodel, the bundle the
+# demo runs. Each stage is skipped when WORK_DIR already holds it.
 # From nothing on 2 cores: about 4 hours with TRAIN_ARGS=--bf16 on a CPU with AMX (the teacher 2.2 h at 6 steps/s),
 # twice that in float. DISTILL_STEPS (default 16000): the student's distillation steps; TEACHER_STEPS (default 48000);
 # CLIP_SETS (default 4); TRAIN_ARGS: more options for every training (e.g. --bf16 where the CPU has AMX).
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 key="$1"
 work="${2:-work/bench}"
-version="${3:-0.6.0}"
+version="${3:-0.6.1}"
 t=./trainer/trainer
 steps="${DISTILL_STEPS:-16000}"
 export CLIP_SETS="${CLIP_SETS:-4}"
@@ -34,9 +34,9 @@ score "$run" # the export and the bundle carry the early-exit form too
 $t bundle --run "$run" --model "$run.onnx" --name defect-student --metrics "$run-eval.json" "${shared[@]}" \
   --out models/default.vimodel
 cp "${key%.key}.pub" models/demo-signing.pub
-[ -f "$run-ptq/checkpoint.txt" ] || $t quantize --videos "$videos" "${samples[@]}" --student "$run" \
-  --teacher "$work/runs/teacher" --steps 0 --out "$run-ptq"
-$t export --run "$run-ptq" --target cpu --out "$run-ptq-cpu.onnx"
-evaluate "$run-ptq-cpu"
-$t bundle --run "$run-ptq" --model "$run-ptq-cpu.onnx" --name defect-student-cpu --metrics "$run-ptq-cpu-eval.json" \
+$t quantize --videos "$videos" "${samples[@]}" --student "$run" --teacher "$work/runs/teacher" --steps 1500 \
+  --out "$run-qat" # resumes an interrupted run
+$t export --run "$run-qat" --target cpu --out "$run-qat-cpu.onnx"
+evaluate "$run-qat-cpu"
+$t bundle --run "$run-qat" --model "$run-qat-cpu.onnx" --name defect-student-cpu --metrics "$run-qat-cpu-eval.json" \
   "${shared[@]}" --out models/default-int8-cpu.vimodel
