@@ -82,7 +82,7 @@ public final class Detector extends Module {
         return java.util.Collections.unmodifiableMap(layers);
     }
 
-    /** The convolutions that give the detector's outputs: the last of each head. */
+    /** The convolutions that give the detector's outputs: the last of each head (heatmap logits, size, offset). */
     public List<Conv> outputLayers() {
         return List.of(heads[0][1], heads[1][1], heads[2][1]);
     }

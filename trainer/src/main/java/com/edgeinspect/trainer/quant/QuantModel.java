@@ -44,6 +44,15 @@ public final class QuantModel extends Module {
     private final Set<Conv> outputLayers = Collections.newSetFromMap(new IdentityHashMap<>());
     /** The layer whose observations count the calibration batches: the first int8 one, which every pass runs. */
     private final int counted;
+    /**
+     * The heatmap's logits: calibrated on their largest positive value, not magnitude. Background cells sit far below
+     * zero (around -50 here), and a range that reached them put the scores near the thresholds 0.1 apart (0.397, 0.5,
+     * 0.603); below minus the peaks' range they saturate, which moves scores that are zero already. The range is at
+     * least {@link #HEATMAP_LOGIT_FLOOR}, so a student whose calibration crops raise no peak still resolves its scores.
+     */
+    private final int heatmapLogits;
+    /** The logit of 0.9997: with a range this wide, scores resolve in steps of at most 0.016. */
+    static final float HEATMAP_LOGIT_FLOOR = 8;
     /** One per quantisation point: the layers' inputs, the layers' outputs, then the two inputs of each add. */
     private final long points;
     private final Tensor maxSum;
@@ -62,6 +71,7 @@ public final class QuantModel extends Module {
             }
         });
         outputLayers.addAll(model.student().outputLayers());
+        this.heatmapLogits = outputPoint(model.student().outputLayers().get(0));
         this.counted = layers.stream().filter(this::quantised).findFirst().map(index::get).orElseThrow();
         // Keep our own handles: register_buffer returns a reference into the module's table, which moves as it grows.
         this.points = 2L * layers.size() + 2L * Detector.ADDS;
@@ -143,16 +153,18 @@ public final class QuantModel extends Module {
 
     void observe(int point, Tensor x) {
         try (NoGradGuard g = new NoGradGuard()) {
-            maxSum.narrow(0, point, 1).add_(x.detach().abs().amax());
+            Tensor v = x.detach();
+            maxSum.narrow(0, point, 1).add_(point == heatmapLogits ? v.amax().clamp_min(new Scalar(0)) : v.abs().amax());
             if (point == counted) {
                 batches.add_(new Scalar(1.0));
             }
         }
     }
 
-    /** Scale of a point: calibrated largest magnitude over 127, so it maps to the int8 edge. */
+    /** Scale of a point: calibrated largest magnitude (see heatmapLogits) over 127, so it maps to the int8 edge. */
     float scale(int point) {
-        return scaleOf(maxSum.narrow(0, point, 1).item_float() / Math.max(1f, batches.item_float()));
+        float max = maxSum.narrow(0, point, 1).item_float() / Math.max(1f, batches.item_float());
+        return scaleOf(point == heatmapLogits ? Math.max(max, HEATMAP_LOGIT_FLOOR) : max);
     }
 
     public float inputScale(Conv layer) {

@@ -132,15 +132,20 @@ class QdqExportTest {
         // what the appliance reads to keep the CPU form off TensorRT
         assertThat(ModelContract.unsignedQuantisation(cpu.toByteArray(), "cpu")).isTrue();
         assertThat(ModelContract.unsignedQuantisation(trt.toByteArray(), "tensorrt")).isFalse();
+        // Differs only where int8 saturates and uint8 does not, and by biases on their int32 grid, which can move a
+        // quantised heatmap logit by one step: a score by at most a quarter of it (the sigmoid's steepest slope).
+        float step = q.scales().outputs().get(q.student().outputLayers().get(0));
         for (Tensor x : List.of(realCrop(96, 128), realCrop(160, 192))) {
             float[] want = ort(trt.toByteArray(), x);
             float[] got = ort(cpu.toByteArray(), x);
             double max = 0;
+            int moved = 0;
             for (int i = 0; i < got.length; i++) {
                 max = Math.max(max, Math.abs(got[i] - want[i]));
+                moved += Math.abs(got[i] - want[i]) > 1e-6 ? 1 : 0;
             }
-            // Differs only where int8 saturates and uint8 does not, and by biases on their int32 grid.
-            assertThat(max).as("max abs diff of the heatmap, cpu vs tensorrt form").isLessThan(0.005);
+            assertThat(max).as("max abs diff of the heatmap, cpu vs tensorrt form").isLessThan(step / 4 + 1e-6);
+            assertThat(moved).as("heatmap scores that differ at all (2% here)").isLessThan(got.length / 20);
         }
     }
 
