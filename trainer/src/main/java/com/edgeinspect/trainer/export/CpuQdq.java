@@ -21,8 +21,9 @@ import java.util.Set;
 
 /**
  * Rewrites the TensorRT form of an int8 graph (see {@link OnnxExporter}) for ONNX Runtime's CPU int8 kernels, so that
- * the whole graph from the stem's output to the heads' outputs runs in int8 (QLinearConv, QLinearAdd, copies). ONNX Runtime fuses DequantizeLinear, Conv and QuantizeLinear into one QLinearConv only when the
- * convolution's output is quantised and its bias is int32; TensorRT wants float biases and ReLUs between. So:
+ * the whole graph from the stem's output to the heads' outputs runs in int8 (QLinearConv, QLinearAdd, copies). ONNX
+ * Runtime fuses DequantizeLinear, Conv and QuantizeLinear into one QLinearConv only when the convolution's output is
+ * quantised and its bias is int32; TensorRT wants float biases and ReLUs between. So:
  * <ul>
  *   <li>every int8 convolution whose consumers all quantise with one scale {@code s} (directly, or through a ReLU)
  *       gets its bias as int32 on the grid {@code s_input * s_weight[o]} behind a DequantizeLinear;</li>
@@ -129,7 +130,8 @@ public final class CpuQdq {
 
     private void conv(NodeProto n, NodeProto.Builder b) {
         boolean int8 = isOp(producer.get(n.getInput(0)), "DequantizeLinear")
-                && isOp(producer.get(n.getInput(1)), "DequantizeLinear") && init.containsKey(n.getInput(2));
+                && isOp(producer.get(n.getInput(1)), "DequantizeLinear") && n.getInputCount() > 2
+                && init.containsKey(n.getInput(2));
         if (!int8 && init.containsKey(n.getInput(1))) {
             b.setInput(1, int32Weight(n.getInput(1)));
         }
