@@ -174,9 +174,11 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
             Integer cooldownFrames) {
         public Alerts {
             // Chosen on replays of eight annotated clips at 1, 3 and 6 frames in 6 (BENCHMARKS.md): a count of four
-            // sightings alone lost a fifth of the defects at 1 in 6 and confirmed flicker at every frame.
+            // sightings alone lost a fifth of the defects at 1 in 6 and confirmed flicker at every frame. A span of six
+            // frames (a fifth of a second), not four, since the int8 detector runs every second frame on a CPU box:
+            // false pits seen for four frames there alerted.
             confirmHits = confirmHits != null ? confirmHits : 2;
-            confirmFrames = confirmFrames != null ? confirmFrames : 4;
+            confirmFrames = confirmFrames != null ? confirmFrames : 6;
             confirmRate = confirmRate != null ? confirmRate : 0.5;
             groupRadiusPx = groupRadiusPx != null ? groupRadiusPx : 250.0;
             // Two seconds at 30 fps: a faint defect the detector skips for a second keeps its alert (the belt's motion
