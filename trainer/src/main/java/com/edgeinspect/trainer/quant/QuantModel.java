@@ -167,10 +167,6 @@ public final class QuantModel extends Module {
         return scaleOf(point == heatmapLogits ? Math.max(max, HEATMAP_LOGIT_FLOOR) : max);
     }
 
-    public float inputScale(Conv layer) {
-        return scale(inputPoint(layer));
-    }
-
     /** Every scale, for export. */
     public QuantScales scales() {
         Map<Conv, Float> inputs = new IdentityHashMap<>();
