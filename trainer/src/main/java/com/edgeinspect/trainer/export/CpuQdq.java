@@ -93,8 +93,7 @@ public final class CpuQdq {
         }
         String y = n.getOutput(0);
         String scale = qs.get(0).getInput(1);
-        out.addInitializer(TensorProto.newBuilder().setName(y + ".u8zero").setDataType(
-                TensorProto.DataType.UINT8.getNumber()).setRawData(ByteString.copyFrom(new byte[] {(byte) 128})));
+        out.addInitializer(uint8(y + ".u8zero", 128));
         out.addInitializer(longs(y + ".cell.axes", 2, 4));
         out.addInitializer(longs(y + ".cell", 1, 1, 2, 1, 2, 1));
         out.addInitializer(longs(y + ".doubled", 1, 2, 2, 1));
@@ -148,8 +147,7 @@ public final class CpuQdq {
         }
         String scale = qs.get(0).getInput(1);
         String y = n.getOutput(0);
-        out.addInitializer(TensorProto.newBuilder().setName(y + ".u8zero")
-                .setDataType(TensorProto.DataType.UINT8.getNumber()).setRawData(ByteString.copyFrom(new byte[1])));
+        out.addInitializer(uint8(y + ".u8zero", 0));
         out.addNode(node("QuantizeLinear", y + ".u8", y, scale, y + ".u8zero"));
         out.addNode(node("DequantizeLinear", y + ".relu", y + ".u8", scale, y + ".u8zero"));
         dropped.add(relu);
@@ -218,12 +216,7 @@ public final class CpuQdq {
             q.putInt(Math.round(bias[o] / grid));
             s.putFloat(grid);
         }
-        String name = conv.getInput(2) + ".int32";
-        out.addInitializer(tensor(name, TensorProto.DataType.INT32, q.array(), bias.length));
-        out.addInitializer(tensor(name + ".scale", TensorProto.DataType.FLOAT, s.array(), bias.length));
-        out.addInitializer(tensor(name + ".zero", TensorProto.DataType.INT32, new byte[4 * bias.length], bias.length));
-        out.addNode(dequantise(name, 0));
-        return name + ".dq";
+        return int32Dequantised(conv.getInput(2) + ".int32", q.array(), List.of((long) bias.length), s.array());
     }
 
     /**
@@ -248,20 +241,29 @@ public final class CpuQdq {
             }
             s.putFloat(scale);
         }
-        String name = weight + ".int32";
-        out.addInitializer(TensorProto.newBuilder(tensor(name, TensorProto.DataType.INT32, q.array(), channels))
-                .clearDims().addAllDims(t.getDimsList()).build());
-        out.addInitializer(tensor(name + ".scale", TensorProto.DataType.FLOAT, s.array(), channels));
-        out.addInitializer(tensor(name + ".zero", TensorProto.DataType.INT32, new byte[4 * channels], channels));
-        out.addNode(dequantise(name, 0));
+        return int32Dequantised(weight + ".int32", q.array(), t.getDimsList(), s.array());
+    }
+
+    /**
+     * Adds int32 {@code values} of shape {@code dims} with one float scale per entry of the first axis (zero points
+     * 0) and their DequantizeLinear; returns the dequantised value's name.
+     */
+    private String int32Dequantised(String name, byte[] values, List<Long> dims, byte[] scales) {
+        long channels = dims.get(0);
+        out.addInitializer(TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT32.getNumber())
+                .addAllDims(dims).setRawData(ByteString.copyFrom(values)));
+        out.addInitializer(tensor(name + ".scale", TensorProto.DataType.FLOAT, scales, channels));
+        out.addInitializer(tensor(name + ".zero", TensorProto.DataType.INT32, new byte[4 * (int) channels], channels));
+        out.addNode(node("DequantizeLinear", name + ".dq", name, name + ".scale", name + ".zero").toBuilder()
+                .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
+                        .setI(0)));
         return name + ".dq";
     }
 
-    private static NodeProto dequantise(String name, int axis) {
-        return NodeProto.newBuilder().setOpType("DequantizeLinear").setName(name + ".dq").addInput(name)
-                .addInput(name + ".scale").addInput(name + ".zero").addOutput(name + ".dq")
-                .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
-                        .setI(axis)).build();
+    /** A scalar uint8 constant: a zero point. */
+    private static TensorProto uint8(String name, int value) {
+        return TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.UINT8.getNumber())
+                .setRawData(ByteString.copyFrom(new byte[] {(byte) value})).build();
     }
 
     /** A node named after its one output. */
