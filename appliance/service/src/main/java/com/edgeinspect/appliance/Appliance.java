@@ -56,11 +56,6 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     private final long startedNanos = System.nanoTime();
     private final Metrics metrics = new Metrics();
     private final List<StreamRunner> streams = new ArrayList<>();
-    /**
-     * Alerts on their way to the broker by spool sequence: when their frame was decoded and when they were on disk
-     * (alert latency, delivery time).
-     */
-    private final Map<Long, long[]> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong newAlerts = new java.util.concurrent.atomic.AtomicLong();
     /** Messages sent without the spool because the disk refused them. */
     private final java.util.concurrent.atomic.AtomicLong unspooled = new java.util.concurrent.atomic.AtomicLong();
@@ -135,14 +130,11 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         mqtt = new MqttLink(config.mqtt().url(), "appliance-" + config.device().id(), config.topics(), mqttAuth(),
                 () -> new JsonObject(statusMessage("online")).encode(),
                 new JsonObject(Map.of("state", "offline", "device", config.device().id())).encode());
-        publisher = new AlertPublisher(spool, mqtt, seq -> {
-            // Delivery is in order: anything older was delivered or dropped by a full spool.
-            inFlight.keySet().removeIf(k -> k < seq);
-            long[] times = inFlight.remove(seq);
-            if (times != null) {
+        publisher = new AlertPublisher(spool, mqtt, acked -> {
+            if (acked.originNanos() >= 0) {
                 long now = System.nanoTime();
-                metrics.alertLatency().record(now - times[0], TimeUnit.NANOSECONDS);
-                metrics.alertDelivery().record(now - times[1], TimeUnit.NANOSECONDS);
+                metrics.alertLatency().record(now - acked.originNanos(), TimeUnit.NANOSECONDS);
+                metrics.alertDelivery().record(now - acked.queuedNanos(), TimeUnit.NANOSECONDS);
             }
         });
         Jpeg.load();
@@ -243,19 +235,15 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     /**
      * Queues a message in the disk spool (the publisher delivers it in order, surviving outages). If the disk refuses
      * (full, failing), the message goes straight to MQTT instead, without the spool's guarantees: an alert that may
-     * be lost in an outage beats one lost for sure.
+     * be lost in an outage beats one lost for sure (and one sent twice, if the publisher took it while it was being
+     * written: consumers deduplicate by id).
      *
      * @param decodedNanos when the frame was decoded, for the alert latency metric; negative for none
      * @param bulk a snapshot: it goes behind every waiting alert
      */
     private void send(String topic, byte[] payload, long decodedNanos, boolean bulk) {
         try {
-            synchronized (spool) { // the publisher cannot take the message before its latency clock is recorded
-                long seq = spool.append(topic, 1, payload, bulk);
-                if (decodedNanos >= 0) {
-                    inFlight.put(seq, new long[] {decodedNanos, System.nanoTime()});
-                }
-            }
+            spool.append(topic, 1, payload, bulk, decodedNanos);
         } catch (IOException x) {
             boolean sent = mqtt.publish(topic, payload, 1, false);
             long n = (sent ? unspooled : lost).incrementAndGet();

@@ -103,6 +103,12 @@ public final class SynthVideo {
             rec.setGopSize(o.fps());
             rec.setVideoBitrate(o.bitrateKbps() * 1000);
             rec.setVideoOption("rc_mode", "bitrate");
+            // The stream says how its YUV was made (swscale's BT.601, limited range): a decoder that takes untagged
+            // HD for BT.709 (GStreamer's videoconvert) would otherwise show the model other colours than training.
+            rec.setVideoOption("colorspace", "smpte170m");
+            rec.setVideoOption("color_primaries", "smpte170m");
+            rec.setVideoOption("color_trc", "smpte170m");
+            rec.setVideoOption("color_range", "tv");
             rec.start();
             Frame frame = new Frame(o.width(), o.height(), Frame.DEPTH_UBYTE, 3);
             ByteBuffer bgr = (ByteBuffer) frame.image[0];

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
@@ -68,6 +69,18 @@ class SynthVideoTest {
                 n++;
             }
             assertThat(n).isEqualTo(300);
+        }
+    }
+
+    @Test
+    void saysItsColoursAreBt601LimitedRange() throws Exception {
+        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(result.video().toFile())) {
+            g.start();
+            AVCodecParameters p = g.getFormatContext().streams(g.getVideoStream()).codecpar();
+            assertThat(p.color_space()).isEqualTo(avutil.AVCOL_SPC_SMPTE170M);
+            assertThat(p.color_primaries()).isEqualTo(avutil.AVCOL_PRI_SMPTE170M);
+            assertThat(p.color_trc()).isEqualTo(avutil.AVCOL_TRC_SMPTE170M);
+            assertThat(p.color_range()).isEqualTo(avutil.AVCOL_RANGE_MPEG);
         }
     }
 

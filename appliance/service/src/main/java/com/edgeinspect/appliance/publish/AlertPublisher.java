@@ -1,6 +1,7 @@
 package com.edgeinspect.appliance.publish;
 
 import java.io.IOException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,13 +19,13 @@ public final class AlertPublisher implements AutoCloseable {
 
     private final Spool spool;
     private final MqttLink mqtt;
-    private final java.util.function.LongConsumer acknowledged;
+    private final Consumer<Spool.Message> acknowledged;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long delivered;
 
-    /** @param acknowledged told the spool sequence of each message the broker acknowledged */
-    public AlertPublisher(Spool spool, MqttLink mqtt, java.util.function.LongConsumer acknowledged) {
+    /** @param acknowledged told each message the broker acknowledged, as it is acknowledged */
+    public AlertPublisher(Spool spool, MqttLink mqtt, Consumer<Spool.Message> acknowledged) {
         this.spool = spool;
         this.mqtt = mqtt;
         this.acknowledged = acknowledged;
@@ -43,9 +44,9 @@ public final class AlertPublisher implements AutoCloseable {
                 }
                 switch (mqtt.publishConfirmed(m.topic(), m.payload(), m.qos(), ACK_TIMEOUT_MS)) {
                     case ACKED -> {
+                        acknowledged.accept(m);
                         spool.remove(m);
                         delivered++;
-                        acknowledged.accept(m.sequence());
                         backoff = 100;
                     }
                     case REFUSED -> spool.refuse(m); // retrying would block every alert behind it

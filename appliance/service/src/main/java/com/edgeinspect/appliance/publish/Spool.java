@@ -7,33 +7,52 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A bounded, ordered, crash-safe queue of outgoing MQTT messages on disk: every alert is written here first (temp
- * file, fsync, rename) and removed only after the broker acknowledged it, so a broker outage or a power cut loses
- * nothing. One file per message, named by a sequence number, so the order survives restarts. Two lanes: alerts, and
- * bulk (snapshots): an alert never waits behind a snapshot of tens of kilobytes, and each lane keeps its own order.
- * When full, the oldest snapshot is dropped, and only when none is left the oldest alert, each counted (a box offline
- * for days must not fill its disk); a file that does not parse (torn by a failing disk) is moved aside and counted,
- * never delivered half.
+ * A bounded, ordered, crash-safe queue of outgoing MQTT messages on disk: every alert is written here (temp file,
+ * fsync, rename) and removed only after the broker acknowledged it, so a broker outage or a power cut loses nothing
+ * that was stored. One file per message, named by a sequence number, so the order survives restarts. Two lanes:
+ * alerts, and bulk (snapshots): an alert never waits behind a snapshot of tens of kilobytes, and each lane keeps its
+ * own order (one writer's messages in the order it appended them).
+ *
+ * <p>A message is queued before its file is written and can be sent from memory meanwhile: its delivery does not
+ * wait for the disk's fsync, and a write never holds the lock the publisher needs. Until {@link #append} returns
+ * the message is as durable as before it was called; a message acknowledged during its write is deleted once the
+ * write is done. When full, the oldest snapshot is dropped, and only when none is left the oldest alert, each counted
+ * (a box offline for days must not fill its disk); a file that does not parse (torn by a failing disk) is moved aside
+ * and counted, never delivered half.
  */
 public final class Spool {
 
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
 
-    /** One queued message. */
-    public record Message(long sequence, String topic, int qos, byte[] payload) {}
+    /**
+     * One queued message.
+     *
+     * @param originNanos {@link System#nanoTime()} when what it reports happened (for an alert: its frame was
+     *     decoded), negative if unknown (given none, or stored before a restart)
+     * @param queuedNanos {@link System#nanoTime()} when it was queued, negative if stored before a restart
+     */
+    public record Message(long sequence, String topic, int qos, byte[] payload, long originNanos, long queuedNanos) {}
+
+    /** What the spool remembers of a queued message besides its file. */
+    private record Times(long originNanos, long queuedNanos) {
+        static final Times UNKNOWN = new Times(-1, -1);
+    }
 
     /** A lane's messages by sequence number, oldest first, each in a file named by the lane's suffix. */
-    private record Lane(Deque<Long> queue, String suffix) {
+    private record Lane(NavigableMap<Long, Times> queue, String suffix) {
         Lane(String suffix) {
-            this(new ArrayDeque<>(), suffix);
+            this(new TreeMap<>(), suffix);
         }
     }
 
@@ -41,6 +60,10 @@ public final class Spool {
     private final int maxMessages;
     private final Lane alerts = new Lane(".msg");
     private final Lane bulk = new Lane(".bulk");
+    /** Messages queued whose file is still being written, sent from here meanwhile. */
+    private final Map<Long, Message> writing = new HashMap<>();
+    /** Messages the broker refused while their file was written: set aside once it is. */
+    private final Set<Long> refusedWhileWriting = new HashSet<>();
     private long next;
     private long dropped;
     private long corrupt;
@@ -52,20 +75,18 @@ public final class Spool {
         Files.createDirectories(dir);
         long last = 0;
         for (Lane lane : List.of(alerts, bulk)) {
-            List<Long> found = new ArrayList<>();
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + lane.suffix())) {
                 for (Path p : ds) {
                     String n = p.getFileName().toString();
                     try {
-                        found.add(Long.parseLong(n.substring(0, n.length() - lane.suffix().length())));
+                        lane.queue().put(Long.parseLong(n.substring(0, n.length() - lane.suffix().length())),
+                                Times.UNKNOWN);
                     } catch (NumberFormatException e) {
                         LOG.warn("spool: ignoring stray file {}", p);
                     }
                 }
             }
-            found.sort(null);
-            lane.queue().addAll(found);
-            last = Math.max(last, found.isEmpty() ? 0 : found.get(found.size() - 1));
+            last = Math.max(last, lane.queue().isEmpty() ? 0 : lane.queue().lastKey());
         }
         next = last + 1;
         if (size() > 0) {
@@ -75,32 +96,58 @@ public final class Spool {
 
     /** Queues an alert durably; returns its sequence number once it is on disk. */
     public long append(String topic, int qos, byte[] payload) throws IOException {
-        return append(topic, qos, payload, false);
+        return append(topic, qos, payload, false, -1);
     }
 
     /**
-     * Queues a message durably; returns its sequence number once it is on disk.
+     * Queues a message durably; returns its sequence number once it is on disk. It may be delivered before that.
      *
      * @param isBulk a snapshot or the like: delivered after the waiting alerts, dropped first when the spool is full
+     * @param originNanos when what it reports happened ({@link System#nanoTime()}), negative if not measured
+     * @throws IOException if the disk refused it; it is then no longer queued (though it may have been sent)
      */
-    public synchronized long append(String topic, int qos, byte[] payload, boolean isBulk) throws IOException {
-        long seq = next++;
+    public long append(String topic, int qos, byte[] payload, boolean isBulk, long originNanos) throws IOException {
         Lane lane = isBulk ? bulk : alerts;
-        AtomicFiles.write(file(seq, lane), out -> {
-            DataOutputStream d = new DataOutputStream(out);
-            d.writeUTF(topic);
-            d.writeByte(qos);
-            d.writeInt(payload.length);
-            d.write(payload);
-            d.flush();
-        });
-        lane.queue().addLast(seq);
-        while (size() > maxMessages) {
-            Lane victim = bulk.queue().isEmpty() ? alerts : bulk;
-            Files.deleteIfExists(file(victim.queue().pollFirst(), victim));
-            dropped++;
+        long seq;
+        synchronized (this) {
+            seq = next++;
+            long now = System.nanoTime();
+            writing.put(seq, new Message(seq, topic, qos, payload, originNanos, now));
+            lane.queue().put(seq, new Times(originNanos, now));
+            while (size() > maxMessages) {
+                Lane victim = bulk.queue().isEmpty() ? alerts : bulk;
+                long oldest = victim.queue().pollFirstEntry().getKey();
+                if (!writing.containsKey(oldest)) {
+                    Files.deleteIfExists(file(oldest, victim));
+                }
+                dropped++;
+            }
+            notifyAll();
         }
-        notifyAll();
+        boolean stored = false;
+        try {
+            AtomicFiles.write(file(seq, lane), out -> {
+                DataOutputStream d = new DataOutputStream(out);
+                d.writeUTF(topic);
+                d.writeByte(qos);
+                d.writeInt(payload.length);
+                d.write(payload);
+                d.flush();
+            });
+            stored = true;
+        } finally {
+            synchronized (this) {
+                writing.remove(seq);
+                boolean refusedMeanwhile = refusedWhileWriting.remove(seq);
+                if (!stored) {
+                    lane.queue().remove(seq);
+                } else if (refusedMeanwhile) {
+                    setAside(seq, lane, ".refused");
+                } else if (!lane.queue().containsKey(seq)) { // delivered or dropped while it was written
+                    Files.deleteIfExists(file(seq, lane));
+                }
+            }
+        }
         return seq;
     }
 
@@ -116,7 +163,12 @@ public final class Spool {
                 wait(left);
             }
             Lane lane = alerts.queue().isEmpty() ? bulk : alerts;
-            long seq = lane.queue().peekFirst();
+            long seq = lane.queue().firstKey();
+            Message inMemory = writing.get(seq);
+            if (inMemory != null) {
+                return inMemory;
+            }
+            Times times = lane.queue().get(seq);
             try (DataInputStream in = new DataInputStream(Files.newInputStream(file(seq, lane)))) {
                 String topic = in.readUTF();
                 int qos = in.readByte();
@@ -124,10 +176,10 @@ public final class Spool {
                 if (n < 0 || n > 64 << 20) {
                     throw new IOException("payload length " + n);
                 }
-                return new Message(seq, topic, qos, in.readNBytes(n));
+                return new Message(seq, topic, qos, in.readNBytes(n), times.originNanos(), times.queuedNanos());
             } catch (IOException e) {
                 LOG.error("spool: message {} is unreadable ({}); moved aside", file(seq, lane), e.getMessage());
-                lane.queue().pollFirst();
+                lane.queue().pollFirstEntry();
                 setAside(seq, lane, ".corrupt");
                 corrupt++;
             }
@@ -137,7 +189,7 @@ public final class Spool {
     /** Removes a delivered message (no-op if it was dropped meanwhile). */
     public synchronized void remove(Message m) throws IOException {
         Lane lane = take(m);
-        if (lane != null) {
+        if (lane != null && !writing.containsKey(m.sequence())) {
             Files.deleteIfExists(file(m.sequence(), lane));
         }
     }
@@ -146,7 +198,11 @@ public final class Spool {
     public synchronized void refuse(Message m) {
         Lane lane = take(m);
         if (lane != null) {
-            setAside(m.sequence(), lane, ".refused");
+            if (writing.containsKey(m.sequence())) {
+                refusedWhileWriting.add(m.sequence());
+            } else {
+                setAside(m.sequence(), lane, ".refused");
+            }
             refused++;
         }
     }
@@ -154,7 +210,7 @@ public final class Spool {
     /** Takes a message out of its lane; returns the lane, or null if it was dropped meanwhile. */
     private Lane take(Message m) {
         for (Lane lane : List.of(alerts, bulk)) {
-            if (lane.queue().remove(m.sequence())) {
+            if (lane.queue().remove(m.sequence()) != null) {
                 return lane;
             }
         }
