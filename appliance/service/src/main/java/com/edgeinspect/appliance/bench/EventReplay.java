@@ -4,7 +4,7 @@ import com.edgeinspect.appliance.alert.AlertPolicy;
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.appliance.model.LoadedModel;
 import com.edgeinspect.appliance.model.ModelLoader;
-import com.edgeinspect.appliance.source.FfmpegSource;
+import com.edgeinspect.appliance.source.BgrConverter;
 import com.edgeinspect.appliance.track.Tracker;
 import com.edgeinspect.core.alert.AlertEvent;
 import com.edgeinspect.core.bundle.Manifest;
@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.Frame;
 
 /**
  * Event-level recall and precision of a bundle on annotated clips, apart from this machine's speed. The end-to-end
@@ -97,15 +96,13 @@ public final class EventReplay {
     /** The detections of every frame of the clip, early exit (if any) at the {@code gate} threshold. */
     private static List<List<Detection>> detect(LoadedModel m, CenterNetDecoder decoder, Path clip, float gate) {
         List<List<Detection>> out = new ArrayList<>();
-        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(clip.toFile())) {
-            g.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+        try (FFmpegFrameGrabber g = BgrConverter.rawGrabber(clip.toString()); BgrConverter c = new BgrConverter()) {
             g.start();
             int w = g.getImageWidth();
             int h = g.getImageHeight();
             byte[] bgr = new byte[w * h * 3];
             long t0 = System.nanoTime();
-            for (Frame f; (f = g.grabImage()) != null; ) {
-                FfmpegSource.copyPixels(f, bgr);
+            while (c.next(g, bgr)) {
                 out.add(m.detector().detect(bgr, w, 0, 0, w, h, decoder, gate).detections());
                 if (out.size() % 50 == 0) {
                     System.err.printf(Locale.ROOT, "%s: %d frames detected, %.1f fps%n", clip.getFileName(),

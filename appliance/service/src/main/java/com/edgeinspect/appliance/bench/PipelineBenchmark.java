@@ -4,7 +4,7 @@ import com.edgeinspect.appliance.Appliance;
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.appliance.model.LoadedModel;
 import com.edgeinspect.appliance.model.ModelLoader;
-import com.edgeinspect.appliance.source.FfmpegSource;
+import com.edgeinspect.appliance.source.BgrConverter;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.core.detect.Preprocessor;
@@ -17,7 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.Frame;
 
 /**
  * Measures the appliance on one clip, in one run so the ratios are fair on a shared machine: inference alone (as the
@@ -94,18 +93,15 @@ public final class PipelineBenchmark {
         List<byte[]> frames = new ArrayList<>();
         int w;
         int h;
-        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(clip.toFile())) {
-            g.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+        try (FFmpegFrameGrabber g = BgrConverter.rawGrabber(clip.toString()); BgrConverter c = new BgrConverter()) {
             g.start();
             w = g.getImageWidth();
             h = g.getImageHeight();
             int every = Math.max(1, g.getLengthInVideoFrames() / SAMPLES);
-            Frame f;
-            for (int i = 0; frames.size() < SAMPLES && (f = g.grabImage()) != null; i++) {
+            byte[] bgr = new byte[w * h * 3];
+            for (int i = 0; frames.size() < SAMPLES && c.next(g, bgr); i++) {
                 if (i % every == 0) {
-                    byte[] bgr = new byte[w * h * 3];
-                    FfmpegSource.copyPixels(f, bgr);
-                    frames.add(bgr);
+                    frames.add(bgr.clone());
                 }
             }
         }

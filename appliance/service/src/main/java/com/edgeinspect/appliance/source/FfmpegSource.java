@@ -1,14 +1,14 @@
 package com.edgeinspect.appliance.source;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
-import java.nio.ByteBuffer;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.Frame;
 
 /**
  * Decoding by FFmpeg (JavaCV): files, RTSP, HTTP, UDP and V4L2 devices. Network sources get socket timeouts so a
- * vanished camera is noticed.
+ * vanished camera is noticed. Pictures become BGR through a {@link BgrConverter}, which heeds the stream's colours.
  *
  * <p>JavaCV's {@code start()} takes a global lock shared by all grabbers; {@code startUnsafe()} does not, so one slow
  * camera cannot stall the others' reconnects.
@@ -28,8 +28,7 @@ public final class FfmpegSource extends FrameSource {
 
     @Override
     protected boolean decode() throws Exception {
-        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(config.url())) {
-            g.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+        try (FFmpegFrameGrabber g = BgrConverter.rawGrabber(config.url()); BgrConverter bgr = new BgrConverter()) {
             if (config.url().startsWith("/dev/video")) {
                 g.setFormat("video4linux2");
             }
@@ -44,25 +43,17 @@ public final class FfmpegSource extends FrameSource {
             opened(g.getImageWidth(), g.getImageHeight(), g.getFrameRate());
             while (running()) {
                 long t0 = System.nanoTime();
-                Frame f = g.grabImage();
-                if (f == null) {
+                AVFrame picture = BgrConverter.grabPicture(g);
+                if (picture == null) {
                     break;
                 }
-                deliver(f.imageWidth, f.imageHeight, System.nanoTime() - t0, into -> copyPixels(f, into));
+                BytePointer pixels = bgr.convert(picture);
+                int w = picture.width();
+                int h = picture.height();
+                deliver(w, h, System.nanoTime() - t0, into -> pixels.get(into, 0, w * h * 3));
             }
             g.stop();
             return running();
         }
-    }
-
-    /** Copies a decoded packed-BGR frame into {@code into}, rows back to back (the frame's rows may be padded). */
-    public static void copyPixels(Frame f, byte[] into) {
-        ByteBuffer src = (ByteBuffer) f.image[0];
-        int row = f.imageWidth * 3;
-        for (int y = 0; y < f.imageHeight; y++) {
-            src.position(y * f.imageStride);
-            src.get(into, y * row, row);
-        }
-        src.rewind();
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.appliance.source.BgrConverter;
 import com.edgeinspect.core.bundle.BundleException;
 import com.edgeinspect.core.bundle.Keys;
 import com.edgeinspect.core.bundle.Manifest;
@@ -16,9 +17,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.Arrays;
 import java.util.List;
-import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.Frame;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,17 +59,16 @@ class EarlyExitTest {
             int passed = 0;
             int found = 0;
             double shares = 0;
-            try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(TestBundles.REPO.resolve("test-videos/mixed-defects.mp4")
-                    .toFile())) {
-                g.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+            try (FFmpegFrameGrabber g = BgrConverter.rawGrabber(
+                    TestBundles.REPO.resolve("test-videos/mixed-defects.mp4").toString());
+                    BgrConverter c = new BgrConverter()) {
                 g.start();
+                byte[] bgr = new byte[1920 * 1080 * 3];
                 for (int i = 0; i < 60; i++) {
-                    Frame f = g.grabImage();
+                    assertThat(c.next(g, bgr)).isTrue();
                     if (i % 10 != 0) {
                         continue;
                     }
-                    byte[] bgr = new byte[1920 * 1080 * 3];
-                    com.edgeinspect.appliance.source.FfmpegSource.copyPixels(f, bgr);
                     OrtDetector.Found a = gated.detector().detect(bgr, 1920, 0, 0, 1920, 1080, decoder);
                     List<Detection> b = whole.detector().detect(bgr, 1920, 0, 0, 1920, 1080, decoder).detections();
                     if (!a.exited()) {
