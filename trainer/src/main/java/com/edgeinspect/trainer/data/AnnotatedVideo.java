@@ -2,14 +2,18 @@ package com.edgeinspect.trainer.data;
 
 import com.edgeinspect.core.dataset.Annotation;
 import com.edgeinspect.core.dataset.VideoAnnotations;
+import com.edgeinspect.core.decode.PictureConverter;
 import com.edgeinspect.trainer.cli.Progress;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.FrameGrabber;
 
 /**
  * A clip and its ground truth, decoded frame by frame in order: the one place that pairs decoded frames with their
@@ -44,7 +48,8 @@ public final class AnnotatedVideo {
     /**
      * Decodes the whole clip, with a progress bar named {@code task}, and visits every {@code every}-th frame.
      *
-     * @param pixelFormat an FFmpeg pixel format for the frames, e.g. {@code AV_PIX_FMT_BGR24}
+     * @param pixelFormat {@code AV_PIX_FMT_BGR24} or {@code AV_PIX_FMT_RGB24}, converted as the appliance converts
+     *     (the stream's colour matrix and range)
      */
     public <E extends Exception> void decode(int pixelFormat, int every, String task, FrameVisitor<E> visitor)
             throws IOException, E {
@@ -54,8 +59,9 @@ public final class AnnotatedVideo {
         int frames = annotations.frames().size();
         int decoded = 0;
         try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(video.toFile());
+                PictureConverter converter = new PictureConverter(pixelFormat);
                 Progress progress = new Progress(task + " " + video.getFileName(), frames, "frames")) {
-            grabber.setPixelFormat(pixelFormat);
+            grabber.setImageMode(FrameGrabber.ImageMode.RAW); // converted below, in the stream's colours
             grabber.start();
             if (grabber.getImageWidth() != annotations.video().width()
                     || grabber.getImageHeight() != annotations.video().height()) {
@@ -63,8 +69,8 @@ public final class AnnotatedVideo {
                         + grabber.getImageHeight() + " but its annotations say " + annotations.video().width() + "x"
                         + annotations.video().height());
             }
-            Frame frame;
-            while ((frame = grabber.grabImage()) != null) {
+            Frame raw;
+            while ((raw = grabber.grabImage()) != null) {
                 int index = decoded++;
                 progress.step(1);
                 if (index >= frames) {
@@ -72,7 +78,8 @@ public final class AnnotatedVideo {
                             + frames + ")");
                 }
                 if (index % every == 0) {
-                    visitor.accept(index, frame, annotations.frames().get(index));
+                    visitor.accept(index, packed(converter.convert((AVFrame) raw.opaque)),
+                            annotations.frames().get(index));
                 }
             }
             grabber.stop();
@@ -81,6 +88,18 @@ public final class AnnotatedVideo {
             throw new DatasetException(video, null, "decoded " + decoded + " frames but the annotations describe "
                     + frames + " (truncated video?)");
         }
+    }
+
+    /** A frame over the converter's packed pixels: 3 bytes a pixel, rows back to back. */
+    private Frame packed(BytePointer pixels) {
+        Frame f = new Frame();
+        f.imageWidth = annotations.video().width();
+        f.imageHeight = annotations.video().height();
+        f.imageDepth = Frame.DEPTH_UBYTE;
+        f.imageChannels = 3;
+        f.imageStride = f.imageWidth * 3;
+        f.image = new java.nio.Buffer[] {pixels.asByteBuffer()};
+        return f;
     }
 
     /**

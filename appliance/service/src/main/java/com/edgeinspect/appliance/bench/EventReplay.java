@@ -4,12 +4,13 @@ import com.edgeinspect.appliance.alert.AlertPolicy;
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.appliance.model.LoadedModel;
 import com.edgeinspect.appliance.model.ModelLoader;
-import com.edgeinspect.appliance.source.BgrConverter;
+import com.edgeinspect.appliance.source.FfmpegSource;
 import com.edgeinspect.appliance.track.Tracker;
 import com.edgeinspect.core.alert.AlertEvent;
 import com.edgeinspect.core.bundle.Manifest;
 import com.edgeinspect.core.dataset.Box;
 import com.edgeinspect.core.dataset.VideoAnnotations;
+import com.edgeinspect.core.decode.PictureConverter;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.Detection;
 import com.edgeinspect.core.metrics.EventEvaluator;
@@ -96,13 +97,13 @@ public final class EventReplay {
     /** The detections of every frame of the clip, early exit (if any) at the {@code gate} threshold. */
     private static List<List<Detection>> detect(LoadedModel m, CenterNetDecoder decoder, Path clip, float gate) {
         List<List<Detection>> out = new ArrayList<>();
-        try (FFmpegFrameGrabber g = BgrConverter.rawGrabber(clip.toString()); BgrConverter c = new BgrConverter()) {
+        try (FFmpegFrameGrabber g = FfmpegSource.rawGrabber(clip.toString()); PictureConverter c = new PictureConverter()) {
             g.start();
             int w = g.getImageWidth();
             int h = g.getImageHeight();
             byte[] bgr = new byte[w * h * 3];
             long t0 = System.nanoTime();
-            while (c.next(g, bgr)) {
+            while (FfmpegSource.next(g, c, bgr)) {
                 out.add(m.detector().detect(bgr, w, 0, 0, w, h, decoder, gate).detections());
                 if (out.size() % 50 == 0) {
                     System.err.printf(Locale.ROOT, "%s: %d frames detected, %.1f fps%n", clip.getFileName(),

@@ -4,7 +4,8 @@ import com.edgeinspect.appliance.Appliance;
 import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.appliance.model.LoadedModel;
 import com.edgeinspect.appliance.model.ModelLoader;
-import com.edgeinspect.appliance.source.BgrConverter;
+import com.edgeinspect.appliance.source.FfmpegSource;
+import com.edgeinspect.core.decode.PictureConverter;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.OrtDetector;
 import com.edgeinspect.core.detect.Preprocessor;
@@ -93,13 +94,13 @@ public final class PipelineBenchmark {
         List<byte[]> frames = new ArrayList<>();
         int w;
         int h;
-        try (FFmpegFrameGrabber g = BgrConverter.rawGrabber(clip.toString()); BgrConverter c = new BgrConverter()) {
+        try (FFmpegFrameGrabber g = FfmpegSource.rawGrabber(clip.toString()); PictureConverter c = new PictureConverter()) {
             g.start();
             w = g.getImageWidth();
             h = g.getImageHeight();
             int every = Math.max(1, g.getLengthInVideoFrames() / SAMPLES);
             byte[] bgr = new byte[w * h * 3];
-            for (int i = 0; frames.size() < SAMPLES && c.next(g, bgr); i++) {
+            for (int i = 0; frames.size() < SAMPLES && FfmpegSource.next(g, c, bgr); i++) {
                 if (i % every == 0) {
                     frames.add(bgr.clone());
                 }

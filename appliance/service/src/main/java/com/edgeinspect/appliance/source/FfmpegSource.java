@@ -1,14 +1,18 @@
 package com.edgeinspect.appliance.source;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.core.decode.PictureConverter;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.FrameGrabber;
 
 /**
  * Decoding by FFmpeg (JavaCV): files, RTSP, HTTP, UDP and V4L2 devices. Network sources get socket timeouts so a
- * vanished camera is noticed. Pictures become BGR through a {@link BgrConverter}, which heeds the stream's colours.
+ * vanished camera is noticed. Pictures become BGR through a {@link PictureConverter}, which heeds the stream's colours
+ * (as training saw them).
  *
  * <p>JavaCV's {@code start()} takes a global lock shared by all grabbers; {@code startUnsafe()} does not, so one slow
  * camera cannot stall the others' reconnects.
@@ -28,7 +32,7 @@ public final class FfmpegSource extends FrameSource {
 
     @Override
     protected boolean decode() throws Exception {
-        try (FFmpegFrameGrabber g = BgrConverter.rawGrabber(config.url()); BgrConverter bgr = new BgrConverter()) {
+        try (FFmpegFrameGrabber g = rawGrabber(config.url()); PictureConverter bgr = new PictureConverter()) {
             if (config.url().startsWith("/dev/video")) {
                 g.setFormat("video4linux2");
             }
@@ -43,7 +47,7 @@ public final class FfmpegSource extends FrameSource {
             opened(g.getImageWidth(), g.getImageHeight(), g.getFrameRate());
             while (running()) {
                 long t0 = System.nanoTime();
-                AVFrame picture = BgrConverter.grabPicture(g);
+                AVFrame picture = grabPicture(g);
                 if (picture == null) {
                     break;
                 }
@@ -55,5 +59,28 @@ public final class FfmpegSource extends FrameSource {
             g.stop();
             return running();
         }
+    }
+
+    /** A grabber that leaves the conversion to a {@link PictureConverter}: its pictures come from {@link #grabPicture}. */
+    public static FFmpegFrameGrabber rawGrabber(String url) {
+        FFmpegFrameGrabber g = new FFmpegFrameGrabber(url);
+        g.setImageMode(FrameGrabber.ImageMode.RAW);
+        return g;
+    }
+
+    /** The next decoded picture of a started {@link #rawGrabber}, or null at the end. */
+    public static AVFrame grabPicture(FFmpegFrameGrabber g) throws FrameGrabber.Exception {
+        Frame f = g.grabImage(); // in raw mode the frame carries the decoder's own picture, unconverted
+        return f == null ? null : (AVFrame) f.opaque;
+    }
+
+    /** Decodes the next picture of a started {@link #rawGrabber} into {@code into} as BGR; false at the end. */
+    public static boolean next(FFmpegFrameGrabber g, PictureConverter bgr, byte[] into) throws FrameGrabber.Exception {
+        AVFrame picture = grabPicture(g);
+        if (picture == null) {
+            return false;
+        }
+        bgr.convert(picture).get(into, 0, picture.width() * picture.height() * 3);
+        return true;
     }
 }

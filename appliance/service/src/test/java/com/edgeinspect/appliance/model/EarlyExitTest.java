@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
-import com.edgeinspect.appliance.source.BgrConverter;
+import com.edgeinspect.appliance.source.FfmpegSource;
 import com.edgeinspect.core.bundle.BundleException;
 import com.edgeinspect.core.bundle.Keys;
 import com.edgeinspect.core.bundle.Manifest;
+import com.edgeinspect.core.decode.PictureConverter;
 import com.edgeinspect.core.detect.CenterNetDecoder;
 import com.edgeinspect.core.detect.Detection;
 import com.edgeinspect.core.detect.OrtDetector;
@@ -59,13 +60,13 @@ class EarlyExitTest {
             int passed = 0;
             int found = 0;
             double shares = 0;
-            try (FFmpegFrameGrabber g = BgrConverter.rawGrabber(
+            try (FFmpegFrameGrabber g = FfmpegSource.rawGrabber(
                     TestBundles.REPO.resolve("test-videos/mixed-defects.mp4").toString());
-                    BgrConverter c = new BgrConverter()) {
+                    PictureConverter c = new PictureConverter()) {
                 g.start();
                 byte[] bgr = new byte[1920 * 1080 * 3];
                 for (int i = 0; i < 60; i++) {
-                    assertThat(c.next(g, bgr)).isTrue();
+                    assertThat(FfmpegSource.next(g, c, bgr)).isTrue();
                     if (i % 10 != 0) {
                         continue;
                     }
