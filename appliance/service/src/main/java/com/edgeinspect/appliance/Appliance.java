@@ -197,22 +197,26 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
 
     /**
      * The sink of every stream: queue for the broker (durably: the frame path waits only for this), remember in the
-     * event store (on its own thread, off the frame path), print. A frame's alerts are all spooled before any of its
-     * snapshots is encoded, so a third new alert in one frame does not wait for two JPEGs; whatever the event store
-     * shows was already on its way to the broker, and the publisher sends the alerts while this thread encodes.
+     * event store (on its own thread, off the frame path), print. A frame's alerts are queued together, then spooled,
+     * all before any of its snapshots is encoded, so its third alert waits neither for two fsyncs nor for two JPEGs;
+     * whatever the event store shows was already on its way to the broker, and the publisher sends the alerts while
+     * this thread writes and encodes.
      */
     private void alert(List<AlertEvent> messages, Function<AlertEvent, byte[]> snapshotOf, long decodedNanos) {
+        List<Spool.Outgoing> alerts = new ArrayList<>();
         for (AlertEvent e : messages) {
             try {
-                send(config.topics().alerts(), JSON.writeValueAsBytes(e), decodedNanos, false);
+                alerts.add(new Spool.Outgoing(config.topics().alerts(), 1, JSON.writeValueAsBytes(e), false,
+                        decodedNanos));
             } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
                 LOG.error("alert {} cannot be written as JSON: {}", e.id(), x.toString());
             }
         }
+        send(alerts);
         for (AlertEvent e : messages) {
             byte[] snapshot = e.type().equals(AlertEvent.NEW) ? snapshotOf.apply(e) : null;
             if (snapshot != null) {
-                send(config.topics().snapshot(e.id()), snapshot, -1, true);
+                send(List.of(new Spool.Outgoing(config.topics().snapshot(e.id()), 1, snapshot, true, -1)));
             }
             recorder.execute(() -> {
                 try {
@@ -233,23 +237,22 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     }
 
     /**
-     * Queues a message in the disk spool (the publisher delivers it in order, surviving outages). If the disk refuses
-     * (full, failing), the message goes straight to MQTT instead, without the spool's guarantees: an alert that may
-     * be lost in an outage beats one lost for sure (and one sent twice, if the publisher took it while it was being
+     * Queues messages in the disk spool (the publisher delivers them in order, surviving outages). If the disk refuses
+     * some (full, failing), those go straight to MQTT instead, without the spool's guarantees: an alert that may be
+     * lost in an outage beats one lost for sure (and one sent twice, if the publisher took it while it was being
      * written: consumers deduplicate by id).
-     *
-     * @param decodedNanos when the frame was decoded, for the alert latency metric; negative for none
-     * @param bulk a snapshot: it goes behind every waiting alert
      */
-    private void send(String topic, byte[] payload, long decodedNanos, boolean bulk) {
+    private void send(List<Spool.Outgoing> messages) {
         try {
-            spool.append(topic, 1, payload, bulk, decodedNanos);
-        } catch (IOException x) {
-            boolean sent = mqtt.publish(topic, payload, 1, false);
-            long n = (sent ? unspooled : lost).incrementAndGet();
-            if (n == 1 || n % 100 == 0) {
-                LOG.error("the spool cannot store messages ({}); {} {} so far", x.toString(), n,
-                        sent ? "sent without it" : "lost, the broker being unreachable too");
+            spool.append(messages);
+        } catch (Spool.NotStored x) {
+            for (Spool.Outgoing m : x.messages()) {
+                boolean sent = mqtt.publish(m.topic(), m.payload(), m.qos(), false);
+                long n = (sent ? unspooled : lost).incrementAndGet();
+                if (n == 1 || n % 100 == 0) {
+                    LOG.error("the spool cannot store messages ({}); {} {} so far", x.getCause().toString(), n,
+                            sent ? "sent without it" : "lost, the broker being unreachable too");
+                }
             }
         }
     }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -94,44 +95,83 @@ public final class Spool {
         }
     }
 
-    /** Queues an alert durably; returns its sequence number once it is on disk. */
-    public long append(String topic, int qos, byte[] payload) throws IOException {
-        return append(topic, qos, payload, false, -1);
+    /** A message to queue: {@code bulk} for a snapshot or the like; {@code originNanos} as in {@link Message}. */
+    public record Outgoing(String topic, int qos, byte[] payload, boolean bulk, long originNanos) {}
+
+    /** The messages of one {@link #append} the disk refused: no longer queued, though they may have been sent. */
+    public static final class NotStored extends IOException {
+        private final transient List<Outgoing> messages;
+
+        NotStored(List<Outgoing> messages, IOException cause) {
+            super(messages.size() + " message(s) not stored: " + cause.getMessage(), cause);
+            this.messages = List.copyOf(messages);
+        }
+
+        public List<Outgoing> messages() {
+            return messages;
+        }
+    }
+
+    /** Queues an alert durably; returns once it is on disk. */
+    public void append(String topic, int qos, byte[] payload) throws NotStored {
+        append(List.of(new Outgoing(topic, qos, payload, false, -1)));
     }
 
     /**
-     * Queues a message durably; returns its sequence number once it is on disk. It may be delivered before that.
+     * Queues messages in their order and returns once every one is on disk. All are queued before the first is
+     * written, so the publisher may send them while the disk catches up: one frame's third alert does not wait for
+     * two fsyncs. A message is delivered after the waiting alerts if it is bulk, and dropped first when the spool
+     * is full.
      *
-     * @param isBulk a snapshot or the like: delivered after the waiting alerts, dropped first when the spool is full
-     * @param originNanos when what it reports happened ({@link System#nanoTime()}), negative if not measured
-     * @throws IOException if the disk refused it; it is then no longer queued (though it may have been sent)
+     * @throws NotStored naming the messages the disk refused, after the others were written
      */
-    public long append(String topic, int qos, byte[] payload, boolean isBulk, long originNanos) throws IOException {
-        Lane lane = isBulk ? bulk : alerts;
-        long seq;
+    public void append(List<Outgoing> messages) throws NotStored {
+        long[] sequences = new long[messages.size()];
         synchronized (this) {
-            seq = next++;
             long now = System.nanoTime();
-            writing.put(seq, new Message(seq, topic, qos, payload, originNanos, now));
-            lane.queue().put(seq, new Times(originNanos, now));
+            for (int i = 0; i < messages.size(); i++) {
+                Outgoing o = messages.get(i);
+                long seq = next++;
+                sequences[i] = seq;
+                writing.put(seq, new Message(seq, o.topic(), o.qos(), o.payload(), o.originNanos(), now));
+                lane(o).queue().put(seq, new Times(o.originNanos(), now));
+            }
             while (size() > maxMessages) {
                 Lane victim = bulk.queue().isEmpty() ? alerts : bulk;
                 long oldest = victim.queue().pollFirstEntry().getKey();
-                if (!writing.containsKey(oldest)) {
-                    Files.deleteIfExists(file(oldest, victim));
+                if (!writing.containsKey(oldest)) { // one being written is deleted by its writer
+                    deleteQuietly(file(oldest, victim));
                 }
                 dropped++;
             }
             notifyAll();
         }
+        List<Outgoing> refused = new ArrayList<>();
+        IOException cause = null;
+        for (int i = 0; i < messages.size(); i++) {
+            try {
+                store(sequences[i], messages.get(i));
+            } catch (IOException e) {
+                refused.add(messages.get(i));
+                cause = cause == null ? e : cause;
+            }
+        }
+        if (cause != null) {
+            throw new NotStored(refused, cause);
+        }
+    }
+
+    /** Writes a queued message's file; then settles what happened to it meanwhile (delivered, dropped, refused). */
+    private void store(long seq, Outgoing o) throws IOException {
+        Lane lane = lane(o);
         boolean stored = false;
         try {
             AtomicFiles.write(file(seq, lane), out -> {
                 DataOutputStream d = new DataOutputStream(out);
-                d.writeUTF(topic);
-                d.writeByte(qos);
-                d.writeInt(payload.length);
-                d.write(payload);
+                d.writeUTF(o.topic());
+                d.writeByte(o.qos());
+                d.writeInt(o.payload().length);
+                d.write(o.payload());
                 d.flush();
             });
             stored = true;
@@ -144,11 +184,23 @@ public final class Spool {
                 } else if (refusedMeanwhile) {
                     setAside(seq, lane, ".refused");
                 } else if (!lane.queue().containsKey(seq)) { // delivered or dropped while it was written
-                    Files.deleteIfExists(file(seq, lane));
+                    deleteQuietly(file(seq, lane));
                 }
             }
         }
-        return seq;
+    }
+
+    private Lane lane(Outgoing o) {
+        return o.bulk() ? bulk : alerts;
+    }
+
+    /** A message file that is no longer queued: if it cannot be deleted now, a restart delivers it once more. */
+    private static void deleteQuietly(Path f) {
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            LOG.warn("spool: {} could not be deleted ({}); a restart would deliver it again", f, e.toString());
+        }
     }
 
     /** The oldest alert, else the oldest bulk message, waiting up to {@code millis} for one; null if none came. */
@@ -189,7 +241,7 @@ public final class Spool {
     /** Removes a delivered message (no-op if it was dropped meanwhile). */
     public synchronized void remove(Message m) throws IOException {
         Lane lane = take(m);
-        if (lane != null && !writing.containsKey(m.sequence())) {
+        if (lane != null && !writing.containsKey(m.sequence())) { // one being written is deleted by its writer
             Files.deleteIfExists(file(m.sequence(), lane));
         }
     }

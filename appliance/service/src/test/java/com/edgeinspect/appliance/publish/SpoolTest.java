@@ -58,9 +58,9 @@ class SpoolTest {
     @Test
     void alertsGoBeforeSnapshotsWhichAreDroppedFirstWhenFull() throws Exception {
         Spool s = new Spool(dir, 4);
-        s.append("snap/1", 1, new byte[1000], true, -1);
+        s.append(List.of(new Spool.Outgoing("snap/1", 1, new byte[1000], true, -1)));
         s.append("alert/1", 1, new byte[] {1});
-        s.append("snap/2", 1, new byte[1000], true, -1);
+        s.append(List.of(new Spool.Outgoing("snap/2", 1, new byte[1000], true, -1)));
         s.append("alert/2", 1, new byte[] {2});
         s.append("alert/3", 1, new byte[] {3}); // full: the oldest snapshot goes
         assertThat(s.dropped()).isEqualTo(1);
@@ -93,8 +93,12 @@ class SpoolTest {
             }
         });
         publisher.start();
-        for (int i = 0; i < n; i++) {
-            s.append("t/" + i, 1, new byte[] {(byte) i}, false, System.nanoTime());
+        for (int i = 0; i < n; i += 3) { // a frame's alerts come together: all queued before the first is written
+            List<Spool.Outgoing> frame = new ArrayList<>();
+            for (int k = i; k < i + 3; k++) {
+                frame.add(new Spool.Outgoing("t/" + k, 1, new byte[] {(byte) k}, false, System.nanoTime()));
+            }
+            s.append(frame);
         }
         publisher.join(10_000);
         assertThat(delivered).containsExactlyElementsOf(IntStream.range(0, n).mapToObj(i -> "t/" + i).toList());
@@ -108,7 +112,7 @@ class SpoolTest {
     void aMessageCarriesItsTimesUntilARestart() throws Exception {
         Spool s = new Spool(dir, 10);
         long origin = System.nanoTime() - 5_000_000;
-        s.append("alert/1", 1, new byte[] {1}, false, origin);
+        s.append(List.of(new Spool.Outgoing("alert/1", 1, new byte[] {1}, false, origin)));
         Spool.Message m = s.peek(0);
         assertThat(m.originNanos()).isEqualTo(origin);
         assertThat(m.queuedNanos()).isGreaterThan(origin);

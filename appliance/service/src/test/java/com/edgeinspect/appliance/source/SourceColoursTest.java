@@ -36,6 +36,8 @@ class SourceColoursTest {
             mean[i % 3] += d / (ffmpeg.length / 3.0);
             max[i % 3] = Math.max(max[i % 3], d);
         }
+        System.out.printf(java.util.Locale.ROOT, "%s: FFmpeg vs GStreamer, mean |difference| B/G/R %.2f %.2f %.2f, "
+                + "largest %d %d %d%n", name, mean[0], mean[1], mean[2], max[0], max[1], max[2]);
         // Measured: a matrix taken wrongly differs by up to 13 levels; the same matrix by 5 at most, the converters'
         // rounding (GStreamer's is about 1.7 levels darker in green and red on average).
         for (int c = 0; c < 3; c++) {
