@@ -97,7 +97,8 @@ public final class EventReplay {
     /** The detections of every frame of the clip, early exit (if any) at the {@code gate} threshold. */
     private static List<List<Detection>> detect(LoadedModel m, CenterNetDecoder decoder, Path clip, float gate) {
         List<List<Detection>> out = new ArrayList<>();
-        try (FFmpegFrameGrabber g = FfmpegSource.rawGrabber(clip.toString()); PictureConverter c = new PictureConverter()) {
+        try (FFmpegFrameGrabber g = FfmpegSource.rawGrabber(clip.toString());
+                PictureConverter c = new PictureConverter()) {
             g.start();
             int w = g.getImageWidth();
             int h = g.getImageHeight();

@@ -73,15 +73,15 @@ public final class PipelineBenchmark {
             String detect = "edgeinspect_inference";
             String delivery = "edgeinspect_alert_delivery";
             System.out.printf(Locale.ROOT, "RESULT decoded_fps=%.2f e2e_fps=%.2f dropped=%d alert_p50_ms=%.1f "
-                    + "alert_p95_ms=%.1f alert_p99_ms=%.1f alerts=%s rss_start_mb=%.0f rss_end_mb=%.0f rss_max_mb=%.0f ort_fps=%.2f "
-                    + "detect_fps=%.2f inference_p50_ms=%.1f inference_p99_ms=%.1f handed_p50_ms=%.1f "
-                    + "handed_p99_ms=%.1f delivery_p50_ms=%.1f delivery_p99_ms=%.1f%n",
+                    + "alert_p95_ms=%.1f alert_p99_ms=%.1f alerts=%s rss_start_mb=%.0f rss_end_mb=%.0f "
+                    + "rss_max_mb=%.0f ort_fps=%.2f detect_fps=%.2f inference_p50_ms=%.1f inference_p99_ms=%.1f "
+                    + "handed_p50_ms=%.1f handed_p99_ms=%.1f delivery_p50_ms=%.1f delivery_p99_ms=%.1f%n",
                     (end[0] - start[0]) / elapsed, (end[1] - start[1]) / elapsed, end[2] - start[2],
                     quantile(metrics, alert, 0.5), quantile(metrics, alert, 0.95), quantile(metrics, alert, 0.99),
-                    count(metrics), rss0 / 1024.0,
-                    rss1 / 1024.0, rssMax / 1024.0, inference[1], inference[0], quantile(metrics, detect, 0.5),
-                    quantile(metrics, detect, 0.99), quantile(metrics, handed, 0.5), quantile(metrics, handed, 0.99),
-                    quantile(metrics, delivery, 0.5), quantile(metrics, delivery, 0.99));
+                    count(metrics), rss0 / 1024.0, rss1 / 1024.0, rssMax / 1024.0, inference[1], inference[0],
+                    quantile(metrics, detect, 0.5), quantile(metrics, detect, 0.99), quantile(metrics, handed, 0.5),
+                    quantile(metrics, handed, 0.99), quantile(metrics, delivery, 0.5),
+                    quantile(metrics, delivery, 0.99));
         }
     }
 
@@ -95,7 +95,8 @@ public final class PipelineBenchmark {
         List<byte[]> frames = new ArrayList<>();
         int w;
         int h;
-        try (FFmpegFrameGrabber g = FfmpegSource.rawGrabber(clip.toString()); PictureConverter c = new PictureConverter()) {
+        try (FFmpegFrameGrabber g = FfmpegSource.rawGrabber(clip.toString());
+                PictureConverter c = new PictureConverter()) {
             g.start();
             w = g.getImageWidth();
             h = g.getImageHeight();

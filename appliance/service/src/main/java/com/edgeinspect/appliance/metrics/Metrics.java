@@ -50,7 +50,8 @@ public final class Metrics {
             .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
 
     private final Timer alertDelivery = Timer.builder("edgeinspect_alert_delivery")
-            .description("from the alert queued in the spool (its write to disk under way) to the broker's acknowledgement")
+            .description("from the alert queued in the spool (its write to disk under way) to the broker's "
+                    + "acknowledgement")
             .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
             .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
 
