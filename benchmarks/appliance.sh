@@ -3,10 +3,11 @@
 #   decode-only ceiling   ffmpeg -threads 2 -f null on the clip (3 passes)
 #   inference ceiling     the appliance's inference on 1080p frames of the clip: pre-processing, ONNX Runtime (the
 #                         bundle's early exit as the appliance runs it) and decoding; beside it ONNX Runtime alone
-#                         on the whole graph of a preprocessed frame (no exit), for reference
+#                         on the whole graph of a preprocessed frame (no exit); both measured before and after the
+#                         run, the ceiling is their mean (the machine's speed drifts over minutes)
 #   end to end            the appliance on the clip paced like a 30 fps camera, looping, embedded broker
-#   frame-to-alert        decode to the broker's PUBACK, p50/p99
-#   memory                RSS sampled every 10 s after a 10 s warm-up
+#   frame-to-alert        decode to the broker's PUBACK, p50/p95/p99, counted after a 10 s warm-up
+#   memory                RSS sampled every 10 s after the warm-up
 # Usage: benchmarks/appliance.sh [CLIP] [SECONDS] [MODEL]   (defaults: test-videos/mixed-defects.mp4, 600)
 # MODEL: more keys of the configuration's model section, YAML flow entries, e.g. 'early_exit: false'.
 # JVM options: APPLIANCE_JAVA_OPTS (default -Xmx2g, as ./demo).
@@ -34,3 +35,4 @@ printf '| %s | %.1f | %.2f / %.2f | %.2f | %.2f / %.2f | %.1f | %s / %s | %s | %
 printf '\nwhere frame-to-alert goes, p50 / p99 ms: inference (pre, graphs, post) %s / %s; decoded to alerts handed to the publisher (every frame: waiting for the detector, inference, tracking, snapshots) %s / %s; alert queued in the spool to PUBACK %s / %s; decoded to PUBACK (alert frames) %s / %s (p95 %s; a p99 rests on the worst 1%% of the alerts)\n' \
   "$(val inference_p50_ms)" "$(val inference_p99_ms)" "$(val handed_p50_ms)" "$(val handed_p99_ms)" \
   "$(val delivery_p50_ms)" "$(val delivery_p99_ms)" "$(val alert_p50_ms)" "$(val alert_p99_ms)" "$(val alert_p95_ms)"
+printf 'ONNX Runtime alone before / after the run: %s / %s fps\n' "$(val ort_before_fps)" "$(val ort_after_fps)"
