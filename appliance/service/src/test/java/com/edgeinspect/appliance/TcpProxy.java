@@ -12,7 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A loopback TCP proxy a test controls, to put a network between the appliance and its broker: {@link #blackhole}
  * stops forwarding without closing anything (a cable pulled somewhere in between: only keep-alive notices),
- * {@link #heal} drops those dead connections and forwards new ones again.
+ * {@link #heal} drops those dead connections and forwards new ones again; {@link #holdReplies} holds back only what the
+ * broker sends (its acknowledgements) until {@link #releaseReplies}.
  */
 final class TcpProxy implements AutoCloseable {
 
@@ -21,6 +22,7 @@ final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean forwarding = true;
+    private volatile boolean holdingReplies;
 
     TcpProxy(int target) throws IOException {
         this.target = target;
@@ -42,21 +44,21 @@ final class TcpProxy implements AutoCloseable {
                 Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
                 sockets.add(in);
                 sockets.add(out);
-                pump(in, out);
-                pump(out, in);
+                pump(in, out, false);
+                pump(out, in, true);
             } catch (IOException e) {
                 // closed
             }
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, boolean replies) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[16384];
             try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
                 int n;
                 while ((n = i.read(buf)) > 0) {
-                    while (!forwarding && !from.isClosed()) {
+                    while ((!forwarding || replies && holdingReplies) && !from.isClosed()) {
                         Thread.sleep(50); // hold the bytes: nothing gets through, nothing is closed
                     }
                     o.write(buf, 0, n);
@@ -74,6 +76,14 @@ final class TcpProxy implements AutoCloseable {
 
     void blackhole() {
         forwarding = false;
+    }
+
+    void holdReplies() {
+        holdingReplies = true;
+    }
+
+    void releaseReplies() {
+        holdingReplies = false;
     }
 
     void heal() {
