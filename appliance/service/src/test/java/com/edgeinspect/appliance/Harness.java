@@ -3,7 +3,6 @@ package com.edgeinspect.appliance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
-import com.edgeinspect.appliance.publish.MqttLink;
 import com.edgeinspect.core.mqtt.MqttListener;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
@@ -146,12 +145,12 @@ final class Harness {
 
     /**
      * Waits until the alert messages a consumer got hold every alert in the box's event store, each (id, sequence)
-     * at least once, then checks them: in order per alert, with at most a publish window of redeliveries (the
-     * messages on their way, their PUBACKs lost, when the link broke); returns a summary line. The box may still be recording alerts (a looping clip): the check is
+     * at least once, then checks them: in order per alert, with at most one redelivery (a PUBACK lost at the moment
+     * the link broke); returns a summary line. The box may still be recording alerts (a looping clip): the check is
      * made against the one snapshot of its store that the received messages were found to cover.
      */
     static String awaitEveryAlertOnce(HttpClient http, String base, BlockingQueue<Msg> got) throws Exception {
-        return awaitEveryAlertOnce(http, base, got, MqttLink.MAX_WINDOW);
+        return awaitEveryAlertOnce(http, base, got, 1);
     }
 
     /** Alert messages waiting in the box's spool. */
@@ -185,7 +184,7 @@ final class Harness {
 
     /**
      * As {@link #awaitEveryAlertOnce(HttpClient, String, BlockingQueue)}, allowing {@code redeliveries} repeated
-     * messages (up to {@link MqttLink#MAX_WINDOW} per broken link or killed process).
+     * messages (one per broken link or killed process).
      */
     static String awaitEveryAlertOnce(HttpClient http, String base, BlockingQueue<Msg> got, int redeliveries)
             throws Exception {

@@ -52,10 +52,10 @@ class PublishWindowTest {
                 }
                 assertThat(refused).as("a publish refused for a full window").isNotNull();
                 String topic = refused;
-                Harness.await(() -> confirmed(link, "w/burst", new byte[1], 2000) == MqttLink.Delivery.ACKED,
+                Harness.await(() -> link.publishConfirmed("w/burst", new byte[1], 1, 2000) == MqttLink.Delivery.ACKED,
                         "the window drained", 30);
 
-                assertThat(confirmed(link, topic, "again".getBytes(StandardCharsets.UTF_8), 5000))
+                assertThat(link.publishConfirmed(topic, "again".getBytes(StandardCharsets.UTF_8), 1, 5000))
                         .isEqualTo(MqttLink.Delivery.ACKED);
                 assertThat(link.connected()).isTrue();
                 Harness.Msg m;
@@ -68,12 +68,5 @@ class PublishWindowTest {
             sub.disconnect();
             sub.close();
         }
-    }
-
-    /** Publishes at QoS 1 and waits up to {@code millis} for the broker's word. */
-    private static MqttLink.Delivery confirmed(MqttLink link, String topic, byte[] payload, long millis) {
-        MqttLink.Sending s = link.send(topic, payload, 1, () -> { });
-        s.await(millis);
-        return link.outcome(s);
     }
 }

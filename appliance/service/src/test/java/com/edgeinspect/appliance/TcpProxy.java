@@ -12,8 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A loopback TCP proxy a test controls, to put a network between the appliance and its broker: {@link #blackhole}
  * stops forwarding without closing anything (a cable pulled somewhere in between: only keep-alive notices),
- * {@link #heal} drops those dead connections and forwards new ones again; {@link #holdReplies} holds back only what the
- * broker sends (its acknowledgements) until {@link #releaseReplies}.
+ * {@link #heal} drops those dead connections and forwards new ones again.
  */
 final class TcpProxy implements AutoCloseable {
 
@@ -22,7 +21,6 @@ final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean forwarding = true;
-    private volatile boolean holdingReplies;
 
     TcpProxy(int target) throws IOException {
         this.target = target;
@@ -44,21 +42,21 @@ final class TcpProxy implements AutoCloseable {
                 Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
                 sockets.add(in);
                 sockets.add(out);
-                pump(in, out, false);
-                pump(out, in, true);
+                pump(in, out);
+                pump(out, in);
             } catch (IOException e) {
                 // closed
             }
         }
     }
 
-    private void pump(Socket from, Socket to, boolean replies) {
+    private void pump(Socket from, Socket to) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[16384];
             try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
                 int n;
                 while ((n = i.read(buf)) > 0) {
-                    while ((!forwarding || replies && holdingReplies) && !from.isClosed()) {
+                    while (!forwarding && !from.isClosed()) {
                         Thread.sleep(50); // hold the bytes: nothing gets through, nothing is closed
                     }
                     o.write(buf, 0, n);
@@ -76,14 +74,6 @@ final class TcpProxy implements AutoCloseable {
 
     void blackhole() {
         forwarding = false;
-    }
-
-    void holdReplies() {
-        holdingReplies = true;
-    }
-
-    void releaseReplies() {
-        holdingReplies = false;
     }
 
     void heal() {

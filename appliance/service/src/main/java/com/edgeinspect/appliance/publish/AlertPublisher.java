@@ -1,27 +1,21 @@
 package com.edgeinspect.appliance.publish;
 
 import java.io.IOException;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers the spool to the broker in order: a message leaves the spool only after its PUBACK, so a broker that
- * vanishes mid-burst costs a retry, never a loss. Up to {@link MqttLink#window} messages are on their way at once, so
- * a frame's second alert does not wait a round trip behind its first, nor an alert behind a snapshot's
- * acknowledgement; the broker keeps their order (MQTT keeps a connection's QoS 1 messages on a topic in order) and
- * they are settled in that order. A message the broker refuses for good (not authorised, too large) is set aside so it cannot block the
- * ones behind it. When one fails (connection lost, no PUBACK in time) it and everything sent after it go again, in
- * order: a retry may deliver a message twice; consumers deduplicate by the alert's id and sequence.
+ * Delivers the spool to the broker in order, one acknowledged message at a time: a message leaves the spool only
+ * after its PUBACK, so a broker that vanishes mid-burst costs a retry, never a loss. A message the broker refuses
+ * for good (not authorised, too large) is set aside so it cannot block the ones behind it. A retry after a lost
+ * PUBACK may deliver a message twice; consumers deduplicate by the alert's id and sequence. One message in flight
+ * keeps the order strict and is ample for alert rates (tens per second on a LAN).
  */
 public final class AlertPublisher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AlertPublisher.class);
-    private static final long ACK_TIMEOUT_NANOS = 10_000_000_000L;
+    private static final long ACK_TIMEOUT_MS = 10_000;
 
     private final Spool spool;
     private final MqttLink mqtt;
@@ -29,9 +23,6 @@ public final class AlertPublisher implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long delivered;
-
-    /** A message handed to the connection and not yet settled. */
-    private record InFlight(Spool.Message message, MqttLink.Sending sending, long sentNanos) {}
 
     /** @param acknowledged told each message the broker acknowledged, as it is acknowledged */
     public AlertPublisher(Spool spool, MqttLink mqtt, Consumer<Spool.Message> acknowledged) {
@@ -44,43 +35,25 @@ public final class AlertPublisher implements AutoCloseable {
     }
 
     private void run() {
-        Deque<InFlight> window = new ArrayDeque<>();
         long backoff = 100;
         while (running) {
             try {
-                InFlight head = window.peekFirst();
-                long now = System.nanoTime();
-                if (head != null && (head.sending().done() || now - head.sentNanos() > ACK_TIMEOUT_NANOS)) {
-                    window.removeFirst();
-                    switch (mqtt.outcome(head.sending())) {
-                        case ACKED -> {
-                            acknowledged.accept(head.message());
-                            spool.remove(head.message());
-                            delivered++;
-                            backoff = 100;
-                        }
-                        case REFUSED -> spool.refuse(head.message()); // retrying would block every alert behind it
-                        case FAILED -> {
-                            window.clear(); // sent after it: they go again behind it, in order
-                            Thread.sleep(backoff);
-                            backoff = Math.min(backoff * 2, 2000);
-                        }
+                Spool.Message m = spool.peek(1000);
+                if (m == null) {
+                    continue;
+                }
+                switch (mqtt.publishConfirmed(m.topic(), m.payload(), m.qos(), ACK_TIMEOUT_MS)) {
+                    case ACKED -> {
+                        acknowledged.accept(m);
+                        spool.remove(m);
+                        delivered++;
+                        backoff = 100;
                     }
-                    continue;
-                }
-                long waitMillis = head == null ? 1000
-                        : Math.max(1, (head.sentNanos() + ACK_TIMEOUT_NANOS - now) / 1_000_000);
-                // Nothing more goes out while the window is full, or while one behind the head is done already: it
-                // failed out of turn, and what followed it must not overtake its retry.
-                if (window.size() >= mqtt.window() || window.stream().anyMatch(f -> f.sending().done())) {
-                    head.sending().await(waitMillis);
-                    continue;
-                }
-                // The next message, or woken by an acknowledgement so the head is settled at once.
-                Spool.Message m = spool.peek(waitMillis, inFlight(window));
-                if (m != null) {
-                    window.addLast(new InFlight(m, mqtt.send(m.topic(), m.payload(), m.qos(), spool::wake),
-                            System.nanoTime()));
+                    case REFUSED -> spool.refuse(m); // retrying would block every alert behind it
+                    case FAILED -> {
+                        Thread.sleep(backoff);
+                        backoff = Math.min(backoff * 2, 2000);
+                    }
                 }
             } catch (InterruptedException e) {
                 return;
@@ -88,14 +61,6 @@ public final class AlertPublisher implements AutoCloseable {
                 LOG.warn("alert delivery: {}", e.toString());
             }
         }
-    }
-
-    private static Set<Long> inFlight(Deque<InFlight> window) {
-        Set<Long> s = new HashSet<>();
-        for (InFlight f : window) {
-            s.add(f.message().sequence());
-        }
-        return s;
     }
 
     public long delivered() {

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Supplier;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -48,8 +47,6 @@ public final class MqttLink implements AutoCloseable {
     private volatile boolean connected;
     /** The broker's Maximum Packet Size from CONNACK; a larger PUBLISH would make it drop the connection. */
     private volatile long maxPacketSize = Long.MAX_VALUE;
-    /** The broker's Receive Maximum from CONNACK: Paho refuses a QoS 1 publish beyond that many unacknowledged. */
-    private volatile int receiveMaximum = 65_535;
     private volatile String[] filters = new String[0];
     private volatile Handler handler = (topic, message) -> { };
     private final List<Runnable> onConnect = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -86,9 +83,6 @@ public final class MqttLink implements AutoCloseable {
                     maxPacketSize = max;
                     LOG.info("broker accepts packets up to {} bytes", max);
                 }
-                Integer receive = token.getResponseProperties() == null ? null
-                        : token.getResponseProperties().getReceiveMaximum();
-                receiveMaximum = receive == null ? 65_535 : receive;
             }
 
             @Override
@@ -197,109 +191,38 @@ public final class MqttLink implements AutoCloseable {
         FAILED
     }
 
-    /** The most messages {@link #send} keeps unacknowledged at once: also the most a broken link may deliver twice. */
-    public static final int MAX_WINDOW = 8;
-
     /**
-     * How many messages {@link #send} may keep unacknowledged at once: half the broker's Receive Maximum, the other
-     * half left to the status and model messages, and at most {@link #MAX_WINDOW}.
+     * Publishes and waits for the broker's acknowledgement (PUBACK for QoS 1). The caller keeps the message until
+     * it is {@link Delivery#ACKED} or {@link Delivery#REFUSED}.
      */
-    public int window() {
-        return Math.max(1, Math.min(MAX_WINDOW, receiveMaximum / 2));
-    }
-
-    /** A message {@link #send} handed to the connection, until it is {@link #done}. */
-    public static final class Sending {
-        private final String topic;
-        private final IMqttToken token;
-        /** How it ended when that was known at once (not connected, too large, refused by the client), else null. */
-        private final Delivery known;
-
-        private Sending(String topic, IMqttToken token, Delivery known) {
-            this.topic = topic;
-            this.token = token;
-            this.known = known;
-        }
-
-        /** True once acknowledged, refused, or failed with the connection. */
-        public boolean done() {
-            return known != null || token.isComplete() || token.getException() != null;
-        }
-
-        /** Waits up to {@code millis} for it to be done. */
-        public void await(long millis) {
-            if (!done()) {
-                try {
-                    token.waitForCompletion(millis);
-                } catch (MqttException e) {
-                    // failed: outcome() says how
-                }
-            }
-        }
-    }
-
-    /**
-     * Publishes without waiting for the broker's acknowledgement (PUBACK for QoS 1), so several messages can be on
-     * their way at once (see {@link #window}); {@code done} runs on Paho's thread once the message is acknowledged,
-     * refused or failed, and {@link #outcome} then says which. The caller keeps the message until it is
-     * {@link Delivery#ACKED} or {@link Delivery#REFUSED}.
-     */
-    public Sending send(String topic, byte[] payload, int qos, Runnable done) {
+    public Delivery publishConfirmed(String topic, byte[] payload, int qos, long timeoutMillis) {
         if (!connected) {
-            return new Sending(topic, null, Delivery.FAILED);
+            return Delivery.FAILED;
         }
         // Fixed header (5) + topic (2 + length) + packet id (2) + properties length (1) + payload: an upper bound.
         long size = 10L + topic.getBytes(StandardCharsets.UTF_8).length + payload.length;
         if (size > maxPacketSize) {
             LOG.warn("message on {} is {} bytes, over the broker's limit of {}", topic, size, maxPacketSize);
-            return new Sending(topic, null, Delivery.REFUSED);
+            return Delivery.REFUSED;
         }
         try {
-            return new Sending(topic, client.publish(topic, payload, qos, false, null, new MqttActionListener() {
-                @Override
-                public void onSuccess(IMqttToken t) {
-                    done.run();
-                }
-
-                @Override
-                public void onFailure(IMqttToken t, Throwable e) {
-                    done.run();
-                }
-            }), null);
+            IMqttToken t = client.publish(topic, payload, qos, false);
+            t.waitForCompletion(timeoutMillis);
+            int[] codes = t.getReasonCodes();
+            if (codes != null && codes.length > 0 && codes[0] >= 0x80) {
+                LOG.warn("broker refused a message on {} with reason 0x{}", topic, Integer.toHexString(codes[0]));
+                return Delivery.REFUSED;
+            }
+            return t.isComplete() && t.getException() == null ? Delivery.ACKED : Delivery.FAILED;
         } catch (MqttException e) {
-            return new Sending(topic, null, failure(topic, e));
-        }
-    }
-
-    /** How a sent message ended; {@link Delivery#FAILED} too while it is not {@link Sending#done}. */
-    public Delivery outcome(Sending s) {
-        if (s.known != null) {
-            return s.known;
-        }
-        MqttException e = s.token.getException();
-        if (e != null) {
-            return failure(s.topic, e);
-        }
-        if (!s.token.isComplete()) {
+            if (e.getReasonCode() >= 0x80 && e.getReasonCode() <= 0xff) {
+                LOG.warn("broker refused a message on {}: {} (0x{})", topic, e.getMessage(),
+                        Integer.toHexString(e.getReasonCode()));
+                return Delivery.REFUSED;
+            }
+            LOG.debug("MQTT publish to {} not confirmed: {}", topic, e.getMessage());
             return Delivery.FAILED;
         }
-        int[] codes = s.token.getReasonCodes();
-        if (codes != null && codes.length > 0 && codes[0] >= 0x80) {
-            LOG.warn("broker refused a message on {} with reason 0x{}", s.topic, Integer.toHexString(codes[0]));
-            return Delivery.REFUSED;
-        }
-        return Delivery.ACKED;
-    }
-
-    /** A publish that failed: refused for good if the broker gave a reason code that says so, else to retry. */
-    private static Delivery failure(String topic, MqttException e) {
-        if (e.getReasonCode() >= 0x80 && e.getReasonCode() <= 0xff) {
-            LOG.warn("broker refused a message on {}: {} (0x{})", topic, e.getMessage(),
-                    Integer.toHexString(e.getReasonCode()));
-            return Delivery.REFUSED;
-        }
-        LOG.debug("MQTT publish to {} not confirmed: {}", topic, e.getMessage());
-        return Delivery.FAILED;
     }
 
     private final class Callback extends MqttListener {

@@ -66,7 +66,6 @@ public final class Spool {
     /** Messages the broker refused while their file was written: set aside once it is. */
     private final Set<Long> refusedWhileWriting = new HashSet<>();
     private long next;
-    private boolean woken;
     private long dropped;
     private long corrupt;
     private long refused;
@@ -205,37 +204,18 @@ public final class Spool {
     }
 
     /** The oldest alert, else the oldest bulk message, waiting up to {@code millis} for one; null if none came. */
-    public Message peek(long millis) throws InterruptedException {
-        return peek(millis, Set.of());
-    }
-
-    /**
-     * As {@link #peek(long)}, passing over the messages in {@code besides} (those already on their way): the oldest
-     * other alert, else the oldest other bulk message. Returns null at once, and only once, after {@link #wake}.
-     */
-    public synchronized Message peek(long millis, Set<Long> besides) throws InterruptedException {
+    public synchronized Message peek(long millis) throws InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000; // monotonic: a clock step must not stretch a wait
         while (true) {
-            Lane lane;
-            long seq;
-            while (true) {
-                lane = alerts;
-                Long found = first(alerts, besides);
-                if (found == null) {
-                    lane = bulk;
-                    found = first(bulk, besides);
-                }
-                if (found != null) {
-                    seq = found;
-                    break;
-                }
+            while (size() == 0) {
                 long left = (deadline - System.nanoTime()) / 1_000_000;
-                if (woken || left <= 0) {
-                    woken = false;
+                if (left <= 0) {
                     return null;
                 }
                 wait(left);
             }
+            Lane lane = alerts.queue().isEmpty() ? bulk : alerts;
+            long seq = lane.queue().firstKey();
             Message inMemory = writing.get(seq);
             if (inMemory != null) {
                 return inMemory;
@@ -251,27 +231,11 @@ public final class Spool {
                 return new Message(seq, topic, qos, in.readNBytes(n), times.originNanos(), times.queuedNanos());
             } catch (IOException e) {
                 LOG.error("spool: message {} is unreadable ({}); moved aside", file(seq, lane), e.getMessage());
-                lane.queue().remove(seq);
+                lane.queue().pollFirstEntry();
                 setAside(seq, lane, ".corrupt");
                 corrupt++;
             }
         }
-    }
-
-    /** A lane's oldest message not in {@code besides}, or null. */
-    private static Long first(Lane lane, Set<Long> besides) {
-        for (Long seq : lane.queue().keySet()) {
-            if (!besides.contains(seq)) {
-                return seq;
-            }
-        }
-        return null;
-    }
-
-    /** Ends the {@link #peek} waiting now, or the next one (the publisher, when an acknowledgement came). */
-    public synchronized void wake() {
-        woken = true;
-        notifyAll();
     }
 
     /** Removes a delivered message (no-op if it was dropped meanwhile). */

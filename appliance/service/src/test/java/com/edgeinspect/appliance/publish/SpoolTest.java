@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,33 +120,5 @@ class SpoolTest {
         assertThat(restored.topic()).isEqualTo("alert/1");
         assertThat(restored.originNanos()).isNegative();
         assertThat(restored.queuedNanos()).isNegative();
-    }
-
-    @Test
-    void aPeekPassesOverMessagesOnTheirWayAndAWakeEndsItsWait() throws Exception {
-        Spool s = new Spool(dir, 10);
-        s.append(List.of(new Spool.Outgoing("snap/1", 1, new byte[10], true, -1)));
-        s.append("alert/1", 1, new byte[] {1});
-        s.append("alert/2", 1, new byte[] {2});
-        Spool.Message a1 = s.peek(0);
-        Spool.Message a2 = s.peek(0, Set.of(a1.sequence()));
-        assertThat(a2.topic()).isEqualTo("alert/2");
-        Spool.Message snap = s.peek(0, Set.of(a1.sequence(), a2.sequence()));
-        assertThat(snap.topic()).isEqualTo("snap/1");
-        Set<Long> all = Set.of(a1.sequence(), a2.sequence(), snap.sequence());
-        Thread waker = new Thread(() -> {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                return;
-            }
-            s.wake(); // an acknowledgement came: the publisher settles it instead of waiting on
-        });
-        long t0 = System.nanoTime();
-        waker.start();
-        assertThat(s.peek(60_000, all)).isNull();
-        assertThat((System.nanoTime() - t0) / 1e9).as("seconds waited").isLessThan(30);
-        assertThat(s.peek(0).sequence()).isEqualTo(a1.sequence());
-        assertThat(s.size()).isEqualTo(3);
     }
 }
