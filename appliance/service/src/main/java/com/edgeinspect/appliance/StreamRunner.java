@@ -118,16 +118,11 @@ final class StreamRunner implements AutoCloseable {
 
     private void process(FrameBuffer f, LoadedModel m) throws Exception {
         long t0 = System.nanoTime();
-        int x0 = 0;
-        int y0 = 0;
-        int w = f.width();
-        int h = f.height();
-        if (config.roi() != null) {
-            x0 = Math.min(config.roi().x(), f.width() - 16);
-            y0 = Math.min(config.roi().y(), f.height() - 16);
-            w = Math.min(config.roi().width(), f.width() - x0);
-            h = Math.min(config.roi().height(), f.height() - y0);
-        }
+        ApplianceConfig.Rect region = config.region(f.width(), f.height());
+        int x0 = region.x();
+        int y0 = region.y();
+        int w = region.width();
+        int h = region.height();
         inputShape = shape(w, h);
         OrtDetector.Found result = m.detector().detect(f.bgr(), f.width(), x0, y0, w, h, decoder(m),
                 config.gateThreshold(m.detector().gateThreshold()));
@@ -172,9 +167,8 @@ final class StreamRunner implements AutoCloseable {
 
     private long[] shape(int w, int h) {
         long[] s = inputShape;
-        long pw = Preprocessor.aligned(w);
-        long ph = Preprocessor.aligned(h);
-        return s != null && s[2] == ph && s[3] == pw ? s : new long[] {1, 3, ph, pw};
+        return s != null && s[2] == Preprocessor.aligned(h) && s[3] == Preprocessor.aligned(w) ? s
+                : Preprocessor.shape(w, h);
     }
 
     /** A candidate model to run beside the serving one on sampled frames, or null. */

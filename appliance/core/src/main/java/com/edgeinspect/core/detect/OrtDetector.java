@@ -190,7 +190,7 @@ public final class OrtDetector implements AutoCloseable {
         int ph = Preprocessor.aligned(height);
         int rows = ph / DetectorOutputs.ALIGN;
         int columns = pw / DetectorOutputs.ALIGN;
-        try (OnnxTensor in = OnnxTensor.createTensor(env, input, new long[] {1, 3, ph, pw});
+        try (OnnxTensor in = OnnxTensor.createTensor(env, input, Preprocessor.shape(width, height));
                 OrtSession.Result r = session.run(Map.of(DetectorOutputs.INPUT, in))) {
             if (stageTwo == null) {
                 Region frame = Region.whole(rows, columns);

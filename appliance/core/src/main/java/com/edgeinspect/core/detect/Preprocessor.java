@@ -34,6 +34,11 @@ public final class Preprocessor {
         return (v + DetectorOutputs.ALIGN - 1) / DetectorOutputs.ALIGN * DetectorOutputs.ALIGN;
     }
 
+    /** The detector's input shape for a {@code width x height} image: one padded NCHW image. */
+    public static long[] shape(int width, int height) {
+        return new long[] {1, 3, aligned(height), aligned(width)};
+    }
+
     /** Converts a whole frame. */
     public FloatBuffer apply(byte[] bgr, int width, int height) {
         return apply(bgr, width, 0, 0, width, height);

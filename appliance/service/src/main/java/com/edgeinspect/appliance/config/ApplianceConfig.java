@@ -259,6 +259,19 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
             return gateThreshold != null ? gateThreshold.floatValue() : model;
         }
 
+        /**
+         * The part of a {@code frameWidth x frameHeight} frame the detector sees: the region of interest, moved and cut
+         * to fit the frame (a camera may come back at another resolution), else the whole frame.
+         */
+        public Rect region(int frameWidth, int frameHeight) {
+            if (roi == null) {
+                return new Rect(0, 0, frameWidth, frameHeight);
+            }
+            int x = Math.min(roi.x(), frameWidth - 16);
+            int y = Math.min(roi.y(), frameHeight - 16);
+            return new Rect(x, y, Math.min(roi.width(), frameWidth - x), Math.min(roi.height(), frameHeight - y));
+        }
+
         public boolean paced() {
             return realtime == null || realtime;
         }
