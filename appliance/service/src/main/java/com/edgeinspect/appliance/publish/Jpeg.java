@@ -45,7 +45,7 @@ public final class Jpeg {
         int x0 = clamp((int) (b.centerX() - cw / 2.0), width - cw);
         int y0 = clamp((int) (b.centerY() - ch / 2.0), height - ch);
         Box local = new Box(b.x1() - x0, b.y1() - y0, b.x2() - x0, b.y2() - y0);
-        return encode(bgr, width, height, new Rect(x0, y0, cw, ch), List.of(new Mark(local, mark.label())), quality);
+        return encode(bgr, width, new Rect(x0, y0, cw, ch), List.of(new Mark(local, mark.label())), quality);
     }
 
     /** The whole frame scaled to {@code scale} with every mark drawn. */
@@ -63,9 +63,15 @@ public final class Jpeg {
         }
     }
 
-    private static byte[] encode(byte[] bgr, int width, int height, Rect crop, List<Mark> marks, int quality) {
+    /** Copies only the crop's rows out of the frame: the whole frame would be 6 MB copied per snapshot at 1080p. */
+    private static byte[] encode(byte[] bgr, int width, Rect crop, List<Mark> marks, int quality) {
         try (PointerScope scope = new PointerScope()) {
-            Mat part = new Mat(wrap(bgr, width, height), crop).clone();
+            Mat part = new Mat(crop.height(), crop.width(), CV_8UC3);
+            BytePointer pixels = part.data();
+            int row = crop.width() * 3;
+            for (int y = 0; y < crop.height(); y++) {
+                pixels.position((long) y * row).put(bgr, ((crop.y() + y) * width + crop.x()) * 3, row);
+            }
             for (Mark m : marks) {
                 draw(part, m.box(), m.label());
             }
