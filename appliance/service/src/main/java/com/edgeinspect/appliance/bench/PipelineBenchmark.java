@@ -130,7 +130,7 @@ public final class PipelineBenchmark {
             }
             double detectFps = frames.size() / ((System.nanoTime() - t0) / 1e9);
             FloatBuffer input = new Preprocessor().apply(frames.get(0), w, h); // as the appliance feeds it
-            long[] shape = {1, 3, Preprocessor.aligned(h), Preprocessor.aligned(w)};
+            long[] shape = Preprocessor.shape(w, h);
             int runs = 20;
             // The single graph, opened as the appliance opens a model (its session options, this box's threads).
             try (OrtDetector whole = new OrtDetector(m.bundle().model(), m.classes().size(),
