@@ -161,11 +161,7 @@ public final class PipelineBenchmark {
      * stream) counted between two scrapes, as Prometheus computes it from the buckets (linear within a bucket).
      */
     private static double quantile(String before, String after, String metric, double q) {
-        double[][] b = buckets(after, metric);
-        double[][] earlier = buckets(before, metric);
-        for (int i = 0; i < b.length; i++) {
-            b[i][1] -= earlier[i][1];
-        }
+        double[][] b = counted(before, after, metric);
         if (b.length == 0 || b[b.length - 1][1] == 0) {
             return Double.NaN;
         }
@@ -186,9 +182,18 @@ public final class PipelineBenchmark {
 
     /** How many observations a histogram counted between two scrapes. */
     private static long count(String before, String after, String metric) {
+        double[][] b = counted(before, after, metric);
+        return b.length == 0 ? 0 : Math.round(b[b.length - 1][1]);
+    }
+
+    /** A histogram's buckets as {@link #buckets} gives them, counting only what came between two scrapes. */
+    private static double[][] counted(String before, String after, String metric) {
         double[][] b = buckets(after, metric);
         double[][] earlier = buckets(before, metric);
-        return b.length == 0 ? 0 : Math.round(b[b.length - 1][1] - earlier[earlier.length - 1][1]);
+        for (int i = 0; i < b.length; i++) {
+            b[i][1] -= earlier[i][1];
+        }
+        return b;
     }
 
     /** A histogram's buckets in a scrape: upper bound in seconds, cumulative count; the same bounds every scrape. */
