@@ -17,6 +17,7 @@ import com.edgeinspect.appliance.publish.MqttLink;
 import com.edgeinspect.appliance.publish.Jpeg;
 import com.edgeinspect.appliance.publish.Spool;
 import com.edgeinspect.appliance.systemd.Notifier;
+import com.edgeinspect.appliance.systemd.Progress;
 import com.edgeinspect.core.alert.AlertEvent;
 import com.edgeinspect.core.mqtt.MqttAuth;
 import com.edgeinspect.core.security.Secrets;
@@ -78,8 +79,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     private AlertPublisher publisher;
     private ModelManager manager;
     private final Notifier notifier;
-    /** Frames processed per stream at the last watchdog check. */
-    private final Map<String, Long> watched = new java.util.HashMap<>();
+    private final Progress progress = new Progress();
     private Vertx vertx;
     private HttpServer http;
 
@@ -117,6 +117,13 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         loader = new ModelLoader(config.model());
         store = new ModelStore(state.resolve("models"), Path.of(config.model().bundle()));
         LoadedModel m = store.loadBest(loader);
+        // Before READY=1, inside systemd's start timeout: on TensorRT each new shape builds an engine (the cache
+        // keeps it), which on a first frame would hold up the watchdog.
+        long warm = System.nanoTime();
+        List<long[]> shapes = expectedShapes(config);
+        loader.warm(m, shapes);
+        LOG.info("model warmed for {} in {} ms", shapes.stream().map(java.util.Arrays::toString).toList(),
+                (System.nanoTime() - warm) / 1_000_000);
         model = new ActiveModel(m);
         metrics.model(m.name(), m.version());
         events = new EventStore(state.resolve("events"), config.storage().eventsMax());
@@ -161,24 +168,17 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
     }
 
     /**
-     * Pings systemd's watchdog only while the line really works: every stream whose source delivers frames has
-     * processed one since the last check. A stuck decoder or detector stops the pings and systemd restarts the
-     * service; a camera that is away (reconnecting) does not, as a restart would not bring it back.
+     * Pings systemd's watchdog only while the line really works ({@link Progress}): a stuck decoder or detector stops
+     * the pings and systemd restarts the service.
      */
     private void watchdog() {
-        List<String> stalled = new ArrayList<>();
-        for (StreamRunner s : streams) {
-            long processed = s.processed();
-            Long before = watched.put(s.name(), processed);
-            if (s.delivering() && before != null && before == processed) {
-                stalled.add(s.name());
-            }
-        }
-        if (stalled.isEmpty()) {
-            notifier.send("WATCHDOG=1\nSTATUS=" + describe());
+        Progress.Verdict v = progress.check(streams.stream().map(StreamRunner::progress).toList());
+        if (v.alive()) {
+            notifier.send("WATCHDOG=1\nSTATUS=" + describe() + (v.building().isEmpty() ? ""
+                    : "; first frame at a new input size (engine build) on " + v.building()));
         } else {
-            LOG.error("no frame processed on {} since the last watchdog check: not pinging the watchdog", stalled);
-            notifier.send("STATUS=stalled: " + stalled);
+            LOG.error("no frame processed on {} since the last watchdog check: not pinging the watchdog", v.stalled());
+            notifier.send("STATUS=stalled: " + v.stalled());
         }
     }
 
@@ -280,13 +280,24 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
 
     @Override
     public List<long[]> inputShapes() {
+        return distinct(streams.stream().map(StreamRunner::inputShape));
+    }
+
+    /**
+     * The input shapes the configured streams will feed the model from 1080p cameras: each stream's region of
+     * interest, or the whole frame (a TensorRT engine is built per shape, so each needs its own warm-up).
+     */
+    static List<long[]> expectedShapes(ApplianceConfig config) {
+        return distinct(config.streams().stream().map(StreamRunner::expectedShape));
+    }
+
+    private static List<long[]> distinct(java.util.stream.Stream<long[]> shapes) {
         List<long[]> out = new ArrayList<>();
-        for (StreamRunner s : streams) {
-            long[] shape = s.inputShape();
-            if (shape != null && out.stream().noneMatch(o -> java.util.Arrays.equals(o, shape))) {
+        shapes.forEach(shape -> {
+            if (out.stream().noneMatch(o -> java.util.Arrays.equals(o, shape))) {
                 out.add(shape);
             }
-        }
+        });
         return out;
     }
 

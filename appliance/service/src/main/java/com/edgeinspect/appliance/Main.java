@@ -4,11 +4,9 @@ import com.edgeinspect.appliance.config.ApplianceConfig;
 import com.edgeinspect.appliance.model.LoadedModel;
 import com.edgeinspect.appliance.model.ModelLoader;
 import com.edgeinspect.core.bundle.BundleException;
-import com.edgeinspect.core.detect.Preprocessor;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -20,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * broker. Exits with 2 and a one-line message naming the key on a bad configuration. {@code --config FILE --prepare}
  * only checks the configuration and loads, verifies and warms the configured model at the input size of each stream
  * from a 1080p camera (its region of interest, else the whole frame), then exits: run at provisioning, it leaves
- * TensorRT's engines in the cache, so the first start on the line does not spend minutes building them (a first frame
- * that did would hold up the watchdog's pings).
+ * TensorRT's engines in the cache, so the first start on the line does not spend minutes building them before it
+ * reports ready.
  */
 public final class Main {
 
@@ -73,7 +71,7 @@ public final class Main {
         long t0 = System.nanoTime();
         ModelLoader loader = new ModelLoader(config.model());
         try (LoadedModel m = loader.load(Path.of(config.model().bundle()))) {
-            List<long[]> shapes = inputShapes(config);
+            List<long[]> shapes = Appliance.expectedShapes(config);
             loader.warm(m, shapes);
             System.out.printf("prepared %s %s on %s for %s in %.1f s%n", m.name(), m.version(),
                     m.detector().provider(), shapes.stream().map(Arrays::toString).toList(),
@@ -82,22 +80,6 @@ public final class Main {
             System.err.println("error: " + e.getMessage());
             System.exit(1);
         }
-    }
-
-    /**
-     * The input shapes the configured streams will feed the model from 1080p cameras: each stream's region of
-     * interest, or the whole frame (a TensorRT engine is built per shape, so each needs its own warm-up).
-     */
-    static List<long[]> inputShapes(ApplianceConfig config) {
-        List<long[]> shapes = new ArrayList<>();
-        for (ApplianceConfig.Stream s : config.streams()) {
-            ApplianceConfig.Rect r = s.region(1920, 1080);
-            long[] shape = Preprocessor.shape(r.width(), r.height());
-            if (shapes.stream().noneMatch(o -> Arrays.equals(o, shape))) {
-                shapes.add(shape);
-            }
-        }
-        return shapes;
     }
 
     static ApplianceConfig config(String[] args) throws Exception {

@@ -13,6 +13,7 @@ import com.edgeinspect.appliance.publish.Jpeg;
 import com.edgeinspect.appliance.source.FrameSource;
 import com.edgeinspect.appliance.source.FrameBuffer;
 import com.edgeinspect.appliance.source.StreamState;
+import com.edgeinspect.appliance.systemd.Progress;
 import com.edgeinspect.appliance.track.Track;
 import com.edgeinspect.appliance.track.Tracker;
 import com.edgeinspect.core.alert.AlertEvent;
@@ -24,6 +25,7 @@ import com.edgeinspect.core.detect.Preprocessor;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -66,6 +68,10 @@ final class StreamRunner implements AutoCloseable {
     private final RecentMax gaps = new RecentMax(10);
     private long lastFrameNanos;
     private volatile long[] inputShape;
+    /** When the frame in progress started, if it is the first at its input shape for its model; else -1. */
+    private volatile long firstAtShape = -1;
+    /** The model version and shape of the last first frame announced in the log. */
+    private String announced;
     private volatile Shadow shadow;
     private CenterNetDecoder decoder;
     private float decoderThreshold = Float.NaN;
@@ -119,13 +125,7 @@ final class StreamRunner implements AutoCloseable {
     private void process(FrameBuffer f, LoadedModel m) throws Exception {
         long t0 = System.nanoTime();
         ApplianceConfig.Rect region = config.region(f.width(), f.height());
-        int x0 = region.x();
-        int y0 = region.y();
-        int w = region.width();
-        int h = region.height();
-        inputShape = shape(w, h);
-        OrtDetector.Found result = m.detector().detect(f.bgr(), f.width(), x0, y0, w, h, decoder(m),
-                config.gateThreshold(m.detector().gateThreshold()));
+        OrtDetector.Found result = detect(f, m, region, t0);
         List<Detection> raw = result.detections();
         if (result.exited()) {
             meters.exits().increment();
@@ -134,7 +134,7 @@ final class StreamRunner implements AutoCloseable {
         }
         Shadow s = shadow;
         if (s != null && s.wants(f.sequence())) {
-            s.offer(f.bgr().clone(), f.width(), x0, y0, w, h, raw);
+            s.offer(f.bgr().clone(), f.width(), region.x(), region.y(), region.width(), region.height(), raw);
         }
         List<Detection> found = zones.filter(raw);
         long t1 = System.nanoTime();
@@ -165,6 +165,38 @@ final class StreamRunner implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the model on the frame's region. A first frame at a shape the model has not run is announced and, while it
+     * runs, shown to the watchdog ({@link #progress}): on TensorRT it builds an engine.
+     */
+    private OrtDetector.Found detect(FrameBuffer f, LoadedModel m, ApplianceConfig.Rect region, long t0)
+            throws Exception {
+        long[] shape = shape(region.width(), region.height());
+        inputShape = shape;
+        boolean first = !m.detector().ran(shape);
+        String announce = m.version() + " " + Arrays.toString(shape);
+        if (first && !announce.equals(announced)) { // once, not on every frame of a model that fails at this shape
+            announced = announce;
+            LOG.info("stream {}: first frame at input shape {}, not warmed for model {} {}{}", config.name(),
+                    Arrays.toString(shape), m.name(), m.version(),
+                    m.detector().provider() == OrtDetector.Provider.TENSORRT ? ": building its TensorRT engine "
+                            + "(minutes on a Jetson; the watchdog waits up to " + Progress.BUILD_LIMIT.toMinutes()
+                            + " min)" : "");
+        }
+        firstAtShape = first ? t0 : -1;
+        try {
+            OrtDetector.Found found = m.detector().detect(f.bgr(), f.width(), region.x(), region.y(), region.width(),
+                    region.height(), decoder(m), config.gateThreshold(m.detector().gateThreshold()));
+            if (first) {
+                LOG.info("stream {}: first frame at {} took {} ms", config.name(), Arrays.toString(shape),
+                        (System.nanoTime() - t0) / 1_000_000);
+            }
+            return found;
+        } finally {
+            firstAtShape = -1;
+        }
+    }
+
     private long[] shape(int w, int h) {
         long[] s = inputShape;
         return s != null && s[2] == Preprocessor.aligned(h) && s[3] == Preprocessor.aligned(w) ? s
@@ -176,9 +208,22 @@ final class StreamRunner implements AutoCloseable {
         shadow = s;
     }
 
-    /** The model input shape this stream's frames make, or null before the first frame. */
+    /** The model input shape this stream's frames make; before its first frame, a 1080p camera's. */
     long[] inputShape() {
-        return inputShape;
+        long[] s = inputShape;
+        return s != null ? s : expectedShape(config);
+    }
+
+    /** The model input shape a 1080p camera gives {@code stream}: its region of interest, else the whole frame. */
+    static long[] expectedShape(ApplianceConfig.Stream stream) {
+        ApplianceConfig.Rect r = stream.region(1920, 1080);
+        return Preprocessor.shape(r.width(), r.height());
+    }
+
+    /** What the watchdog judges this stream by. */
+    Progress.Stream progress() {
+        long since = firstAtShape;
+        return new Progress.Stream(config.name(), delivering(), processed(), since < 0 ? -1 : System.nanoTime() - since);
     }
 
     /** Frames run through the detector so far. */

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtSession;
 import com.edgeinspect.core.dataset.Box;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,6 +51,11 @@ public final class OrtDetector implements AutoCloseable {
      * every model swap (a thread's map keeps values of collected ThreadLocals until it happens to clean them).
      */
     private static final ThreadLocal<Preprocessor> PRE = ThreadLocal.withInitial(Preprocessor::new);
+    /**
+     * The input shapes this detector has run: a shape's first run is slow (allocations; on TensorRT an engine is
+     * built for it, minutes on a Jetson), and the appliance's watchdog must tell that from a stuck pipeline.
+     */
+    private final Set<String> shapesRun = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** An early-exit model's two graphs (see {@link DetectorOutputs}) and the gate score below which frames exit. */
     public record Stages(byte[] one, byte[] two, float threshold) {}
@@ -190,8 +196,10 @@ public final class OrtDetector implements AutoCloseable {
         int ph = Preprocessor.aligned(height);
         int rows = ph / DetectorOutputs.ALIGN;
         int columns = pw / DetectorOutputs.ALIGN;
-        try (OnnxTensor in = OnnxTensor.createTensor(env, input, Preprocessor.shape(width, height));
+        long[] shape = Preprocessor.shape(width, height);
+        try (OnnxTensor in = OnnxTensor.createTensor(env, input, shape);
                 OrtSession.Result r = session.run(Map.of(DetectorOutputs.INPUT, in))) {
+            shapesRun.add(Arrays.toString(shape));
             if (stageTwo == null) {
                 Region frame = Region.whole(rows, columns);
                 return new Found(decode(r, decoder, x0, y0, width, height, frame), frame, 1);
@@ -204,6 +212,11 @@ public final class OrtDetector implements AutoCloseable {
                 return new Found(decode(r2, decoder, x0, y0, width, height, region), region, computed(r2, region));
             }
         }
+    }
+
+    /** True once the (first) graph has run at this input shape, in {@link #detect} or {@link #raw}. */
+    public boolean ran(long[] shape) {
+        return shapesRun.contains(Arrays.toString(shape));
     }
 
     /** The share of the frame the second graph computed on: what it says, else the region. */
@@ -275,6 +288,7 @@ public final class OrtDetector implements AutoCloseable {
         Map<String, float[]> out = new java.util.LinkedHashMap<>();
         try (OnnxTensor in = OnnxTensor.createTensor(env, input, shape);
                 OrtSession.Result r = session.run(Map.of(DetectorOutputs.INPUT, in))) {
+            shapesRun.add(Arrays.toString(shape));
             all(r, out);
             if (stageTwo != null) {
                 try (OrtSession.Result r2 = second(r, Region.whole((int) shape[2] / DetectorOutputs.ALIGN,
