@@ -341,7 +341,8 @@ public record ApplianceConfig(Device device, Mqtt mqtt, Http http, Model model, 
         }
         require(mqtt != null && mqtt.url() != null && mqtt.url().matches("(tcp|ssl)://[^\\s]+:\\d+"), source,
                 "mqtt.url", "must look like tcp://host:port or ssl://host:port");
-        require(mqtt.prefix() != null, source, "mqtt.prefix", "is required (default " + Topics.DEFAULT_PREFIX + ")");
+        require(mqtt.prefix() != null, source, "mqtt.prefix", "is required, e.g. " + Topics.DEFAULT_PREFIX
+                + " (the trainer's --prefix default)");
         try {
             topics();
         } catch (IllegalArgumentException e) {
