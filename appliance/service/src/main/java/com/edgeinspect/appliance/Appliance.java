@@ -117,6 +117,7 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         loader = new ModelLoader(config.model());
         store = new ModelStore(state.resolve("models"), Path.of(config.model().bundle()));
         LoadedModel m = store.loadBest(loader);
+        model = new ActiveModel(m); // from here closed with the appliance, should the warm-up fail
         // Before READY=1, inside systemd's start timeout: on TensorRT each new shape builds an engine (the cache
         // keeps it), which on a first frame would hold up the watchdog.
         long warm = System.nanoTime();
@@ -124,7 +125,6 @@ public final class Appliance implements AutoCloseable, HttpApi.Backend, ModelMan
         loader.warm(m, shapes);
         LOG.info("model warmed for {} in {} ms", shapes.stream().map(java.util.Arrays::toString).toList(),
                 (System.nanoTime() - warm) / 1_000_000);
-        model = new ActiveModel(m);
         metrics.model(m.name(), m.version());
         events = new EventStore(state.resolve("events"), config.storage().eventsMax());
         spool = new Spool(state.resolve("spool"), config.storage().spoolMaxMessages());
