@@ -27,15 +27,17 @@ import org.bytedeco.ffmpeg.swscale.SwsContext;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * Decoded pictures (FFmpeg's) to packed BGR or RGB with the stream's own colour matrix and range. swscale (and with it
- * JavaCV's conversion) takes BT.601 whatever the stream says; GStreamer's {@code videoconvert}, the Jetson's path,
- * follows the stream's tags, and for an untagged stream takes BT.709 above 576 lines (BT.2020 from 2160). The same
- * camera must look the same to the detector through either frame source, and training must see its clips as the
- * appliance does, so the appliance's FFmpeg source, its tools and the trainer all convert here, as GStreamer does.
- * FFmpeg's API comes from the module using this (JavaCPP's FFmpeg presets). Not thread-safe: one per decode thread.
+ * JavaCV's conversion) takes BT.601 whatever a stream says; this follows the stream's tags, and for an untagged stream
+ * takes BT.709 above 576 lines (BT.2020 from 2160), as GStreamer decides it. The same camera must look the same to the
+ * detector through either frame source, and training must see its clips as the appliance does, so both of the
+ * appliance's sources (the GStreamer one hands over its I420 pictures), its tools and the trainer all convert here:
+ * the same decoded pixels give the same BGR, bit for bit. FFmpeg's API comes from the module using this (JavaCPP's
+ * FFmpeg presets). Not thread-safe: one per decode thread.
  */
 public final class PictureConverter implements AutoCloseable {
 
@@ -45,6 +47,11 @@ public final class PictureConverter implements AutoCloseable {
     private final int pixelFormat;
     private SwsContext sws;
     private BytePointer packed;
+    /** Bytes allocated beyond what a picture needs, FFmpeg's usual padding, in case a converter reads or writes on. */
+    private static final int SLACK = 64;
+
+    /** Where swscale writes when a row's width is not a multiple of 16 (see {@link #convert}); else null. */
+    private BytePointer padded;
     private final PointerPointer<BytePointer> dst = new PointerPointer<>(1);
     private final IntPointer dstStride = new IntPointer(1);
     private int width;
@@ -83,9 +90,20 @@ public final class PictureConverter implements AutoCloseable {
             if (packed != null) {
                 av_free(packed);
             }
-            packed = new BytePointer(av_malloc((long) w * h * 3)).capacity((long) w * h * 3);
-            dst.put(0, packed);
-            dstStride.put(0, w * 3);
+            if (padded != null) {
+                av_free(padded);
+                padded = null;
+            }
+            // swscale's x86 converters write rows in blocks of 16 pixels: a row of another width has its last pixels
+            // left unwritten (1282 and 1366 wide) or the last block written past the buffer's end (24 bytes at 1288
+            // wide), measured. So they write rows of a multiple of 16 pixels, packed after when the width is not one.
+            int stride = (w + 15) / 16 * 16 * 3;
+            packed = new BytePointer(av_malloc((long) w * h * 3 + SLACK)).capacity((long) w * h * 3);
+            if (stride != w * 3) {
+                padded = new BytePointer(av_malloc((long) stride * h + SLACK)).capacity((long) stride * h);
+            }
+            dst.put(0, padded != null ? padded : packed);
+            dstStride.put(0, stride);
             width = w;
             height = h;
             format = picture.format();
@@ -98,6 +116,14 @@ public final class PictureConverter implements AutoCloseable {
             fullRange = full;
         }
         sws_scale(sws, new PointerPointer<>(picture), picture.linesize(), 0, h, dst, dstStride);
+        if (padded != null) {
+            int row = w * 3;
+            for (int y = 0; y < h; y++) {
+                Pointer.memcpy(packed.position((long) y * row), padded.position((long) y * dstStride.get(0)), row);
+            }
+            packed.position(0);
+            padded.position(0);
+        }
         return packed;
     }
 
@@ -118,6 +144,10 @@ public final class PictureConverter implements AutoCloseable {
         if (packed != null) {
             av_free(packed);
             packed = null;
+        }
+        if (padded != null) {
+            av_free(padded);
+            padded = null;
         }
     }
 }

@@ -1,12 +1,14 @@
 package com.edgeinspect.appliance.source;
 
 import com.edgeinspect.appliance.config.ApplianceConfig;
+import com.edgeinspect.core.decode.PictureConverter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.bytedeco.javacpp.BytePointer;
 import org.freedesktop.gstreamer.Buffer;
 import org.freedesktop.gstreamer.Bus;
 import org.freedesktop.gstreamer.FlowReturn;
@@ -44,16 +46,19 @@ public final class GstSource extends FrameSource {
         }
     }
 
-    /** The pipeline in gst-launch syntax: source, demux/depayload and parse, decode, BGR, our sink. */
+    /**
+     * The pipeline in gst-launch syntax: source, demux/depayload and parse, decode, I420 in system memory
+     * ({@code nvvidconv} copies it out of GPU memory; {@code videoconvert} passes I420 through and brings any other
+     * layout to it), our sink, which converts to BGR as the FFmpeg source does.
+     */
     String description() {
         String url = config.url();
         String in = url.startsWith("rtsp://")
                 ? "rtspsrc location=" + quoted(url) + " protocols=tcp latency=100 tcp-timeout=5000000 ! rtph264depay ! h264parse"
                 : "filesrc location=" + quoted(url) + " ! parsebin";
-        String decode = config.decoder().equals("nvv4l2decoder")
-                ? "nvv4l2decoder ! nvvidconv ! video/x-raw,format=BGRx ! videoconvert"
+        String decode = config.decoder().equals("nvv4l2decoder") ? "nvv4l2decoder ! nvvidconv"
                 : config.decoder() + " ! videoconvert";
-        return in + " ! " + decode + " ! video/x-raw,format=BGR ! appsink name=sink sync=false max-buffers=2";
+        return in + " ! " + decode + " ! video/x-raw,format=I420 ! appsink name=sink sync=false max-buffers=2";
     }
 
     private static String quoted(String s) {
@@ -64,6 +69,8 @@ public final class GstSource extends FrameSource {
     protected boolean decode() throws Exception {
         CompletableFuture<String> end = new CompletableFuture<>(); // "" at end of stream, else the error
         Pipeline p = (Pipeline) Gst.parseLaunch(description());
+        I420Picture picture = new I420Picture();
+        PictureConverter bgr = new PictureConverter();
         try {
             AppSink sink = (AppSink) p.getElementByName("sink");
             sink.set("emit-signals", true);
@@ -71,7 +78,7 @@ public final class GstSource extends FrameSource {
             AtomicLong idleSince = new AtomicLong(System.nanoTime()); // the streaming thread decodes between callbacks
             sink.connect((AppSink.NEW_SAMPLE) s -> {
                 try {
-                    deliver(s.pullSample(), first, System.nanoTime() - idleSince.get());
+                    deliver(s.pullSample(), first, System.nanoTime() - idleSince.get(), picture, bgr);
                     idleSince.set(System.nanoTime());
                     return FlowReturn.OK;
                 } catch (Exception e) { // never let an exception unwind into native code
@@ -90,6 +97,8 @@ public final class GstSource extends FrameSource {
         } finally {
             p.stop();
             p.dispose();
+            bgr.close(); // the streaming thread is gone with the pipeline
+            picture.close();
         }
     }
 
@@ -106,7 +115,8 @@ public final class GstSource extends FrameSource {
         }
     }
 
-    private void deliver(Sample sample, boolean[] first, long decodeNanos) throws InterruptedException {
+    private void deliver(Sample sample, boolean[] first, long decodeNanos, I420Picture picture, PictureConverter bgr)
+            throws InterruptedException {
         try {
             Structure caps = sample.getCaps().getStructure(0);
             int w = caps.getInteger("width");
@@ -116,24 +126,16 @@ public final class GstSource extends FrameSource {
                 first[0] = false;
             }
             Buffer b = sample.getBuffer();
-            ByteBuffer pixels = b.map(false);
+            ByteBuffer yuv = b.map(false);
             try {
-                deliver(w, h, decodeNanos, into -> copyRows(pixels, w, h, into));
+                BytePointer pixels = bgr.convert(picture.of(yuv, w, h,
+                        caps.hasField("colorimetry") ? caps.getString("colorimetry") : null));
+                deliver(w, h, decodeNanos, into -> pixels.get(into, 0, w * h * 3));
             } finally {
                 b.unmap();
             }
         } finally {
             sample.dispose();
-        }
-    }
-
-    /** GStreamer pads each packed BGR row to a multiple of 4 bytes. */
-    private static void copyRows(ByteBuffer src, int width, int height, byte[] into) {
-        int row = width * 3;
-        int stride = (row + 3) & ~3;
-        for (int y = 0; y < height; y++) {
-            src.position(y * stride);
-            src.get(into, y * row, row);
         }
     }
 }
