@@ -21,8 +21,9 @@ import org.bytedeco.javacpp.BytePointer;
  * com.edgeinspect.core.decode.PictureConverter} turns it into BGR exactly as it does the FFmpeg source's pictures and
  * the trainer's: the same pixels decoded (H.264 decoding is bit-exact) give the same BGR, where {@code videoconvert}
  * rounds its own way (1.7 levels darker in green and red). The planes sit in GStreamer's default layout (rows padded to
- * 4 bytes; appsink asks for no video meta). The colours come from the caps' {@code colorimetry}, named
- * ({@code bt601}, {@code bt709}, ...) or as {@code range:matrix:transfer:primaries}. Not thread-safe: one per pipeline.
+ * 4 bytes; appsink asks for no video meta); a buffer of any other size is refused, the sizes named. The colours come
+ * from the caps' {@code colorimetry}, named ({@code bt601}, {@code bt709}, ...) or as
+ * {@code range:matrix:transfer:primaries}. Not thread-safe: one per pipeline.
  */
 final class I420Picture implements AutoCloseable {
 
@@ -35,9 +36,10 @@ final class I420Picture implements AutoCloseable {
         int lumaRows = (height + 1) & ~1;
         long u = (long) lumaStride * lumaRows;
         long v = u + (long) chromaStride * (lumaRows / 2);
-        if (yuv.capacity() < v + (long) chromaStride * (lumaRows / 2)) {
-            throw new IllegalArgumentException("an I420 buffer of " + width + "x" + height + " holds at least "
-                    + (v + (long) chromaStride * (lumaRows / 2)) + " bytes, this one " + yuv.capacity());
+        long size = v + (long) chromaStride * (lumaRows / 2);
+        if (yuv.capacity() != size) { // rows of another pitch would be read askew: refuse them, visibly
+            throw new IllegalArgumentException("an I420 picture of " + width + "x" + height + " in GStreamer's default "
+                    + "layout takes " + size + " bytes, this buffer " + yuv.capacity());
         }
         BytePointer base = new BytePointer(yuv).position(0);
         frame.width(width).height(height).format(AV_PIX_FMT_YUV420P);
