@@ -174,14 +174,8 @@ final class StreamRunner implements AutoCloseable {
         long[] shape = shape(region.width(), region.height());
         inputShape = shape;
         boolean first = !m.detector().ran(shape);
-        String announce = m.version() + " " + Arrays.toString(shape);
-        if (first && !announce.equals(announced)) { // once, not on every frame of a model that fails at this shape
-            announced = announce;
-            LOG.info("stream {}: first frame at input shape {}, not warmed for model {} {}{}", config.name(),
-                    Arrays.toString(shape), m.name(), m.version(),
-                    m.detector().provider() == OrtDetector.Provider.TENSORRT ? ": building its TensorRT engine "
-                            + "(minutes on a Jetson; the watchdog waits up to " + Progress.BUILD_LIMIT.toMinutes()
-                            + " min)" : "");
+        if (first) {
+            announce(m, shape);
         }
         firstAtShape = first ? t0 : -1;
         try {
@@ -195,6 +189,19 @@ final class StreamRunner implements AutoCloseable {
         } finally {
             firstAtShape = -1;
         }
+    }
+
+    /** Logs a first frame at a shape new to the model, once: not on every frame of a model that fails at it. */
+    private void announce(LoadedModel m, long[] shape) {
+        String what = m.version() + " " + Arrays.toString(shape);
+        if (what.equals(announced)) {
+            return;
+        }
+        announced = what;
+        LOG.info("stream {}: first frame at input shape {}, not warmed for model {} {}{}", config.name(),
+                Arrays.toString(shape), m.name(), m.version(),
+                m.detector().provider() == OrtDetector.Provider.TENSORRT ? ": building its TensorRT engine (minutes "
+                        + "on a Jetson; the watchdog waits up to " + Progress.BUILD_LIMIT.toMinutes() + " min)" : "");
     }
 
     private long[] shape(int w, int h) {

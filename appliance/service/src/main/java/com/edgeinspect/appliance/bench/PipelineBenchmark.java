@@ -102,9 +102,9 @@ public final class PipelineBenchmark {
     /**
      * Frames per second of the appliance's inference (pre-processing, the bundle's graphs with its early exit, decoding),
      * of ONNX Runtime alone on the bundle's single whole graph ({@code model.onnx}, its outputs read) on one
-     * preprocessed frame, and of the appliance's inference again while the clip is decoded beside it at 30 fps. The early exit makes a frame's cost depend on what it shows, so the frames ({@value #SAMPLES}
-     * at most) are spread evenly over the whole clip, as the looping appliance sees them; each is run once untimed
-     * first.
+     * preprocessed frame, and of the appliance's inference again while the clip is decoded beside it at 30 fps. The
+     * early exit makes a frame's cost depend on what it shows, so the frames ({@value #SAMPLES} at most) are spread
+     * evenly over the whole clip, as the looping appliance sees them; each is run once untimed first.
      */
     private static double[] inferenceOnly(ApplianceConfig config, Path clip) throws Exception {
         List<byte[]> frames = new ArrayList<>();

@@ -61,7 +61,7 @@ public final class FfmpegSource extends FrameSource {
                 BytePointer pixels = bgr.convert(picture);
                 int w = picture.width();
                 int h = picture.height();
-                deliver(w, h, System.nanoTime() - t0, into -> pixels.get(into, 0, w * h * 3));
+                deliver(w, h, System.nanoTime() - t0, pixels);
             }
             g.stop();
             return running();

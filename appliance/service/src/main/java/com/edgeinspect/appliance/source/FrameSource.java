@@ -4,6 +4,7 @@ import com.edgeinspect.appliance.config.ApplianceConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
+import org.bytedeco.javacpp.BytePointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,10 +112,11 @@ public abstract class FrameSource implements AutoCloseable {
     }
 
     /**
-     * Hands a decoded frame on: waits for its camera time first when a file is paced, then lets {@code fill} write
-     * the packed BGR pixels into the hand-off buffer.
+     * Hands a decoded frame on: waits for its camera time first when a file is paced, then copies the packed BGR
+     * pixels ({@code width x height}, rows back to back, as {@link com.edgeinspect.core.decode.PictureConverter} gives
+     * them) into the hand-off buffer.
      */
-    protected final void deliver(int width, int height, long decodeNanos, java.util.function.Consumer<byte[]> fill)
+    protected final void deliver(int width, int height, long decodeNanos, BytePointer bgr)
             throws InterruptedException {
         if (isFile() && config.paced()) {
             // A camera delivers a frame at its time; the frame's latency starts when it would arrive.
@@ -128,7 +130,7 @@ public abstract class FrameSource implements AutoCloseable {
         }
         FrameBuffer buf = out.writable();
         buf.reset(width, height, decoded.getAndIncrement(), System.nanoTime(), decodeNanos);
-        fill.accept(buf.bgr());
+        bgr.get(buf.bgr(), 0, width * height * 3);
         out.publish(buf);
     }
 

@@ -130,7 +130,7 @@ public final class GstSource extends FrameSource {
             try {
                 BytePointer pixels = bgr.convert(picture.of(yuv, w, h,
                         caps.hasField("colorimetry") ? caps.getString("colorimetry") : null));
-                deliver(w, h, decodeNanos, into -> pixels.get(into, 0, w * h * 3));
+                deliver(w, h, decodeNanos, pixels);
             } finally {
                 b.unmap();
             }
