@@ -1,6 +1,7 @@
 package com.edgeinspect.core.detect;
 
 import com.edgeinspect.core.dataset.Box;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,7 +26,8 @@ public final class CenterNetDecoder {
     }
 
     /**
-     * Decodes one image's outputs.
+     * Decodes one image's outputs, read from index 0 of each buffer whatever its position (the detector hands ONNX
+     * Runtime's output memory in place).
      *
      * @param heatmap {@code [classes, h, w]} probabilities
      * @param size {@code [2, h, w]} log width and height in cells
@@ -34,10 +36,10 @@ public final class CenterNetDecoder {
      * @param clipWidth clip boxes to this width in output coordinates
      * @param clipHeight and this height
      */
-    public List<Detection> decode(float[] heatmap, float[] size, float[] offset, int classes, int h, int w,
+    public List<Detection> decode(FloatBuffer heatmap, FloatBuffer size, FloatBuffer offset, int classes, int h, int w,
             double scale, int clipWidth, int clipHeight) {
         int plane = h * w;
-        if (heatmap.length < classes * plane || size.length < 2 * plane || offset.length < 2 * plane) {
+        if (heatmap.limit() < classes * plane || size.limit() < 2 * plane || offset.limit() < 2 * plane) {
             throw new IllegalArgumentException("output arrays smaller than " + classes + "x" + h + "x" + w);
         }
         List<Detection> out = new ArrayList<>();
@@ -46,15 +48,15 @@ public final class CenterNetDecoder {
             int base = c * plane;
             for (int y = 0; y < h; y++) {
                 for (int x = 0; x < w; x++) {
-                    float p = heatmap[base + y * w + x];
+                    float p = heatmap.get(base + y * w + x);
                     if (p < threshold || !peak(heatmap, base, h, w, x, y, p)) {
                         continue;
                     }
                     int i = y * w + x;
-                    double cx = (x + offset[i]) * s;
-                    double cy = (y + offset[plane + i]) * s;
-                    double bw = Math.exp(Math.min(size[i], 10)) * s;
-                    double bh = Math.exp(Math.min(size[plane + i], 10)) * s;
+                    double cx = (x + offset.get(i)) * s;
+                    double cy = (y + offset.get(plane + i)) * s;
+                    double bw = Math.exp(Math.min(size.get(i), 10)) * s;
+                    double bh = Math.exp(Math.min(size.get(plane + i), 10)) * s;
                     Box b = new Box(cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2).clip(clipWidth, clipHeight);
                     if (b != null) {
                         out.add(new Detection(c, b, p));
@@ -67,7 +69,7 @@ public final class CenterNetDecoder {
     }
 
     /** True when no 3x3 neighbour is larger (ties: the first in scan order wins, so a plateau gives one peak). */
-    private static boolean peak(float[] hm, int base, int h, int w, int x, int y, float p) {
+    private static boolean peak(FloatBuffer hm, int base, int h, int w, int x, int y, float p) {
         for (int dy = -1; dy <= 1; dy++) {
             for (int dx = -1; dx <= 1; dx++) {
                 int xx = x + dx;
@@ -75,7 +77,7 @@ public final class CenterNetDecoder {
                 if ((dx == 0 && dy == 0) || xx < 0 || yy < 0 || xx >= w || yy >= h) {
                     continue;
                 }
-                float q = hm[base + yy * w + xx];
+                float q = hm.get(base + yy * w + xx);
                 if (q > p || (q == p && (dy < 0 || (dy == 0 && dx < 0)))) {
                     return false;
                 }

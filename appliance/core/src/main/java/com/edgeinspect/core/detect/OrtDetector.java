@@ -5,6 +5,10 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.edgeinspect.core.dataset.Box;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,6 +34,13 @@ public final class OrtDetector implements AutoCloseable {
      * showed no difference either way; two sessions run in turn were slowed from 44 to 77 ms (BENCHMARKS.md).
      */
     public static final String ALLOW_SPINNING = "session.intra_op.allow_spinning";
+
+    /**
+     * An output tensor's own memory as a direct buffer: ONNX Runtime 1.16's public getters copy every output into the
+     * Java heap (5 MB at 1080p, 1-7 ms a frame with the G1 cycles those humongous arrays start; BENCHMARKS.md), its
+     * private {@code getBuffer()} does not. Null where an ONNX Runtime without it runs: outputs are copied then.
+     */
+    private static final MethodHandle IN_PLACE = inPlace();
 
     /** Execution providers, fastest first. */
     public enum Provider { TENSORRT, CUDA, CPU }
@@ -244,8 +255,8 @@ public final class OrtDetector implements AutoCloseable {
     /** Detections in {@code region} of the {@code width x height} image at ({@code x0}, {@code y0}), frame pixels. */
     private List<Detection> decode(OrtSession.Result r, CenterNetDecoder decoder, int x0, int y0, int width,
             int height, Region region) throws OrtException {
-        List<Detection> found = decoder.decode(floats(r, DetectorOutputs.HEATMAP), floats(r, DetectorOutputs.SIZE),
-                floats(r, DetectorOutputs.OFFSET), classes, region.outputHeight(), region.outputWidth(), 1.0,
+        List<Detection> found = decoder.decode(inPlace(r, DetectorOutputs.HEATMAP), inPlace(r, DetectorOutputs.SIZE),
+                inPlace(r, DetectorOutputs.OFFSET), classes, region.outputHeight(), region.outputWidth(), 1.0,
                 Integer.MAX_VALUE, Integer.MAX_VALUE);
         List<Detection> placed = new ArrayList<>(found.size());
         for (Detection d : found) {
@@ -308,9 +319,52 @@ public final class OrtDetector implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the (first) graph on a preprocessed input, its outputs left where ONNX Runtime holds them, as {@link #detect}
+     * reads them: what ONNX Runtime alone costs the detector (benchmarks).
+     */
+    public void infer(FloatBuffer input, long[] shape) throws OrtException {
+        try (OnnxTensor in = OnnxTensor.createTensor(env, input, shape);
+                OrtSession.Result r = session.run(Map.of(DetectorOutputs.INPUT, in))) {
+            shapesRun.add(Arrays.toString(shape));
+        }
+    }
+
+    private static MethodHandle inPlace() {
+        try {
+            return MethodHandles.privateLookupIn(OnnxTensor.class, MethodHandles.lookup())
+                    .findVirtual(OnnxTensor.class, "getBuffer", MethodType.methodType(ByteBuffer.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warn("this ONNX Runtime's outputs cannot be read in place ({}): each is copied into the Java heap",
+                    e.toString());
+            return null;
+        }
+    }
+
+    /** Whether outputs are read where ONNX Runtime holds them (else copied). */
+    static boolean readsInPlace() {
+        return IN_PLACE != null;
+    }
+
+    /** A float output read where ONNX Runtime holds it: valid only until {@code r} is closed, so never kept. */
+    private static FloatBuffer inPlace(OrtSession.Result r, String name) throws OrtException {
+        OnnxTensor t = tensor(r, name);
+        if (IN_PLACE == null) {
+            return t.getFloatBuffer();
+        }
+        try {
+            return ((ByteBuffer) IN_PLACE.invokeExact(t)).asFloatBuffer();
+        } catch (Throwable e) {
+            throw new IllegalStateException("reading output " + name + " in place", e);
+        }
+    }
+
+    private static OnnxTensor tensor(OrtSession.Result r, String name) {
+        return (OnnxTensor) r.get(name).orElseThrow(() -> new IllegalStateException("model has no output " + name));
+    }
+
     private static float[] floats(OrtSession.Result r, String name) throws OrtException {
-        OnnxTensor t = (OnnxTensor) r.get(name).orElseThrow(() -> new IllegalStateException("model has no output " + name));
-        FloatBuffer b = t.getFloatBuffer(); // a fresh copy on the Java heap: its array is ours, no second copy
+        FloatBuffer b = tensor(r, name).getFloatBuffer(); // a fresh copy on the Java heap: its array is ours
         if (b.hasArray() && b.arrayOffset() == 0 && b.position() == 0 && b.remaining() == b.array().length) {
             return b.array();
         }

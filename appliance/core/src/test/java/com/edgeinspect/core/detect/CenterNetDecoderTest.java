@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
 import com.edgeinspect.core.dataset.Box;
+import java.nio.FloatBuffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +27,8 @@ class CenterNetDecoderTest {
         off[h * w + 2 * w + 3] = 0.25f;
         // class 0: below threshold
         hm[5 * w + 5] = 0.2f;
-        List<Detection> d = new CenterNetDecoder(0.3f, 10).decode(hm, size, off, c, h, w, 1.0, 32, 24);
+        List<Detection> d = new CenterNetDecoder(0.3f, 10).decode(FloatBuffer.wrap(hm), FloatBuffer.wrap(size),
+                FloatBuffer.wrap(off), c, h, w, 1.0, 32, 24);
         assertThat(d).hasSize(1);
         Detection x = d.get(0);
         assertThat(x.classId()).isEqualTo(1);
@@ -46,14 +48,15 @@ class CenterNetDecoderTest {
         hm[5] = 0.7f;
         hm[6] = 0.7f; // a plateau of two equal cells
         hm[15] = 0.95f;
-        List<Detection> d = new CenterNetDecoder(0.5f, 1).decode(hm, new float[2 * h * w], new float[2 * h * w], 1, h,
-                w, 2.0, 100, 100);
+        FloatBuffer zeros = FloatBuffer.allocate(2 * h * w);
+        List<Detection> d = new CenterNetDecoder(0.5f, 1).decode(FloatBuffer.wrap(hm), zeros, zeros, 1, h, w, 2.0, 100,
+                100);
         assertThat(d).hasSize(1);
         assertThat(d.get(0).score()).isEqualTo(0.95f);
         // scale 2: cell (3,3) with zero offset and log size 0 (1 cell) -> centre 24, side 8
         assertThat(d.get(0).box()).isEqualTo(new Box(20, 20, 28, 28));
-        assertThat(new CenterNetDecoder(0.5f, 10).decode(hm, new float[2 * h * w], new float[2 * h * w], 1, h, w, 1,
-                100, 100)).hasSize(2);
+        assertThat(new CenterNetDecoder(0.5f, 10).decode(FloatBuffer.wrap(hm), zeros, zeros, 1, h, w, 1, 100, 100))
+                .hasSize(2);
     }
 
     @Test

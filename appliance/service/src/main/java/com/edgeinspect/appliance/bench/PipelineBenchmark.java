@@ -101,7 +101,7 @@ public final class PipelineBenchmark {
 
     /**
      * Frames per second of the appliance's inference (pre-processing, the bundle's graphs with its early exit, decoding),
-     * of ONNX Runtime alone on the bundle's single whole graph ({@code model.onnx}, its outputs read) on one
+     * of ONNX Runtime alone on the bundle's single whole graph ({@code model.onnx}, its outputs left in place) on one
      * preprocessed frame, and of the appliance's inference again while the clip is decoded beside it at 30 fps. The
      * early exit makes a frame's cost depend on what it shows, so the frames ({@value #SAMPLES} at most) are spread
      * evenly over the whole clip, as the looping appliance sees them; each is run once untimed first.
@@ -149,11 +149,11 @@ public final class PipelineBenchmark {
                     List.of(OrtDetector.Provider.CPU), config.model().threads(),
                     new CenterNetDecoder((float) m.bundle().manifest().thresholds().detection(), 100))) {
                 for (int i = 0; i < 10; i++) {
-                    whole.raw(input, shape);
+                    whole.infer(input, shape);
                 }
                 t0 = System.nanoTime();
                 for (int i = 0; i < runs; i++) {
-                    whole.raw(input, shape);
+                    whole.infer(input, shape);
                 }
             }
             return new double[] {detectFps, runs / ((System.nanoTime() - t0) / 1e9), decodingFps};
