@@ -215,7 +215,7 @@ public final class OrtDetector implements AutoCloseable {
                 Region frame = Region.whole(rows, columns);
                 return new Found(decode(r, decoder, x0, y0, width, height, frame), frame, 1);
             }
-            Region region = Region.of(floats(r, DetectorOutputs.GATE_CELLS), rows, columns, gate);
+            Region region = Region.of(inPlace(r, DetectorOutputs.GATE_CELLS), rows, columns, gate);
             if (region == null) {
                 return new Found(List.of(), null, 0);
             }

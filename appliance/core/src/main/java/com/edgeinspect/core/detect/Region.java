@@ -43,13 +43,13 @@ public record Region(int top, int left, int bottom, int right, int rows, int col
     /**
      * The region of a frame's gate map, or null when no cell reaches {@code threshold} (the frame exits).
      *
-     * @param cells {@code [rows * 2, columns * 2]} gate probabilities (GATE_STRIDE is half of ALIGN)
+     * @param cells {@code [rows * 2, columns * 2]} gate probabilities (GATE_STRIDE is half of ALIGN), from index 0
      */
-    public static Region of(float[] cells, int rows, int columns, float threshold) {
+    public static Region of(java.nio.FloatBuffer cells, int rows, int columns, float threshold) {
         int h = rows * DetectorOutputs.ALIGN / DetectorOutputs.GATE_STRIDE;
         int w = columns * DetectorOutputs.ALIGN / DetectorOutputs.GATE_STRIDE;
-        if (cells.length != h * w) {
-            throw new IllegalArgumentException("gate map has " + cells.length + " cells, a " + columns * 16 + "x"
+        if (cells.limit() != h * w) {
+            throw new IllegalArgumentException("gate map has " + cells.limit() + " cells, a " + columns * 16 + "x"
                     + rows * 16 + " frame has " + h * w);
         }
         int y0 = h;
@@ -58,7 +58,7 @@ public record Region(int top, int left, int bottom, int right, int rows, int col
         int x1 = -1;
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
-                if (cells[y * w + x] >= threshold) {
+                if (cells.get(y * w + x) >= threshold) {
                     y0 = Math.min(y0, y);
                     y1 = Math.max(y1, y);
                     x0 = Math.min(x0, x);

@@ -3,6 +3,7 @@ package com.edgeinspect.core.detect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.FloatBuffer;
 import org.junit.jupiter.api.Test;
 
 /** The region an early-exit model's heads run on, from the gate's map of a 320 x 160 frame (20 x 10 ALIGN cells). */
@@ -11,12 +12,12 @@ class RegionTest {
     private static final int ROWS = 10;
     private static final int COLUMNS = 20;
 
-    private static float[] map(int... hot) {
+    private static FloatBuffer map(int... hot) {
         float[] cells = new float[ROWS * 2 * COLUMNS * 2];
         for (int i = 0; i < hot.length; i += 2) {
             cells[hot[i] * COLUMNS * 2 + hot[i + 1]] = 0.9f;
         }
-        return cells;
+        return FloatBuffer.wrap(cells);
     }
 
     @Test
@@ -90,7 +91,7 @@ class RegionTest {
 
     @Test
     void aMapOfTheWrongSizeIsRefused() {
-        assertThatThrownBy(() -> Region.of(new float[10], ROWS, COLUMNS, 0.5f))
+        assertThatThrownBy(() -> Region.of(FloatBuffer.allocate(10), ROWS, COLUMNS, 0.5f))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gate map has 10 cells");
     }
 }
