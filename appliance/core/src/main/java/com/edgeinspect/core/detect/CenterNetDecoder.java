@@ -40,7 +40,7 @@ public final class CenterNetDecoder {
             double scale, int clipWidth, int clipHeight) {
         int plane = h * w;
         if (heatmap.limit() < classes * plane || size.limit() < 2 * plane || offset.limit() < 2 * plane) {
-            throw new IllegalArgumentException("output arrays smaller than " + classes + "x" + h + "x" + w);
+            throw new IllegalArgumentException("outputs smaller than " + classes + "x" + h + "x" + w);
         }
         List<Detection> out = new ArrayList<>();
         double s = DetectorOutputs.STRIDE * scale;
