@@ -208,9 +208,7 @@ public final class OrtDetector implements AutoCloseable {
         int rows = ph / DetectorOutputs.ALIGN;
         int columns = pw / DetectorOutputs.ALIGN;
         long[] shape = Preprocessor.shape(width, height);
-        try (OnnxTensor in = OnnxTensor.createTensor(env, input, shape);
-                OrtSession.Result r = session.run(Map.of(DetectorOutputs.INPUT, in))) {
-            shapesRun.add(Arrays.toString(shape));
+        try (OrtSession.Result r = first(input, shape)) {
             if (stageTwo == null) {
                 Region frame = Region.whole(rows, columns);
                 return new Found(decode(r, decoder, x0, y0, width, height, frame), frame, 1);
@@ -297,9 +295,7 @@ public final class OrtDetector implements AutoCloseable {
      */
     public Map<String, float[]> raw(FloatBuffer input, long[] shape) throws OrtException {
         Map<String, float[]> out = new java.util.LinkedHashMap<>();
-        try (OnnxTensor in = OnnxTensor.createTensor(env, input, shape);
-                OrtSession.Result r = session.run(Map.of(DetectorOutputs.INPUT, in))) {
-            shapesRun.add(Arrays.toString(shape));
+        try (OrtSession.Result r = first(input, shape)) {
             all(r, out);
             if (stageTwo != null) {
                 try (OrtSession.Result r2 = second(r, Region.whole((int) shape[2] / DetectorOutputs.ALIGN,
@@ -324,9 +320,18 @@ public final class OrtDetector implements AutoCloseable {
      * reads them: what ONNX Runtime alone costs the detector (benchmarks).
      */
     public void infer(FloatBuffer input, long[] shape) throws OrtException {
-        try (OnnxTensor in = OnnxTensor.createTensor(env, input, shape);
-                OrtSession.Result r = session.run(Map.of(DetectorOutputs.INPUT, in))) {
+        first(input, shape).close();
+    }
+
+    /**
+     * Runs the (first) graph on a preprocessed input and notes its shape as run; the caller closes the result. The
+     * input tensor only wraps {@code input} and is not needed once the run returns.
+     */
+    private OrtSession.Result first(FloatBuffer input, long[] shape) throws OrtException {
+        try (OnnxTensor in = OnnxTensor.createTensor(env, input, shape)) {
+            OrtSession.Result r = session.run(Map.of(DetectorOutputs.INPUT, in));
             shapesRun.add(Arrays.toString(shape));
+            return r;
         }
     }
 
