@@ -17,7 +17,12 @@ final class BenchSetup {
 
     /** This process's resident memory, kB. */
     static long rssKb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        return rssKb(ProcessHandle.current().pid());
+    }
+
+    /** A process's resident memory, kB. */
+    static long rssKb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("\\D", ""));
             }
@@ -69,6 +74,12 @@ final class BenchSetup {
     static ApplianceConfig config(String device, List<Path> clips, Path state, int brokerPort,
             List<String> trustedKeys, String install, String model, boolean loop, String sections)
             throws ApplianceConfig.Invalid {
+        return setup(device, clips, state, brokerPort, trustedKeys, install, model, loop, sections).load();
+    }
+
+    /** The same configuration as a box reads it: a YAML file's text and the environment's overrides. */
+    static Setup setup(String device, List<Path> clips, Path state, int brokerPort, List<String> trustedKeys,
+            String install, String model, boolean loop, String sections) {
         Map<String, String> env = new java.util.HashMap<>();
         StringBuilder yamlSections = new StringBuilder();
         for (String line : sections.split("\n")) {
@@ -94,6 +105,15 @@ final class BenchSetup {
                 %s
                 streams:
                 """.formatted(device, brokerPort, brokerPort, model, trustedKeys, install, state, yamlSections) + streams;
-        return ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "benchmark", env);
+        return new Setup(yaml, env);
+    }
+
+    /** A configuration's YAML text and its {@code EDGEINSPECT__} environment overrides. */
+    record Setup(String yaml, Map<String, String> env) {
+
+        ApplianceConfig load() throws ApplianceConfig.Invalid {
+            return ApplianceConfig.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "benchmark",
+                    env);
+        }
     }
 }
