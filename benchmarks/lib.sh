@@ -13,7 +13,7 @@ bench() {
   shift
   # shellcheck disable=SC2086 # the JVM options are meant to split into words
   java ${APPLIANCE_JAVA_OPTS:--Xmx2g} -Dlogback.configurationFile=appliance-logback.xml -Droot.level=WARN \
-    -cp "$jar" "com.edgeinspect.appliance.bench.$class" "$@" | tee >(grep -v ' ALERT ' >&2) | grep -E '^(RESULT|MISSED)'
+    -cp "$jar" "com.edgeinspect.appliance.bench.$class" "$@" | tee >(grep --line-buffered -v ' ALERT ' >&2) | grep -E '^(RESULT|MISSED)'
 }
 
 # val KEY [MATCH]: the value of KEY=... in the RESULT lines held in $out (only lines containing MATCH, if given).

@@ -15,6 +15,10 @@ import java.util.function.ToDoubleFunction;
  */
 public final class Metrics {
 
+    /** Frame-to-alert latency's bucket bounds beside the default ones: every 10 ms from 60 to 150. */
+    private static final Duration[] LATENCY_BOUNDS = java.util.stream.IntStream.rangeClosed(6, 15)
+            .mapToObj(t -> Duration.ofMillis(10L * t)).toArray(Duration[]::new);
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     /** The meters one stream worker updates. */
@@ -44,10 +48,14 @@ public final class Metrics {
                 .register(registry);
     }
 
+    /**
+     * Frame-to-alert latency. The default buckets step from 89.5 to 111.8 ms, across the 100 ms objective; with
+     * {@link #LATENCY_BOUNDS} the share of alerts within 100 ms is counted exactly and a p99 near it is not a guess.
+     */
     private final Timer alertLatency = Timer.builder("edgeinspect_alert_latency")
             .description("from the decoded frame to the broker's acknowledgement of its alert")
             .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-            .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+            .maximumExpectedValue(Duration.ofSeconds(10)).serviceLevelObjectives(LATENCY_BOUNDS).register(registry);
 
     private final Timer alertDelivery = Timer.builder("edgeinspect_alert_delivery")
             .description("from the alert queued in the spool (its write to disk under way) to the broker's "
