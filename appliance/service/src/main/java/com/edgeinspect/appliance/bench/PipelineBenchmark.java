@@ -40,7 +40,7 @@ public final class PipelineBenchmark {
 
     /** Frames the inference-only figure is measured on. */
     private static final int SAMPLES = 60;
-    /** How long the appliance runs between two measurements of ONNX Runtime alone. */
+    /** How long the appliance runs between two measurements of the ceilings. */
     private static final int WINDOW_SECONDS = 60;
     /** Timed runs of ONNX Runtime alone per measurement (about a second here). */
     private static final int RUNS = 30;
