@@ -36,7 +36,7 @@ final class ApplianceProcess implements AutoCloseable {
         Path log = dir.resolve("appliance.log");
         int httpPort = BenchSetup.freePort();
         List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString()); // this JVM's, as the tests start it
         String opts = System.getenv().getOrDefault("APPLIANCE_JAVA_OPTS", "-Xmx2g").trim();
         if (!opts.isEmpty()) {
             cmd.addAll(List.of(opts.split("\\s+")));
